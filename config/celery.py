@@ -1,0 +1,11 @@
+"""The Celery app: Redis broker, tenant-aware tasks (each carries its tenant's schema)."""
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
+
+app = CeleryApp("delivery")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

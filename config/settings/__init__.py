@@ -1,0 +1,1 @@
+"""Settings packages: base (shared), development (default), test and production."""

@@ -1,0 +1,27 @@
+"""Settings for `make test`: the real PostgreSQL and Redis, isolated key space and queue."""
+
+import os
+
+from config.settings.base import *  # noqa: F403
+from config.settings.environment import env_str
+
+# pytest-xdist runs one process per worker; each gets its own Redis keys and Celery queue.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-that-is-long-enough-for-django-checks-0123456789"  # noqa: S105
+# Processes started by a test (web server, Celery worker) inherit the test run's prefix.
+REDIS_KEY_PREFIX = os.environ.get("TEST_REDIS_KEY_PREFIX") or f"test-{os.getpid()}-{_WORKER}"
+CACHES["default"]["KEY_PREFIX"] = f"{REDIS_KEY_PREFIX}:cache"  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{REDIS_KEY_PREFIX}:asgi"  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = f"{REDIS_KEY_PREFIX}:celery"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(env_str("TEST_MEDIA_ROOT", f"/tmp/delivery-test-media-{_WORKER}"))  # noqa: F405, S108
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+
+# Served straight from the source folders (no collectstatic outside production).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

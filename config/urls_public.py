@@ -1,0 +1,11 @@
+"""URLs on the public site (`BASE_DOMAIN`): landing page and sign-up."""
+
+from django.urls import path
+
+from tenants import views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("signup/", views.signup, name="signup"),
+    path("healthz", views.health, name="health"),
+]

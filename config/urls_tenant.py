@@ -1,0 +1,38 @@
+"""URLs on a business's host (`<slug>.<BASE_DOMAIN>`)."""
+
+from django.shortcuts import render
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenants.api.errors import json_error_response
+from tenants.views import health
+
+urlpatterns = [
+    path("api/v1/", include(("config.urls_api", "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", health, name="health"),
+    path("", include("tenants.accounts.urls")),
+]
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request, exception=None):
+    if _is_api(request):
+        return json_error_response("not_found", "Not found.", 404)
+    return render(request, "errors/404.html", status=404)
+
+
+def handler403(request, exception=None):
+    if _is_api(request):
+        return json_error_response("permission_denied", "You may not do this.", 403)
+    return render(request, "errors/403.html", status=403)
+
+
+def handler500(request):
+    if _is_api(request):
+        return json_error_response("server_error", "Something went wrong on our side.", 500)
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,1 @@
+"""Orders, depots, vehicles and drivers: the records a delivery business runs on."""

@@ -1,0 +1,1 @@
+"""Events, recipient notifications (SMS/e-mail) and signed webhooks for integrators."""

@@ -1,0 +1,1 @@
+"""Route optimisation with VROOM: problems in, routes and stops out."""

@@ -1,0 +1,130 @@
+"""`make run`: the whole system on one machine until Ctrl-C.
+
+Starts the embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset, migrates every schema,
+seeds the demo business the first time, then runs the ASGI web server, a Celery worker and Celery
+beat. Ctrl-C (or SIGTERM) stops all of them, then the embedded services.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from scripts.services import REPO, data_dir, log, services_environment
+
+STOP_TIMEOUT_SECONDS = 15
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def _run_once(args: list[str], env: dict[str, str]) -> None:
+    subprocess.run([_python(), "manage.py", *args], cwd=REPO, env=env, check=True)
+
+
+def _start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    log(f"starting {name}: {' '.join(args)}")
+    # Own session: Ctrl-C reaches only this supervisor, which then stops each child once.
+    return subprocess.Popen(args, cwd=REPO, env=env, start_new_session=True)
+
+
+def _stop(processes: dict[str, subprocess.Popen]) -> None:
+    for name, process in processes.items():
+        if process.poll() is None:
+            log(f"stopping {name}")
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log(f"{name} did not stop in {STOP_TIMEOUT_SECONDS}s; killing it")
+            process.kill()
+            process.wait()
+
+
+def main() -> int:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    stopping = False
+
+    def request_stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    root = data_dir()
+    with services_environment() as env:
+        env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
+        env.setdefault("SITE_PORT", port)
+        _run_once(["platform_setup", "-v", "0"], env)
+        _run_once(["seed_demo", "--credentials-file", str(root / "demo.json")], env)
+        bin_dir = Path(_python()).parent
+        processes = {
+            "web": _start(
+                "web",
+                [
+                    str(bin_dir / "uvicorn"),
+                    "config.asgi:application",
+                    "--host",
+                    host,
+                    "--port",
+                    port,
+                    "--ws",
+                    "websockets",
+                ],
+                env,
+            ),
+            "worker": _start(
+                "worker",
+                [
+                    str(bin_dir / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "2",
+                ],
+                env,
+            ),
+            "beat": _start(
+                "beat",
+                [
+                    str(bin_dir / "celery"),
+                    "-A",
+                    "config",
+                    "beat",
+                    "--loglevel",
+                    "INFO",
+                    "--schedule",
+                    str(root / "celerybeat-schedule"),
+                ],
+                env,
+            ),
+        }
+        base = env.get("BASE_DOMAIN", "localhost")
+        log(f"public site: http://{base}:{port}/   demo business: http://demo.{base}:{port}/")
+        log("press Ctrl-C to stop")
+        exit_code = 0
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    log(f"{name} exited with code {process.returncode}; stopping the rest")
+                    exit_code = process.returncode or 1
+                    stopping = True
+                    break
+            time.sleep(0.5)
+        _stop(processes)
+    log("stopped")
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

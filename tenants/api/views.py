@@ -1,0 +1,110 @@
+"""Base classes for every API view: idempotent POSTs, rate-limit headers, one error shape."""
+
+from django.db import transaction
+from rest_framework import generics, mixins, viewsets
+from rest_framework.views import APIView
+
+from tenants.api.idempotency import (
+    HEADER,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_key_validate,
+    idempotency_release,
+    request_fingerprint,
+)
+from tenants.api.principals import principal_id
+
+
+class ApiMixin:
+    """Wraps DRF's dispatch so that POSTs with an `Idempotency-Key` run at most once."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.args = args
+        self.kwargs = kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        claim = None
+        finalized = False
+        try:
+            self.initial(request, *args, **kwargs)
+            handler = self._handler_for(request)
+            claim = self._idempotency_claim(request)
+            if claim is not None and claim.replay is not None:
+                response = claim.replay
+            elif claim is not None:
+                # The stored response commits with the request's own writes, or not at all.
+                with transaction.atomic():
+                    response = handler(request, *args, **kwargs)
+                    response = self.finalize_response(request, response, *args, **kwargs)
+                    finalized = True
+                    response.render()
+                    if response.status_code < 500:
+                        idempotency_complete(claim=claim, response=response)
+                    else:
+                        transaction.set_rollback(True)
+            else:
+                response = handler(request, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - DRF's own contract: every exception goes here
+            response = self.handle_exception(exc)
+            finalized = False
+            if claim is not None and claim.replay is None:
+                response = self.finalize_response(request, response, *args, **kwargs)
+                finalized = True
+                response.render()
+                if response.status_code < 500:
+                    idempotency_complete(claim=claim, response=response)
+                else:
+                    idempotency_release(claim=claim)
+        if claim is not None and claim.replay is None and response.status_code >= 500:
+            idempotency_release(claim=claim)
+        if not finalized:
+            response = self.finalize_response(request, response, *args, **kwargs)
+        self.response = response
+        return response
+
+    def _handler_for(self, request):
+        if request.method.lower() in self.http_method_names:
+            return getattr(self, request.method.lower(), self.http_method_not_allowed)
+        return self.http_method_not_allowed
+
+    def _idempotency_claim(self, request):
+        raw_key = request.headers.get(HEADER)
+        if raw_key is None or request.method != "POST":
+            return None
+        principal = principal_id(request)
+        if principal is None:
+            return None
+        return idempotency_claim(
+            principal=principal,
+            key=idempotency_key_validate(raw_key),
+            fingerprint=request_fingerprint(
+                method=request.method, path=request.get_full_path(), body=request.body
+            ),
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        result = getattr(request._request, "rate_limit", None)
+        if result is not None:
+            response["X-RateLimit-Limit"] = str(result.limit)
+            response["X-RateLimit-Remaining"] = str(result.remaining)
+        return response
+
+
+class ApiView(ApiMixin, APIView):
+    pass
+
+
+class ApiGenericView(ApiMixin, generics.GenericAPIView):
+    pass
+
+
+class ApiGenericViewSet(ApiMixin, viewsets.GenericViewSet):
+    pass
+
+
+class ApiReadOnlyViewSet(
+    ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    pass

@@ -1,0 +1,30 @@
+"""Sign-up form on the public site; validation is the service's, shown next to each field."""
+
+import zoneinfo
+
+from django import forms
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(label="Business name", max_length=120)
+    slug = forms.CharField(
+        label="Address",
+        max_length=40,
+        help_text="Your dashboard lives at <address>.%(base_domain)s",
+    )
+    owner_name = forms.CharField(label="Your name", max_length=150, required=False)
+    owner_email = forms.EmailField(label="Your e-mail")
+    owner_password = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput,
+        help_text="At least 10 characters, not a common password.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone", choices=[(tz, tz) for tz in TIME_ZONES], initial="Europe/Amsterdam"
+    )
+
+    def __init__(self, *args, base_domain: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].help_text = f"Your dashboard lives at <address>.{base_domain}"

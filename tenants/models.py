@@ -1,0 +1,47 @@
+"""Businesses (one PostgreSQL schema each) and the host names that reach them."""
+
+import zoneinfo
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
+
+
+class Tenant(TenantMixin):
+    """A business using the platform. `schema_name` is derived from `slug`."""
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public", "Public site"
+        TEMPLATE = "template", "Schema template"
+        BUSINESS = "business", "Business"
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUSINESS)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    api_rate_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text="API requests per second per key; empty uses the platform default.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(DomainMixin):
+    """A host name (`<slug>.<BASE_DOMAIN>`, later custom domains) that serves a tenant."""
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,40 @@
+"""Reads about tenants and their hosts."""
+
+from django.conf import settings
+
+from tenants.models import Domain, Tenant
+
+
+def tenant_host(*, slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def tenant_primary_host(*, tenant: Tenant) -> str:
+    domain = Domain.objects.filter(tenant=tenant, is_primary=True).first()
+    return domain.domain if domain else tenant_host(slug=tenant.slug)
+
+
+def tenant_url(*, tenant: Tenant, path: str = "/") -> str:
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{tenant_primary_host(tenant=tenant)}{port}{path}"
+
+
+def business_tenants():
+    """Every business tenant (not the public site nor the schema template)."""
+    return Tenant.objects.filter(kind=Tenant.Kind.BUSINESS, is_active=True).order_by("schema_name")
+
+
+def tenant_for_host(*, hostname: str) -> Tenant | None:
+    """The tenant serving `hostname` (without port): the public site on BASE_DOMAIN, a business
+    on its domains; None for anything else (an unknown, template or deactivated business)."""
+    hostname = hostname.lower().rstrip(".")
+    if hostname.startswith("www."):
+        hostname = hostname[4:]
+    if hostname == settings.BASE_DOMAIN:
+        return Tenant.objects.filter(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
+    domain = (
+        Domain.objects.select_related("tenant")
+        .filter(domain=hostname, tenant__kind=Tenant.Kind.BUSINESS, tenant__is_active=True)
+        .first()
+    )
+    return domain.tenant if domain else None

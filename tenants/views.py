@@ -1,0 +1,43 @@
+"""Public site: landing page and sign-up. Thin: the form parses, the service decides."""
+
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django_tenants.utils import schema_context
+
+from tenants.accounts.services import login_token_issue
+from tenants.api.errors import ApplicationError
+from tenants.forms import SignupForm
+from tenants.selectors import tenant_url
+from tenants.services import tenant_create
+
+
+@require_GET
+def landing(request):
+    return render(request, "tenants/landing.html")
+
+
+def signup(request):
+    form = SignupForm(request.POST or None, base_domain=settings.BASE_DOMAIN)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provisioned = tenant_create(**form.cleaned_data)
+        except ApplicationError as error:
+            for field, messages in error.fields.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            with schema_context(provisioned.tenant.schema_name):
+                token = login_token_issue(user=provisioned.owner)
+            return HttpResponseRedirect(
+                tenant_url(tenant=provisioned.tenant, path=f"/login/token/{token}/")
+            )
+    return render(
+        request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_GET
+def health(request):
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,1 @@
+"""Live tracking: driver positions, live ETAs, customer tracking pages."""
