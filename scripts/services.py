@@ -8,6 +8,7 @@ the default ports) and its URL exported. Used by `make run` and `make test`:
 """
 
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -43,6 +44,8 @@ def free_port() -> int:
 def embedded_postgres(root: Path) -> Iterator[str]:
     import pgserver  # imported late: only machines without DATABASE_URL need it
     import psycopg
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # its INFO lines are noise here
 
     server = pgserver.get_server(root / "postgres", cleanup_mode="stop")
     socket_dir = server.get_postmaster_info().socket_dir

@@ -1,6 +1,7 @@
 """Reads about tenants and their hosts."""
 
 from django.conf import settings
+from django.db import connection
 
 from tenants.models import Domain, Tenant
 
@@ -38,3 +39,11 @@ def tenant_for_host(*, hostname: str) -> Tenant | None:
         .first()
     )
     return domain.tenant if domain else None
+
+
+def current_tenant() -> Tenant:
+    """The business the database connection is switched to (a request, a task or a test)."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Tenant):
+        return tenant
+    return Tenant.objects.get(schema_name=connection.schema_name)

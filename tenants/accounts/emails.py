@@ -1,15 +1,14 @@
 """E-mails the platform itself sends to users (not to recipients: that is `notifications`)."""
 
 from django.core.mail import send_mail
-from django.db import connection
 
 from tenants.accounts.models import User
 from tenants.accounts.services import set_password_url
-from tenants.selectors import tenant_primary_host
+from tenants.selectors import current_tenant, tenant_primary_host
 
 
 def invitation_email_send(*, user: User) -> None:
-    tenant = connection.tenant
+    tenant = current_tenant()
     url = set_password_url(user=user, host=tenant_primary_host(tenant=tenant))
     inviter = user.invited_by.full_name or user.invited_by.email if user.invited_by else None
     greeting = f"{inviter} invited you" if inviter else "You have been invited"
