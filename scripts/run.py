@@ -76,7 +76,7 @@ def main() -> int:
                     "--port",
                     port,
                     "--ws",
-                    "websockets",
+                    "websockets-sansio",
                 ],
                 env,
             ),
