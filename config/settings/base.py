@@ -166,7 +166,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py reads time out after 5 s by default, exactly channels_redis's blocking
+            # read of an idle socket's channel: without a longer timeout idle sockets drop.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
             "capacity": 1000,
             "expiry": 30,
