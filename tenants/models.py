@@ -21,6 +21,8 @@ class Tenant(TenantMixin):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUSINESS)
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    # ISO 3166 alpha-2; phone numbers written without a country code are read as this country's.
+    country = models.CharField(max_length=2, blank=True)
     api_rate_limit = models.PositiveIntegerField(
         null=True,
         blank=True,

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that varies comes from the environment."""
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,7 @@ SHARED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
     "django.contrib.messages",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -254,6 +256,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "tenants.accounts.models.Role",
         "ApiKeyRoleEnum": "tenants.accounts.models.ApiKey.KeyRole",
+        "OrderStatusEnum": "delivery.models.OrderStatus",
+        "LocationStatusEnum": "delivery.models.LocationStatus",
+        "FailureReasonEnum": "delivery.models.FailureReason",
     },
 }
 
@@ -294,3 +299,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Geocoding (delivery.geocoding): a geopy service name, its options as JSON, and a timeout.
+GEOCODER = env_str("GEOCODER", "")
+GEOCODER_OPTIONS = json.loads(env_str("GEOCODER_OPTIONS", "{}"))
+GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 5)
+GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "delivery-platform (self-hosted)")
+
+# Proof of delivery uploads.
+PROOF_MAX_BYTES = env_int("PROOF_MAX_BYTES", 8 * 1024 * 1024)
+PROOF_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 APP_MODULES = [
     "tenants.tests.isolation",
+    "delivery.tests.isolation",
 ]
 
 

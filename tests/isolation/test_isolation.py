@@ -43,8 +43,8 @@ def _path(endpoint, object_id=None) -> str:
 
 
 def _call(client, endpoint, path):
-    if endpoint.method == "GET":
-        return client.get(path)
+    if endpoint.method in ("GET", "DELETE"):
+        return client.generic(endpoint.method, path)
     return client.generic(
         endpoint.method, path, data=json.dumps(endpoint.body), content_type="application/json"
     )

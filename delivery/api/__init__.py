@@ -1,0 +1,1 @@
+"""The delivery app's REST API (`/api/v1/`)."""

@@ -1,0 +1,329 @@
+"""Depots, vehicles, drivers, orders and their audit trail and proofs of delivery."""
+
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from tenants.accounts.models import ApiKey, User
+
+
+class VehicleProfile(models.TextChoices):
+    CAR = "car", "Car"
+    VAN = "van", "Van"
+    TRUCK = "truck", "Truck"
+    BIKE = "bike", "Bike"
+    CARGO_BIKE = "cargo_bike", "Cargo bike"
+    WALK = "walk", "On foot"
+
+
+class Fuel(models.TextChoices):
+    PETROL = "petrol", "Petrol"
+    DIESEL = "diesel", "Diesel"
+    ELECTRIC = "electric", "Electric"
+    NONE = "none", "None (human-powered)"
+
+
+class OrderStatus(models.TextChoices):
+    UNASSIGNED = "unassigned", "Unassigned"
+    ASSIGNED = "assigned", "Assigned"
+    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class LocationStatus(models.TextChoices):
+    PROVIDED = "provided", "Coordinates given"
+    GEOCODED = "geocoded", "Found from the address"
+    PENDING = "pending", "Looking up the address"
+    NEEDS_LOCATION = "needs_location", "Needs a location"
+
+
+class FailureReason(models.TextChoices):
+    NOT_HOME = "not_home", "Recipient not home"
+    REFUSED = "refused", "Refused"
+    WRONG_ADDRESS = "wrong_address", "Wrong address"
+    DAMAGED = "damaged", "Damaged"
+    NO_ACCESS = "no_access", "No access"
+    OTHER = "other", "Other"
+
+
+def skills_field():
+    return ArrayField(models.CharField(max_length=50), default=list, blank=True)
+
+
+class Depot(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120)
+    address = models.CharField(max_length=300)
+    lat = models.FloatField()
+    lng = models.FloatField()
+    # {"mon": [{"start": "07:00", "end": "18:00"}], …}; a missing day is closed.
+    opening_hours = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Vehicle(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120)
+    capacity_weight_kg = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    capacity_volume_l = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    capacity_items = models.PositiveIntegerField(null=True, blank=True)
+    skills = skills_field()
+    profile = models.CharField(
+        max_length=12, choices=VehicleProfile.choices, default=VehicleProfile.VAN
+    )
+    fuel = models.CharField(max_length=10, choices=Fuel.choices, default=Fuel.DIESEL)
+    depot = models.ForeignKey(
+        Depot, null=True, blank=True, on_delete=models.SET_NULL, related_name="vehicles"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Driver(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="driver")
+    phone = models.CharField(max_length=20, blank=True)
+    default_vehicle = models.ForeignKey(
+        Vehicle, null=True, blank=True, on_delete=models.SET_NULL, related_name="drivers"
+    )
+    depot = models.ForeignKey(
+        Depot, null=True, blank=True, on_delete=models.SET_NULL, related_name="drivers"
+    )
+    # {"mon": {"start": "08:00", "end": "16:30"}, …}; a missing day is a day off.
+    shifts = models.JSONField(default=dict, blank=True)
+    skills = skills_field()
+    start_address = models.CharField(max_length=300, blank=True)
+    start_lat = models.FloatField(null=True, blank=True)
+    start_lng = models.FloatField(null=True, blank=True)
+    end_address = models.CharField(max_length=300, blank=True)
+    end_lat = models.FloatField(null=True, blank=True)
+    end_lng = models.FloatField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.user.full_name or self.user.email
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # NULL, not "", for "none": the unique constraint below applies only to given ids.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    recipient_name = models.CharField(max_length=200)
+    recipient_phone = models.CharField(max_length=20, blank=True)
+    recipient_email = models.EmailField(max_length=254, blank=True)
+    address = models.CharField(max_length=300)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    location_status = models.CharField(max_length=16, choices=LocationStatus.choices)
+    location_note = models.CharField(max_length=300, blank=True)
+    delivery_date = models.DateField()
+    # [{"start": "2026-11-26T09:00:00+01:00", "end": "…"}], sorted, non-overlapping.
+    time_windows = models.JSONField(default=list, blank=True)
+    service_seconds = models.PositiveIntegerField(default=300)
+    weight_kg = models.DecimalField(max_digits=10, decimal_places=3, default=0)
+    volume_l = models.DecimalField(max_digits=10, decimal_places=3, default=0)
+    items = models.PositiveIntegerField(default=0)
+    skills = skills_field()
+    priority = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    notes = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.UNASSIGNED
+    )
+    driver = models.ForeignKey(
+        Driver, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    # Set by the planner (routing) through delivery's services; no import of routing here.
+    route_id = models.UUIDField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    eta = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=20, default="api")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="order_external_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(priority__lte=100), name="order_priority_range"),
+            models.CheckConstraint(
+                condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
+                | (Q(lat__gte=-90, lat__lte=90) & Q(lng__gte=-180, lng__lte=180)),
+                name="order_location_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["delivery_date", "status"], name="order_date_status_idx"),
+            models.Index(fields=["updated_at"], name="order_updated_idx"),
+            models.Index(fields=["driver", "delivery_date"], name="order_driver_date_idx"),
+            models.Index(fields=["route_id"], name="order_route_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id or str(self.id)
+
+    @property
+    def has_location(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+
+class OrderEvent(models.Model):
+    """The audit trail: who changed what, when, where, and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        LOCATED = "located", "Location found"
+        PROOF_ADDED = "proof_added", "Proof added"
+
+    id = models.BigAutoField(primary_key=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=30, blank=True)
+    note = models.TextField(blank=True)
+    actor_kind = models.CharField(max_length=10)  # user, api_key, system, integration
+    actor_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["order", "occurred_at"], name="order_event_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.to_status}"
+
+
+class DeliveryAttempt(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attempts")
+    driver = models.ForeignKey(
+        Driver, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
+    )
+    outcome = models.CharField(
+        max_length=16,
+        choices=[
+            (OrderStatus.DELIVERED, OrderStatus.DELIVERED.label),
+            (OrderStatus.FAILED, OrderStatus.FAILED.label),
+        ],
+    )
+    failure_reason = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
+    recipient_name = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    attempted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["attempted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.outcome}"
+
+
+def proof_upload_to(instance: "ProofFile", filename: str) -> str:
+    from django.db import connection
+
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
+        instance.content_type, "bin"
+    )
+    # The tenant's schema is part of every stored path.
+    return f"tenants/{connection.schema_name}/proofs/{instance.order_id}/{instance.id}.{extension}"
+
+
+class ProofFile(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", "Photo"
+        SIGNATURE = "signature", "Signature"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="proofs")
+    attempt = models.ForeignKey(
+        DeliveryAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="proofs"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to=proof_upload_to, max_length=300)
+    content_type = models.CharField(max_length=50)
+    size_bytes = models.PositiveIntegerField()
+    recipient_name = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.order_id}"
+
+
+class ShopifyConnection(models.Model):
+    """A shop that sends this business its orders by webhook (the EasyRoutes use case)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop_domain = models.CharField(max_length=255, unique=True)
+    webhook_secret = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.shop_domain
+
+
+class ShopifyWebhookReceipt(models.Model):
+    """Every webhook id seen once: Shopify retries, we must not create the order twice."""
+
+    webhook_id = models.CharField(max_length=100, unique=True)
+    topic = models.CharField(max_length=60)
+    outcome = models.CharField(max_length=20)  # created, ignored
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.webhook_id

@@ -1,0 +1,51 @@
+"""Reads of the delivery app: what a caller may see, filtered, without N+1 queries."""
+
+from django.db.models import QuerySet
+
+from delivery.models import Depot, Driver, Order, OrderEvent, Vehicle
+from tenants.accounts.models import Role
+
+
+def depots_list() -> QuerySet[Depot]:
+    return Depot.objects.order_by("-created_at", "-id")
+
+
+def vehicles_list() -> QuerySet[Vehicle]:
+    return Vehicle.objects.select_related("depot").order_by("-created_at", "-id")
+
+
+def drivers_list() -> QuerySet[Driver]:
+    return Driver.objects.select_related("user", "default_vehicle", "depot").order_by(
+        "-created_at", "-id"
+    )
+
+
+def orders_visible_to(actor) -> QuerySet[Order]:
+    """Everything for operations roles; for a driver, only the orders assigned to them."""
+    orders = Order.objects.all()
+    if actor.role == Role.DRIVER:
+        orders = orders.filter(driver__user=actor.user)
+    return orders
+
+
+def orders_list(*, actor, filters: dict) -> QuerySet[Order]:
+    orders = orders_visible_to(actor)
+    if filters.get("status"):
+        orders = orders.filter(status__in=filters["status"])
+    if filters.get("date"):
+        orders = orders.filter(delivery_date=filters["date"])
+    if filters.get("route"):
+        orders = orders.filter(route_id=filters["route"])
+    if filters.get("driver"):
+        orders = orders.filter(driver_id=filters["driver"])
+    if filters.get("external_id"):
+        orders = orders.filter(external_id=filters["external_id"])
+    if filters.get("updated_since"):
+        orders = orders.filter(updated_at__gte=filters["updated_since"])
+    if filters.get("location_status"):
+        orders = orders.filter(location_status=filters["location_status"])
+    return orders.order_by("-created_at", "-id")
+
+
+def order_events(*, order: Order) -> QuerySet[OrderEvent]:
+    return order.events.select_related("actor_user", "actor_api_key").order_by("occurred_at", "id")

@@ -1,0 +1,438 @@
+"""Every write to depots, vehicles, drivers and orders, including the order lifecycle."""
+
+from collections.abc import Iterable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+
+from delivery import geocoding
+from delivery.models import (
+    DeliveryAttempt,
+    Depot,
+    Driver,
+    FailureReason,
+    LocationStatus,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProofFile,
+    Vehicle,
+)
+from delivery.validation import OrderInput
+from tenants.accounts.models import Role, User
+from tenants.actors import Actor
+from tenants.api.errors import ApplicationError
+from tenants.selectors import current_tenant
+
+# The order lifecycle of SPEC.md; anything else is a 409 invalid_transition.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.UNASSIGNED: frozenset({OrderStatus.ASSIGNED, OrderStatus.CANCELLED}),
+    OrderStatus.ASSIGNED: frozenset({OrderStatus.OUT_FOR_DELIVERY, OrderStatus.CANCELLED}),
+    OrderStatus.OUT_FOR_DELIVERY: frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED}),
+    OrderStatus.FAILED: frozenset({OrderStatus.UNASSIGNED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+# What a driver may do, and only to orders assigned to them.
+DRIVER_TRANSITIONS = frozenset(
+    {OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.FAILED}
+)
+EDITABLE_STATUSES = frozenset({OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.FAILED})
+
+
+def tenant_time_zone() -> ZoneInfo:
+    return ZoneInfo(current_tenant().time_zone)
+
+
+def tenant_phone_region() -> str | None:
+    return current_tenant().country or None
+
+
+def _event(
+    *,
+    order: Order,
+    kind: str,
+    actor: Actor,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    note: str = "",
+    location: tuple[float, float] | None = None,
+) -> OrderEvent:
+    return OrderEvent(
+        order=order,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        note=note,
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_api_key=actor.api_key,
+        actor_label=actor.label[:254],
+        lat=location[0] if location else None,
+        lng=location[1] if location else None,
+        occurred_at=timezone.now(),
+    )
+
+
+def _location_fields(data: OrderInput) -> dict:
+    if data.location is not None:
+        return {
+            "lat": data.location[0],
+            "lng": data.location[1],
+            "location_status": LocationStatus.PROVIDED,
+            "location_note": "",
+        }
+    if geocoding.geocoder_configured():
+        return {
+            "lat": None,
+            "lng": None,
+            "location_status": LocationStatus.PENDING,
+            "location_note": "",
+        }
+    return {
+        "lat": None,
+        "lng": None,
+        "location_status": LocationStatus.NEEDS_LOCATION,
+        "location_note": "No coordinates given and no geocoder configured.",
+    }
+
+
+def _order_from_input(data: OrderInput, *, source: str) -> Order:
+    return Order(
+        external_id=data.external_id,
+        recipient_name=data.recipient_name,
+        recipient_phone=data.recipient_phone,
+        recipient_email=data.recipient_email,
+        address=data.address,
+        delivery_date=data.delivery_date,
+        time_windows=data.time_windows,
+        service_seconds=data.service_seconds,
+        weight_kg=data.weight_kg,
+        volume_l=data.volume_l,
+        items=data.items,
+        skills=data.skills,
+        priority=data.priority,
+        notes=data.notes,
+        source=source,
+        **_location_fields(data),
+    )
+
+
+def _duplicate_external_id(external_id: str) -> ApplicationError:
+    message = f"An order with external_id {external_id!r} already exists."
+    return ApplicationError("validation_error", message, fields={"external_id": [message]})
+
+
+def _geocode_after_commit(orders: Iterable[Order]) -> None:
+    pending = [str(order.pk) for order in orders if order.location_status == LocationStatus.PENDING]
+    if pending:
+        from delivery.tasks import orders_geocode
+
+        orders_geocode.delay_on_commit(pending)
+
+
+def order_create(*, data: OrderInput, actor: Actor, source: str = "api") -> Order:
+    order = _order_from_input(data, source=source)
+    try:
+        with transaction.atomic():
+            order.save()
+            _event(
+                order=order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status
+            ).save()
+    except IntegrityError:
+        raise _duplicate_external_id(data.external_id) from None
+    _geocode_after_commit([order])
+    return order
+
+
+def orders_existing_external_ids(external_ids: Iterable[str]) -> set[str]:
+    wanted = {external_id for external_id in external_ids if external_id}
+    if not wanted:
+        return set()
+    return set(Order.objects.filter(external_id__in=wanted).values_list("external_id", flat=True))
+
+
+def orders_create_many(*, inputs: list[OrderInput], actor: Actor, source: str) -> list[Order]:
+    """Create many orders in one transaction (callers check duplicates first, per row)."""
+    orders = [_order_from_input(data, source=source) for data in inputs]
+    try:
+        with transaction.atomic():
+            Order.objects.bulk_create(orders, batch_size=2000)
+            OrderEvent.objects.bulk_create(
+                [
+                    _event(
+                        order=order,
+                        kind=OrderEvent.Kind.CREATED,
+                        actor=actor,
+                        to_status=order.status,
+                    )
+                    for order in orders
+                ],
+                batch_size=2000,
+            )
+    except IntegrityError:
+        # Another request created one of these external ids since the caller checked.
+        raise ApplicationError(
+            "conflict",
+            "Some external_id was created meanwhile by another request; retry.",
+            status=status.HTTP_409_CONFLICT,
+        ) from None
+    _geocode_after_commit(orders)
+    return orders
+
+
+def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
+    """Replace an order's details (not its status) while it is not on its way or done."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in EDITABLE_STATUSES:
+            raise ApplicationError(
+                "order_locked",
+                f"An order that is {order.get_status_display().lower()} cannot be edited.",
+                status=status.HTTP_409_CONFLICT,
+            )
+        replacement = _order_from_input(data, source=order.source)
+        changed = []
+        for name in (
+            "external_id",
+            "recipient_name",
+            "recipient_phone",
+            "recipient_email",
+            "address",
+            "delivery_date",
+            "time_windows",
+            "service_seconds",
+            "weight_kg",
+            "volume_l",
+            "items",
+            "skills",
+            "priority",
+            "notes",
+        ):
+            if getattr(order, name) != getattr(replacement, name):
+                setattr(order, name, getattr(replacement, name))
+                changed.append(name)
+        location_changed = data.location is not None and (order.lat, order.lng) != data.location
+        address_changed = "address" in changed and data.location is None
+        if location_changed or address_changed:
+            for name, value in _location_fields(data).items():
+                setattr(order, name, value)
+            changed += ["lat", "lng", "location_status", "location_note"]
+        if not changed:
+            return order
+        try:
+            with transaction.atomic():
+                order.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError:
+            raise _duplicate_external_id(data.external_id) from None
+        _event(
+            order=order,
+            kind=OrderEvent.Kind.UPDATED,
+            actor=actor,
+            note="Changed: " + ", ".join(sorted(set(changed))),
+        ).save()
+    _geocode_after_commit([order])
+    return order
+
+
+def order_location_set(
+    *, order_id, location: tuple[float, float] | None, note: str, geocoded: bool
+) -> None:
+    """Record a geocoding result (or its failure) on an order still waiting for one."""
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id, location_status=LocationStatus.PENDING)
+            .first()
+        )
+        if order is None:
+            return
+        if location is None:
+            order.location_status = LocationStatus.NEEDS_LOCATION
+        else:
+            order.lat, order.lng = location
+            order.location_status = LocationStatus.GEOCODED if geocoded else LocationStatus.PROVIDED
+        order.location_note = note[:300]
+        order.save(update_fields=["lat", "lng", "location_status", "location_note", "updated_at"])
+        OrderEvent(
+            order=order,
+            kind=OrderEvent.Kind.LOCATED,
+            actor_kind="system",
+            actor_label="geocoder",
+            note=note[:2000],
+            lat=order.lat,
+            lng=order.lng,
+            occurred_at=timezone.now(),
+        ).save()
+
+
+def _driver_of(actor: Actor) -> Driver | None:
+    if actor.user is None or actor.user.role != Role.DRIVER:
+        return None
+    return Driver.objects.filter(user=actor.user).first()
+
+
+def order_transition(
+    *,
+    order_id,
+    to: str,
+    actor: Actor,
+    reason: str = "",
+    note: str = "",
+    location: tuple[float, float] | None = None,
+    driver: Driver | None = None,
+    recipient_name: str = "",
+    delivery_date: date | None = None,
+) -> Order:
+    """Move an order along its lifecycle. The row lock makes concurrent actors (a driver
+    completing, a dispatcher cancelling) serialise: the second sees the first's result."""
+    if to not in TRANSITIONS:
+        raise ApplicationError(
+            "validation_error",
+            f"Unknown status {to!r}.",
+            fields={"to": [f"Must be one of: {', '.join(TRANSITIONS)}."]},
+        )
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        acting_driver = None
+        if actor.role == Role.DRIVER:
+            acting_driver = _driver_of(actor)
+            if acting_driver is None or order.driver_id != acting_driver.pk:
+                # Drivers see only their own orders: someone else's is simply not there.
+                raise Order.DoesNotExist
+            if to not in DRIVER_TRANSITIONS:
+                raise ApplicationError(
+                    "permission_denied",
+                    "Drivers may only start, deliver or fail a delivery.",
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+        if to not in TRANSITIONS[order.status]:
+            raise ApplicationError(
+                "invalid_transition",
+                f"An order that is {order.status} cannot become {to}.",
+                status=status.HTTP_409_CONFLICT,
+            )
+        from_status = order.status
+        update = ["status", "updated_at"]
+        if to == OrderStatus.ASSIGNED:
+            if driver is None:
+                raise ApplicationError(
+                    "validation_error",
+                    "Say which driver gets the order.",
+                    fields={"driver": ["This field is required."]},
+                )
+            if not driver.is_active:
+                raise ApplicationError(
+                    "validation_error",
+                    "This driver is not active.",
+                    fields={"driver": ["This driver is not active."]},
+                )
+            order.driver = driver
+            update.append("driver")
+        if to == OrderStatus.FAILED and reason not in FailureReason.values:
+            raise ApplicationError(
+                "validation_error",
+                "Say why the delivery failed.",
+                fields={"reason": [f"Must be one of: {', '.join(FailureReason.values)}."]},
+            )
+        if to == OrderStatus.UNASSIGNED:
+            # Rescheduling: off the route and the driver, possibly onto another day.
+            order.driver, order.route_id, order.sequence, order.eta = None, None, None, None
+            update += ["driver", "route_id", "sequence", "eta"]
+            if delivery_date is not None:
+                order.delivery_date = delivery_date
+                order.time_windows = _windows_moved(order.time_windows, delivery_date)
+                update += ["delivery_date", "time_windows"]
+        if to == OrderStatus.CANCELLED:
+            order.route_id, order.sequence, order.eta = None, None, None
+            update += ["route_id", "sequence", "eta"]
+        order.status = to
+        order.save(update_fields=update)
+        _event(
+            order=order,
+            kind=OrderEvent.Kind.STATUS_CHANGED,
+            actor=actor,
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+            note=note,
+            location=location,
+        ).save()
+        if to in (OrderStatus.DELIVERED, OrderStatus.FAILED):
+            attempt = DeliveryAttempt.objects.create(
+                order=order,
+                driver=acting_driver or order.driver,
+                outcome=to,
+                failure_reason=reason if to == OrderStatus.FAILED else "",
+                recipient_name=recipient_name,
+                note=note,
+                lat=location[0] if location else None,
+                lng=location[1] if location else None,
+                attempted_at=timezone.now(),
+            )
+            ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
+    return order
+
+
+def _windows_moved(windows: list[dict], new_date: date) -> list[dict]:
+    """The same clock times on another day (a rescheduled order keeps its preferred hours)."""
+    from datetime import datetime
+
+    moved = []
+    for window in windows:
+        start, end = (datetime.fromisoformat(window[key]) for key in ("start", "end"))
+        shift = new_date - start.date()
+        moved.append({"start": (start + shift).isoformat(), "end": (end + shift).isoformat()})
+    return moved
+
+
+# --- fleet ------------------------------------------------------------------------------------
+
+
+def depot_save(*, depot: Depot | None, fields: dict) -> Depot:
+    depot = depot or Depot()
+    for name, value in fields.items():
+        setattr(depot, name, value)
+    depot.save()
+    return depot
+
+
+def vehicle_save(*, vehicle: Vehicle | None, fields: dict) -> Vehicle:
+    vehicle = vehicle or Vehicle()
+    for name, value in fields.items():
+        setattr(vehicle, name, value)
+    vehicle.save()
+    return vehicle
+
+
+def driver_save(*, driver: Driver | None, fields: dict, user: User | None = None) -> Driver:
+    """Create or change a driver; a new driver needs a user whose role is driver."""
+    if driver is None:
+        if user is None:
+            raise ApplicationError(
+                "validation_error",
+                "A driver needs a user account.",
+                fields={"user": ["This field is required."]},
+            )
+        if user.role != Role.DRIVER:
+            raise ApplicationError(
+                "validation_error",
+                "That user's role is not driver.",
+                fields={"user": [f"{user.email} is {user.role}, not driver."]},
+            )
+        if Driver.objects.filter(user=user).exists():
+            raise ApplicationError(
+                "validation_error",
+                "That user is already a driver.",
+                fields={"user": [f"{user.email} already has a driver profile."]},
+            )
+        driver = Driver(user=user)
+    for name, value in fields.items():
+        setattr(driver, name, value)
+    driver.save()
+    return driver

@@ -1,0 +1,385 @@
+"""Parsing and normalising what people and machines send us: one place for every input path
+(API, bulk, CSV import, Shopify). Pure functions: no database, easy to test."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+
+MAX_SERVICE_SECONDS = 24 * 3600
+MAX_LOAD = Decimal("1000000")
+SKILL_PATTERN = re.compile(r"[^a-z0-9]+")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class FieldErrors(Exception):
+    """Per-field messages for one record: {"recipient.phone": ["…"]}."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__(fields)
+        self.fields = fields
+
+
+class Problems:
+    """Collects field errors while a record is parsed, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+    def check(self, name: str, parse, *args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except ValueError as error:
+            self.add(name, str(error))
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise FieldErrors(self.fields)
+
+
+def text(value, *, max_length: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        if isinstance(value, (int, float)):
+            value = str(value)
+        else:
+            raise ValueError("Must be text.")
+    value = value.strip()
+    if required and not value:
+        raise ValueError("This field is required.")
+    if len(value) > max_length:
+        raise ValueError(f"At most {max_length} characters.")
+    return value
+
+
+def skills_normalise(value) -> list[str]:
+    """Unknown skills are fine; "Fridge ", "fridge" and "FRIDGE" are one skill, "fridge"."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("Must be a list of skill names.")
+    skills = set()
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError("Skill names must be text.")
+        name = SKILL_PATTERN.sub("-", item.strip().lower()).strip("-")
+        if len(name) > 50:
+            raise ValueError(f"Skill names have at most 50 characters: {item!r}.")
+        if name:
+            skills.add(name)
+    return sorted(skills)
+
+
+def phone_normalise(value, *, region: str | None) -> str:
+    """A phone number in E.164 (+31612345678), or "" when none was given."""
+    value = text(value, max_length=40)
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region or None)
+    except phonenumbers.NumberParseException:
+        hint = "" if region else " Write it with its country code, e.g. +31 6 12345678."
+        raise ValueError(f"Not a phone number.{hint}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("Not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_normalise(value) -> str:
+    value = text(value, max_length=254)
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError("Enter a valid e-mail address.") from None
+    return value.lower()
+
+
+def number(value, *, name: str = "value") -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number.")
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number.") from None
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be a finite number.")
+    return result
+
+
+def location_parse(value) -> tuple[float, float] | None:
+    """{"lat": 52.37, "lng": 4.89} → (52.37, 4.89); None/{} → None. Never (0, 0)."""
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, dict) or set(value) - {"lat", "lng"}:
+        raise ValueError('Must be {"lat": <number>, "lng": <number>}.')
+    if "lat" not in value or "lng" not in value:
+        raise ValueError("Give both lat and lng.")
+    return coordinates(value["lat"], value["lng"])
+
+
+def coordinates(lat, lng) -> tuple[float, float]:
+    lat, lng = number(lat, name="lat"), number(lng, name="lng")
+    if not -90 <= lat <= 90:
+        raise ValueError("lat must be between -90 and 90.")
+    if not -180 <= lng <= 180:
+        raise ValueError("lng must be between -180 and 180.")
+    if lat == 0 and lng == 0:
+        raise ValueError("(0, 0) is in the ocean, not a delivery address.")
+    return lat, lng
+
+
+def decimal_non_negative(value, *, default: Decimal = Decimal(0)) -> Decimal:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise ValueError("Must be a number.")
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("Must be a number.") from None
+    if not result.is_finite():
+        raise ValueError("Must be a finite number.")
+    if result < 0:
+        raise ValueError("Must not be negative.")
+    if result >= MAX_LOAD:
+        raise ValueError(f"Must be less than {MAX_LOAD}.")
+    return result.quantize(Decimal("0.001"))
+
+
+def integer(value, *, minimum: int, maximum: int, default: int | None = None) -> int:
+    if value is None or value == "":
+        if default is None:
+            raise ValueError("This field is required.")
+        return default
+    if isinstance(value, bool):
+        raise ValueError("Must be a whole number.")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        result = int(value)
+    except (TypeError, ValueError):
+        raise ValueError("Must be a whole number.") from None
+    if not minimum <= result <= maximum:
+        raise ValueError(f"Must be between {minimum} and {maximum}.")
+    return result
+
+
+def date_parse(value) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("This field is required (YYYY-MM-DD).")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"Not a date: {value!r}; use YYYY-MM-DD.") from None
+
+
+def clock_parse(value: str) -> time:
+    """ "09:30" → 09:30."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value.strip()):
+        raise ValueError(f"Not a time of day: {value!r}; use HH:MM.")
+    try:
+        return time.fromisoformat(
+            value.strip().zfill(5) if len(value.strip()) == 4 else value.strip()
+        )
+    except ValueError:
+        raise ValueError(f"Not a time of day: {value!r}; use HH:MM.") from None
+
+
+def moment_parse(value, *, on: date, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 date-time (naive ones are in the business's time zone) or HH:MM on `on`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("Give a time: ISO 8601 with offset, or HH:MM.")
+    value = value.strip()
+    if "T" not in value and " " not in value:
+        return datetime.combine(on, clock_parse(value), tzinfo=tz)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"Not an ISO 8601 date-time: {value!r}.") from None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def time_windows_parse(value, *, delivery_date: date, tz: ZoneInfo) -> list[dict[str, str]]:
+    """Well-formed, inside the delivery date (business time zone), sorted, not overlapping."""
+    if value is None or value == []:
+        return []
+    if not isinstance(value, list):
+        raise ValueError('Must be a list of {"start", "end"}.')
+    if len(value) > 10:
+        raise ValueError("At most 10 time windows.")
+    day_start = datetime.combine(delivery_date, time(0), tzinfo=tz)
+    day_end = day_start + timedelta(days=1)
+    windows = []
+    for index, window in enumerate(value):
+        where = f"window {index + 1}"
+        if not isinstance(window, dict) or set(window) != {"start", "end"}:
+            raise ValueError(f'{where}: must be {{"start": …, "end": …}}.')
+        start = moment_parse(window["start"], on=delivery_date, tz=tz)
+        end = moment_parse(window["end"], on=delivery_date, tz=tz)
+        if end <= start:
+            raise ValueError(f"{where}: end must be after start.")
+        if start < day_start or end > day_end:
+            raise ValueError(
+                f"{where}: must lie within the delivery date {delivery_date.isoformat()} "
+                f"({tz.key})."
+            )
+        windows.append((start, end))
+    windows.sort()
+    for (_, previous_end), (next_start, _) in zip(windows, windows[1:], strict=False):
+        if next_start < previous_end:
+            raise ValueError("Time windows must not overlap.")
+    return [
+        {"start": start.astimezone(tz).isoformat(), "end": end.astimezone(tz).isoformat()}
+        for start, end in windows
+    ]
+
+
+def weekly_hours_parse(value, *, many: bool) -> dict:
+    """{"mon": {"start": "08:00", "end": "16:00"}} (shifts) or {"mon": [{…}, …]} (opening hours)."""
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError('Must be an object keyed by weekday ("mon" … "sun").')
+    result = {}
+    for day, spans in value.items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"Unknown weekday {day!r}; use mon, tue, wed, thu, fri, sat, sun.")
+        items = spans if many else [spans]
+        if not isinstance(items, list):
+            raise ValueError(f'{day}: must be a list of {{"start", "end"}}.')
+        parsed = []
+        for span in items:
+            if not isinstance(span, dict) or set(span) != {"start", "end"}:
+                raise ValueError(f'{day}: must be {{"start": "HH:MM", "end": "HH:MM"}}.')
+            start, end = clock_parse(span["start"]), clock_parse(span["end"])
+            if end <= start:
+                raise ValueError(f"{day}: end must be after start.")
+            parsed.append({"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
+        result[day] = parsed if many else parsed[0]
+    return result
+
+
+@dataclass
+class OrderInput:
+    """An order as the services take it: every field parsed, normalised and validated."""
+
+    recipient_name: str
+    address: str
+    delivery_date: date
+    external_id: str | None = None
+    recipient_phone: str = ""
+    recipient_email: str = ""
+    location: tuple[float, float] | None = None
+    time_windows: list[dict[str, str]] = field(default_factory=list)
+    service_seconds: int = 300
+    weight_kg: Decimal = Decimal(0)
+    volume_l: Decimal = Decimal(0)
+    items: int = 0
+    skills: list[str] = field(default_factory=list)
+    priority: int = 0
+    notes: str = ""
+
+
+ORDER_FIELDS = {
+    "external_id",
+    "recipient",
+    "address",
+    "location",
+    "delivery_date",
+    "time_windows",
+    "service_seconds",
+    "load",
+    "skills",
+    "priority",
+    "notes",
+}
+
+
+def order_input_parse(raw, *, tz: ZoneInfo, phone_region: str | None) -> OrderInput:
+    """Validate one order (the API's JSON shape). Raises FieldErrors with every problem found."""
+    problems = Problems()
+    if not isinstance(raw, dict):
+        raise FieldErrors({"non_field_errors": ["Each order must be a JSON object."]})
+    for unknown in sorted(set(raw) - ORDER_FIELDS - {"id", "status"}):
+        problems.add(unknown, "Unknown field.")
+    recipient = raw.get("recipient") or {}
+    if not isinstance(recipient, dict):
+        problems.add("recipient", 'Must be {"name", "phone", "email"}.')
+        recipient = {}
+    load = raw.get("load") or {}
+    if not isinstance(load, dict):
+        problems.add("load", 'Must be {"weight_kg", "volume_l", "items"}.')
+        load = {}
+    for unknown in sorted(set(load) - {"weight_kg", "volume_l", "items"}):
+        problems.add(f"load.{unknown}", "Unknown field.")
+    for unknown in sorted(set(recipient) - {"name", "phone", "email"}):
+        problems.add(f"recipient.{unknown}", "Unknown field.")
+
+    external_id = problems.check("external_id", text, raw.get("external_id"), max_length=100)
+    delivery_date = problems.check("delivery_date", date_parse, raw.get("delivery_date"))
+    data = OrderInput(
+        external_id=external_id or None,
+        recipient_name=problems.check(
+            "recipient.name", text, recipient.get("name"), max_length=200, required=True
+        )
+        or "",
+        recipient_phone=problems.check(
+            "recipient.phone", phone_normalise, recipient.get("phone"), region=phone_region
+        )
+        or "",
+        recipient_email=problems.check("recipient.email", email_normalise, recipient.get("email"))
+        or "",
+        address=problems.check("address", text, raw.get("address"), max_length=300, required=True)
+        or "",
+        location=problems.check("location", location_parse, raw.get("location")),
+        delivery_date=delivery_date,
+        service_seconds=problems.check(
+            "service_seconds",
+            integer,
+            raw.get("service_seconds"),
+            minimum=0,
+            maximum=MAX_SERVICE_SECONDS,
+            default=300,
+        ),
+        weight_kg=problems.check("load.weight_kg", decimal_non_negative, load.get("weight_kg")),
+        volume_l=problems.check("load.volume_l", decimal_non_negative, load.get("volume_l")),
+        items=problems.check(
+            "load.items", integer, load.get("items"), minimum=0, maximum=1_000_000, default=0
+        ),
+        skills=problems.check("skills", skills_normalise, raw.get("skills")) or [],
+        priority=problems.check(
+            "priority", integer, raw.get("priority"), minimum=0, maximum=100, default=0
+        ),
+        notes=problems.check("notes", text, raw.get("notes"), max_length=2000) or "",
+    )
+    if delivery_date is not None:
+        data.time_windows = (
+            problems.check(
+                "time_windows",
+                time_windows_parse,
+                raw.get("time_windows"),
+                delivery_date=delivery_date,
+                tz=tz,
+            )
+            or []
+        )
+    problems.raise_if_any()
+    return data
