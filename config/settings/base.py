@@ -311,3 +311,19 @@ PROOF_MAX_BYTES = env_int("PROOF_MAX_BYTES", 8 * 1024 * 1024)
 PROOF_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Route optimisation: where travel times come from (routing.matrices).
+ROUTING_MATRIX_PROVIDER = env_str("ROUTING_MATRIX_PROVIDER", "great_circle")
+ROUTING_MATRIX_URL = env_str("ROUTING_MATRIX_URL", "")
+ROUTING_MATRIX_TIMEOUT = env_int("ROUTING_MATRIX_TIMEOUT", 20)
+ROUTING_MATRIX_BLOCK = env_int("ROUTING_MATRIX_BLOCK", 100)
+ROUTING_DETOUR_FACTOR = float(env_str("ROUTING_DETOUR_FACTOR", "1.35"))
+ROUTING_SPEEDS_KMH = {
+    "car": 35.0,
+    "van": 32.0,
+    "truck": 28.0,
+    "bike": 15.0,
+    "cargo_bike": 13.0,
+    "walk": 4.5,
+    **json.loads(env_str("ROUTING_SPEEDS_KMH", "{}")),
+}
