@@ -1,0 +1,97 @@
+"""Why an order was left unplanned, in words a dispatcher can act on. Computed by us from the
+day's facts, most specific reason first; the solver itself only says "unassigned"."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from routing.planning import Day, DriverToPlan, OrderToPlan, Point
+
+UNITS = {"weight_kg": "kg", "volume_l": "l", "items": "items"}
+
+
+def _clock(moment: datetime, day: Day) -> str:
+    return moment.astimezone(day.time_base.tzinfo).strftime("%H:%M")
+
+
+def _number(value) -> str:
+    value = Decimal(value)
+    return f"{value.normalize():f}" if value != value.to_integral() else f"{int(value)}"
+
+
+def _capacity_problem(order: OrderToPlan, drivers: Sequence[DriverToPlan]) -> str | None:
+    for name, unit in UNITS.items():
+        needed = getattr(order, name)
+        if not needed:
+            continue
+        limits = [getattr(d.vehicle, name) for d in drivers if d.vehicle is not None]
+        if not limits or any(limit is None for limit in limits) or len(limits) < len(drivers):
+            continue  # some driver has no limit in this dimension
+        largest = max(limits)
+        if Decimal(needed) > Decimal(largest):
+            return (
+                f"{_number(needed)} {unit} exceeds the largest vehicle capacity "
+                f"{_number(largest)} {unit}"
+            )
+    return None
+
+
+def explain(
+    order: OrderToPlan,
+    day: Day,
+    *,
+    travel_s: Callable[[Point, Point, str], int],
+) -> str:
+    """The most specific reason `order` could not be planned."""
+    if order.location is None:
+        return "has no location: add coordinates or a geocodable address"
+    if not day.drivers:
+        return f"no driver is on shift on {day.delivery_date.isoformat()}"
+    missing = sorted(order.skills - frozenset().union(*(d.all_skills for d in day.drivers)))
+    if missing:
+        names = ", ".join(f"'{skill}'" for skill in missing)
+        return f"needs skill {names}, no driver on shift has it"
+    capable = [d for d in day.drivers if order.skills <= d.all_skills]
+    if len(capable) < len(day.drivers) and not capable:
+        return "no single driver on shift has all the skills it needs"
+    capacity = _capacity_problem(order, capable)
+    if capacity:
+        return capacity
+
+    # Can any capable driver get there inside a window and still finish the shift?
+    windows = order.time_windows or ((day.time_base, day.time_base + timedelta(days=1)),)
+    best_arrival, best_driver = None, None
+    for driver in capable:
+        arrival = driver.shift_start + timedelta(
+            seconds=travel_s(driver.start, order.location, driver.profile)
+        )
+        if best_arrival is None or arrival < best_arrival:
+            best_arrival, best_driver = arrival, driver
+        for start, end in windows:
+            service_start = max(arrival, start)
+            if service_start > end:
+                continue
+            done = service_start + timedelta(seconds=order.service_s)
+            back = (
+                timedelta(seconds=travel_s(order.location, driver.end, driver.profile))
+                if driver.end is not None
+                else timedelta(0)
+            )
+            if done + back <= driver.shift_end:
+                break
+        else:
+            continue
+        # Reachable on its own: it lost out to the other orders.
+        return (
+            "did not fit: the routes are full (time or capacity) — add a driver, widen "
+            "its time window or raise its priority"
+        )
+    if order.time_windows and best_driver is not None:
+        described = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in windows)
+        first_start = min(d.shift_start for d in capable)
+        if best_arrival > max(end for _, end in windows):
+            return (
+                f"window {described} cannot be reached from the start after shift start "
+                f"{_clock(first_start, day)} (earliest arrival {_clock(best_arrival, day)})"
+            )
+    return "cannot be served and be back before the end of any driver's shift"

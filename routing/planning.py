@@ -1,0 +1,78 @@
+"""What the planner knows about a day, as plain values: orders, drivers with their vehicles and
+shifts. Built from the database by `routing.selectors`, consumed by the pure `routing.problem`."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+Point = tuple[float, float]  # (lat, lng)
+
+
+@dataclass(frozen=True)
+class OrderToPlan:
+    id: UUID
+    label: str  # external id or a short id, for explanations
+    location: Point | None
+    service_s: int
+    time_windows: tuple[tuple[datetime, datetime], ...] = ()
+    weight_kg: Decimal = Decimal(0)
+    volume_l: Decimal = Decimal(0)
+    items: int = 0
+    skills: frozenset[str] = frozenset()
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class VehicleToPlan:
+    id: UUID
+    name: str
+    profile: str = "van"
+    weight_kg: Decimal | None = None  # None: no limit in that dimension
+    volume_l: Decimal | None = None
+    items: int | None = None
+    skills: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class BreakToPlan:
+    earliest: datetime
+    latest: datetime
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class DriverToPlan:
+    id: UUID
+    name: str
+    shift_start: datetime
+    shift_end: datetime
+    start: Point
+    end: Point | None  # None: the route ends at its last stop
+    vehicle: VehicleToPlan | None = None
+    skills: frozenset[str] = frozenset()
+    breaks: tuple[BreakToPlan, ...] = ()
+    max_stops: int | None = None
+    max_travel_s: int | None = None
+
+    @property
+    def all_skills(self) -> frozenset[str]:
+        return self.skills | (self.vehicle.skills if self.vehicle else frozenset())
+
+    @property
+    def profile(self) -> str:
+        return self.vehicle.profile if self.vehicle else "van"
+
+
+@dataclass
+class Day:
+    """Everything one optimisation of one date needs."""
+
+    delivery_date: date
+    time_base: datetime  # local midnight of the delivery date: time 0 for the solver
+    orders: list[OrderToPlan]
+    drivers: list[DriverToPlan]
+    labels: dict[UUID, str] = field(default_factory=dict)
+
+    def seconds(self, moment: datetime) -> int:
+        return max(0, round((moment - self.time_base).total_seconds()))
