@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants"]
+BENCHMARKS = ["tenants", "orders_import"]
 
 
 def main(argv: list[str]) -> int:

@@ -3,9 +3,12 @@
 from django.urls import re_path
 
 from delivery.api.fleet import DepotViewSet, DriverViewSet, VehicleViewSet
+from delivery.api.imports import OrderBulkView, OrderExportView, OrderImportView
 from delivery.api.orders import OrderViewSet
+from delivery.api.proofs import OrderProofsView, ProofFileView
+from delivery.api.shopify import ShopifyConnectionViewSet
 from tenants.accounts.api import ApiKeyViewSet, MeView, UserViewSet
-from tenants.api.routers import ApiRouter
+from tenants.api.routers import UUID_PATTERN, ApiRouter
 
 router = ApiRouter()
 router.register("users", UserViewSet, basename="user")
@@ -14,13 +17,28 @@ router.register("depots", DepotViewSet, basename="depot")
 router.register("vehicles", VehicleViewSet, basename="vehicle")
 router.register("drivers", DriverViewSet, basename="driver")
 router.register("orders", OrderViewSet, basename="order")
+router.register(
+    "integrations/shopify/connections", ShopifyConnectionViewSet, basename="shopify-connection"
+)
 
 # Order routes that are not about one order (bulk, import, export) come before the router's
 # `orders/<id>` so that they are never read as an id.
-order_collection_urls: list = []
+order_collection_urls: list = [
+    re_path(r"^orders/bulk/?$", OrderBulkView.as_view(), name="order-bulk"),
+    re_path(r"^orders/import/?$", OrderImportView.as_view(), name="order-import"),
+    re_path(r"^orders/export/?$", OrderExportView.as_view(), name="order-export"),
+]
 
 urlpatterns = [
     re_path(r"^me/?$", MeView.as_view(), name="me"),
     *order_collection_urls,
     *router.urls,
+    re_path(
+        rf"^orders/(?P<id>{UUID_PATTERN})/proofs/?$", OrderProofsView.as_view(), name="order-proofs"
+    ),
+    re_path(
+        rf"^orders/(?P<id>{UUID_PATTERN})/proofs/(?P<proof_id>{UUID_PATTERN})/file/?$",
+        ProofFileView.as_view(),
+        name="order-proof-file",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from delivery.api.shopify import shopify_orders_webhook
 from tenants.api.errors import json_error_response
 from tenants.views import health
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", health, name="health"),
+    path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),
     path("", include("tenants.accounts.urls")),
 ]
 

@@ -214,7 +214,7 @@ class OrderEvent(models.Model):
     to_status = models.CharField(max_length=16, blank=True)
     reason = models.CharField(max_length=30, blank=True)
     note = models.TextField(blank=True)
-    actor_kind = models.CharField(max_length=10)  # user, api_key, system, integration
+    actor_kind = models.CharField(max_length=12)  # user, api_key, system, integration
     actor_user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -319,7 +319,8 @@ class ShopifyWebhookReceipt(models.Model):
 
     webhook_id = models.CharField(max_length=100, unique=True)
     topic = models.CharField(max_length=60)
-    outcome = models.CharField(max_length=20)  # created, ignored
+    outcome = models.CharField(max_length=20)  # created, ignored, rejected
+    detail = models.TextField(blank=True)  # why it was ignored or rejected
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,25 +1,59 @@
 """Celery tasks of the delivery app: thin, take ids, safe to run twice."""
 
+import logging
+
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 
 from delivery import geocoding
 from delivery.models import LocationStatus, Order
 from delivery.services import order_location_set
 
+logger = logging.getLogger(__name__)
 
-@shared_task(
-    autoretry_for=(geocoding.GeocodingUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
-def orders_geocode(order_ids: list[str]) -> int:
-    """Find coordinates for orders waiting for them; a transient failure retries the batch."""
+NO_GEOCODER_NOTE = "No geocoder is configured; place the order on the map."
+UNAVAILABLE_NOTE = "The geocoder was unavailable; place the order on the map."
+
+
+def _pending(order_ids: list[str]):
+    return Order.objects.filter(
+        pk__in=order_ids, location_status=LocationStatus.PENDING
+    ).values_list("id", "address")
+
+
+def _give_up(order_ids: list[str], note: str) -> None:
+    """Hand the still-pending orders to a person rather than leave them pending forever."""
+    for order_id, _address in _pending(order_ids):
+        order_location_set(order_id=order_id, location=None, note=note, geocoded=True)
+
+
+@shared_task(bind=True, max_retries=8)
+def orders_geocode(self, order_ids: list[str]) -> int:
+    """Find coordinates for orders waiting for them. A transient failure (network, timeout,
+    5xx) retries the batch with backoff; orders already located are skipped on the retry.
+    When the retries run out, the orders still waiting are flagged needs_location."""
+    if not geocoding.geocoder_configured():
+        _give_up(order_ids, NO_GEOCODER_NOTE)
+        return 0
     located = 0
-    pending = Order.objects.filter(pk__in=order_ids, location_status=LocationStatus.PENDING)
-    for order_id, address in pending.values_list("id", "address"):
-        location = geocoding.address_geocode(address)
-        note = "" if location else f"The geocoder found no place for “{address}”."
-        order_location_set(order_id=order_id, location=location, note=note, geocoded=True)
-        located += location is not None
+    try:
+        for order_id, address in _pending(order_ids):
+            location = geocoding.address_geocode(address)
+            note = "" if location else f"The geocoder found no place for “{address}”."
+            order_location_set(order_id=order_id, location=location, note=note, geocoded=True)
+            located += location is not None
+    except geocoding.GeocodingUnavailable as error:
+        if not self.request.called_directly and self.request.retries >= self.max_retries:
+            logger.warning("geocoder unavailable after %d retries: %s", self.max_retries, error)
+            _give_up(order_ids, UNAVAILABLE_NOTE)
+            return located
+        logger.info("geocoder unavailable, retrying: %s", error)
+        countdown = max(
+            get_exponential_backoff_interval(
+                factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
+            ),
+            error.retry_after or 0,
+        )
+        # Called directly (not through a worker), retry() raises the error itself.
+        raise self.retry(exc=error, countdown=countdown) from error
     return located

@@ -3,7 +3,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -50,7 +50,7 @@ def text(value, *, max_length: int, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        if isinstance(value, (int, float)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         else:
             raise ValueError("Must be text.")
@@ -167,7 +167,10 @@ def integer(value, *, minimum: int, maximum: int, default: int | None = None) ->
         return default
     if isinstance(value, bool):
         raise ValueError("Must be a whole number.")
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float):
+        # 2.0 is 2, but 2.5 is not a count to round silently (nor inf, nor nan).
+        if not value.is_integer():
+            raise ValueError("Must be a whole number.")
         value = int(value)
     if isinstance(value, str):
         value = value.strip()
@@ -195,10 +198,10 @@ def clock_parse(value: str) -> time:
     """ "09:30" → 09:30."""
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value.strip()):
         raise ValueError(f"Not a time of day: {value!r}; use HH:MM.")
+    value = value.strip()
     try:
-        return time.fromisoformat(
-            value.strip().zfill(5) if len(value.strip()) == 4 else value.strip()
-        )
+        # "9:30" and "9:30:00" have a one-digit hour: fromisoformat wants two.
+        return time.fromisoformat(value.zfill(len(value) + 1) if value[1] == ":" else value)
     except ValueError:
         raise ValueError(f"Not a time of day: {value!r}; use HH:MM.") from None
 
@@ -209,12 +212,22 @@ def moment_parse(value, *, on: date, tz: ZoneInfo) -> datetime:
         raise ValueError("Give a time: ISO 8601 with offset, or HH:MM.")
     value = value.strip()
     if "T" not in value and " " not in value:
-        return datetime.combine(on, clock_parse(value), tzinfo=tz)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"Not an ISO 8601 date-time: {value!r}.") from None
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+        moment = datetime.combine(on, clock_parse(value), tzinfo=tz)
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"Not an ISO 8601 date-time: {value!r}.") from None
+        if moment.tzinfo is not None:
+            return moment
+        moment = moment.replace(tzinfo=tz)
+    # A local time the clocks skip (02:30 when summer time starts) names no instant.
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise ValueError(
+            f"{moment:%H:%M} does not exist on {moment.date().isoformat()} in {tz.key} "
+            "(the clocks go forward)."
+        )
+    return moment
 
 
 def time_windows_parse(value, *, delivery_date: date, tz: ZoneInfo) -> list[dict[str, str]]:
@@ -225,15 +238,17 @@ def time_windows_parse(value, *, delivery_date: date, tz: ZoneInfo) -> list[dict
         raise ValueError('Must be a list of {"start", "end"}.')
     if len(value) > 10:
         raise ValueError("At most 10 time windows.")
-    day_start = datetime.combine(delivery_date, time(0), tzinfo=tz)
-    day_end = day_start + timedelta(days=1)
+    # Compared as instants (UTC): wall-clock comparison is wrong on the days clocks change.
+    day_start = datetime.combine(delivery_date, time(0), tzinfo=tz).astimezone(UTC)
+    next_day = delivery_date + timedelta(days=1)
+    day_end = datetime.combine(next_day, time(0), tzinfo=tz).astimezone(UTC)
     windows = []
     for index, window in enumerate(value):
         where = f"window {index + 1}"
         if not isinstance(window, dict) or set(window) != {"start", "end"}:
             raise ValueError(f'{where}: must be {{"start": …, "end": …}}.')
-        start = moment_parse(window["start"], on=delivery_date, tz=tz)
-        end = moment_parse(window["end"], on=delivery_date, tz=tz)
+        start = moment_parse(window["start"], on=delivery_date, tz=tz).astimezone(UTC)
+        end = moment_parse(window["end"], on=delivery_date, tz=tz).astimezone(UTC)
         if end <= start:
             raise ValueError(f"{where}: end must be after start.")
         if start < day_start or end > day_end:

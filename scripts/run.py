@@ -64,6 +64,7 @@ def main() -> int:
         env.setdefault("SITE_PORT", port)
         _run_once(["platform_setup", "-v", "0"], env)
         _run_once(["seed_demo", "--credentials-file", str(root / "demo.json")], env)
+        _run_once(["seed_demo_orders", "--slug", "demo"], env)
         bin_dir = Path(_python()).parent
         processes = {
             "web": _start(

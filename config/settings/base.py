@@ -158,8 +158,8 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
         # Cache keys carry the tenant's schema, so no tenant ever reads another's entries.
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "KEY_FUNCTION": "tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "tenants.cache.reverse_key",
         "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
     }
 }

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
 from delivery import validation
@@ -29,6 +29,46 @@ def _checked(parse, *args, field: str, **kwargs):
         raise serializers.ValidationError({field: [str(error)]}) from None
 
 
+def _unknown_fields(
+    data, serializer: serializers.Serializer, *, shown: frozenset = frozenset(), prefix: str = ""
+) -> dict:
+    """Names the serializer does not take, nested ones dotted ("capacity.pallets"): DRF would
+    silently drop them, and a mistyped capacity must not become "no capacity". What the API
+    `shown` (id, created_at, …) may be sent back as it is, and is ignored."""
+    if not isinstance(data, dict):
+        return {}
+    unknown: dict[str, list[str]] = {}
+    for name, value in data.items():
+        field = serializer.fields.get(name)
+        if field is None or field.read_only:
+            if name not in shown:
+                unknown[f"{prefix}{name}"] = ["Unknown field."]
+        elif isinstance(field, serializers.Serializer):
+            unknown.update(_unknown_fields(value, field, prefix=f"{prefix}{name}."))
+    return unknown
+
+
+def _validated(serializer_class, request, *, partial: bool, shown_by=None) -> dict:
+    serializer = serializer_class(data=request.data, partial=partial)
+    shown = frozenset((shown_by or serializer_class)().fields)
+    unknown = _unknown_fields(request.data, serializer, shown=shown)
+    if not serializer.is_valid() or unknown:
+        raise serializers.ValidationError({**unknown, **serializer.errors})
+    return dict(serializer.validated_data)
+
+
+def _place(values: dict, *, field: str) -> tuple[float, float]:
+    """Both coordinates of a place, valid and not (0, 0)."""
+    location = _checked(
+        validation.location_parse,
+        {name: values[name] for name in ("lat", "lng") if name in values},
+        field=field,
+    )
+    if location is None:
+        raise serializers.ValidationError({field: ["Give both lat and lng."]})
+    return location
+
+
 class FleetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiGenericViewSet):
     """Reads for operations roles, writes for owners and admins; DELETE removes the record."""
 
@@ -49,13 +89,10 @@ class DepotViewSet(FleetViewSet):
         return depots_list()
 
     def _fields(self, request, partial: bool) -> dict:
-        serializer = DepotSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        if "lat" in fields:
-            fields["lat"], fields["lng"] = _checked(
-                validation.coordinates, fields["lat"], fields["lng"], field="location"
-            )
+        fields = _validated(DepotSerializer, request, partial=partial)
+        if "lat" in fields or "lng" in fields:
+            # A partial update skips missing nested fields: one of lat/lng alone is refused here.
+            fields["lat"], fields["lng"] = _place(fields, field="location")
         if "opening_hours" in fields:
             fields["opening_hours"] = _checked(
                 validation.weekly_hours_parse,
@@ -84,9 +121,7 @@ class VehicleViewSet(FleetViewSet):
         return vehicles_list()
 
     def _fields(self, request, partial: bool) -> dict:
-        serializer = VehicleSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
+        fields = _validated(VehicleSerializer, request, partial=partial)
         if "skills" in fields:
             fields["skills"] = _checked(
                 validation.skills_normalise, fields["skills"], field="skills"
@@ -112,7 +147,8 @@ class DriverViewSet(FleetViewSet):
 
     def get_permissions(self):
         if self.request.method in SAFE_METHODS:
-            return []  # authenticated; drivers are narrowed to themselves in get_queryset
+            # Any signed-in role; drivers are narrowed to themselves in get_queryset.
+            return [IsAuthenticated()]
         return [IsManager()]
 
     def get_queryset(self):
@@ -122,9 +158,9 @@ class DriverViewSet(FleetViewSet):
         return drivers
 
     def _fields(self, request, partial: bool) -> tuple[dict, User | None]:
-        serializer = DriverWriteSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = _validated(
+            DriverWriteSerializer, request, partial=partial, shown_by=DriverSerializer
+        )
         fields: dict = {}
         user = None
         if "user" in data:
@@ -158,9 +194,7 @@ class DriverViewSet(FleetViewSet):
                 if place is None:
                     fields.update({f"{end}_address": "", f"{end}_lat": None, f"{end}_lng": None})
                 else:
-                    lat, lng = _checked(
-                        validation.coordinates, place["lat"], place["lng"], field=end
-                    )
+                    lat, lng = _place(place, field=end)
                     fields.update(
                         {
                             f"{end}_address": place.get("address", ""),

@@ -24,6 +24,7 @@ from delivery.services import (
     order_update,
     tenant_phone_region,
     tenant_time_zone,
+    windows_moved,
 )
 from tenants.actors import actor_for
 from tenants.api.errors import ApplicationError
@@ -59,13 +60,22 @@ def order_as_input(order) -> dict:
     }
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """A date-time that must carry its offset: a naive one is ambiguous, not UTC."""
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise serializers.ValidationError("Give the offset, e.g. 2026-11-26T08:00:00+01:00.")
+        return super().enforce_timezone(value)
+
+
 class OrderFilterSerializer(serializers.Serializer):
     status = serializers.CharField(required=False, help_text="One or more, comma-separated.")
     date = serializers.DateField(required=False)
     route = serializers.UUIDField(required=False)
     driver = serializers.UUIDField(required=False)
     external_id = serializers.CharField(required=False, max_length=100)
-    updated_since = serializers.DateTimeField(required=False)
+    updated_since = AwareDateTimeField(required=False)
     location_status = serializers.CharField(required=False)
 
     def validate_status(self, value):
@@ -76,11 +86,6 @@ class OrderFilterSerializer(serializers.Serializer):
                 f"Unknown status {', '.join(unknown)}; use {', '.join(OrderStatus.values)}."
             )
         return statuses
-
-    def validate_updated_since(self, value: datetime):
-        if value.tzinfo is None:
-            raise serializers.ValidationError("Give the offset, e.g. 2026-11-26T08:00:00+01:00.")
-        return value
 
 
 ORDER_FILTERS = [
@@ -140,12 +145,25 @@ class OrderViewSet(ApiGenericViewSet):
         order = self.get_object()
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        patch = request.data
         merged = order_as_input(order)
-        for name, value in request.data.items():
+        for name, value in patch.items():
             if name in ("recipient", "load") and isinstance(value, dict):
                 merged[name] = {**(merged.get(name) or {}), **value}
             else:
                 merged[name] = value
+        if "address" in patch and "location" not in patch:
+            merged["location"] = None  # a new address is geocoded, not kept at the old spot
+        if "delivery_date" in patch and "time_windows" not in patch and order.time_windows:
+            # Moving the day keeps the preferred hours, as rescheduling does.
+            try:
+                new_date = validation.date_parse(patch["delivery_date"])
+            except ValueError:
+                new_date = None  # order_input_parse reports it
+            if new_date is not None:
+                merged["time_windows"] = windows_moved(
+                    order.time_windows, new_date, tenant_time_zone()
+                )
         order = order_update(
             order_id=order.pk, data=order_input(merged), actor=actor_for(request.user)
         )
@@ -170,6 +188,11 @@ class OrderViewSet(ApiGenericViewSet):
                     "validation_error", "No such driver.", fields={"driver": ["No such driver."]}
                 )
         location = data.get("location")
+        if location:
+            try:
+                validation.coordinates(location["lat"], location["lng"])
+            except ValueError as error:
+                raise serializers.ValidationError({"location": [str(error)]}) from None
         order = order_transition(
             order_id=order.pk,
             to=data["to"],

@@ -223,12 +223,12 @@ class CapacitySerializer(serializers.Serializer):
         coerce_to_string=False,
     )
     items = serializers.IntegerField(
-        source="capacity_items", min_value=0, allow_null=True, required=False
+        source="capacity_items", min_value=0, max_value=1_000_000, allow_null=True, required=False
     )
 
 
 class VehicleSerializer(serializers.ModelSerializer):
-    capacity = CapacitySerializer(source="*")
+    capacity = CapacitySerializer(source="*", required=False, help_text="Empty: no limit.")
     profile = serializers.ChoiceField(choices=VehicleProfile.choices, default=VehicleProfile.VAN)
     fuel = serializers.ChoiceField(choices=Fuel.choices, default=Fuel.DIESEL)
     skills = serializers.ListField(child=serializers.CharField(max_length=50), required=False)

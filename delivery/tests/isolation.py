@@ -103,3 +103,87 @@ register(
     ),
     Endpoint("order-events", "GET", "/api/v1/orders/{id}/events", make_object=order),
 )
+
+# Orders in bulk. The harness sends JSON: the import (multipart only) rejects it with 415 after
+# authentication, so the 401 check still proves that another business's key gets nowhere.
+register(
+    Endpoint("order-bulk", "POST", "/api/v1/orders/bulk", body={"orders": [ORDER_BODY]}),
+    Endpoint("order-import", "POST", "/api/v1/orders/import", body={"file": None}),
+    Endpoint("order-export", "GET", "/api/v1/orders/export"),
+)
+
+
+# Proofs of delivery and Shopify connections. Imports stay inside the makers: this block is
+# appended after other apps' registrations.
+def order_out_for_delivery(world):
+    from delivery.services import order_transition
+    from delivery.tests.factories import TEST_ACTOR
+
+    with world.use():
+        made = make_order()
+        driver_of_order = make_driver(email="proof.driver@example.test")
+        order_transition(order_id=made.pk, to="assigned", actor=TEST_ACTOR, driver=driver_of_order)
+        return order_transition(order_id=made.pk, to="out_for_delivery", actor=TEST_ACTOR)
+
+
+def proof_file(world) -> str:
+    """The order's id *and* the proof's: the harness fills one "{id}", so this returns the
+    path's middle part and a "#" that turns the template's rest into an unsent fragment."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from delivery.proofs import ProofUpload, proofs_add
+    from delivery.tests.factories import TEST_ACTOR
+
+    made = order_out_for_delivery(world)
+    photo = SimpleUploadedFile("door.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 60, "image/jpeg")
+    with world.use():
+        (proof,) = proofs_add(
+            order_id=made.pk,
+            actor=TEST_ACTOR,
+            uploads=[ProofUpload(kind="photo", file=photo, content_type="image/jpeg")],
+        )
+    return f"{made.pk}/proofs/{proof.pk}/file#"
+
+
+def shopify_connection(world) -> str:
+    from delivery.shopify import shopify_connection_create
+
+    with world.use():
+        return str(
+            shopify_connection_create(
+                shop_domain="isolated-shop.myshopify.com", webhook_secret="s" * 32
+            ).pk
+        )
+
+
+SHOPIFY_CONNECTIONS = "/api/v1/integrations/shopify/connections/"
+
+register(
+    Endpoint("order-proofs", "GET", "/api/v1/orders/{id}/proofs", make_object=order),
+    Endpoint("order-proofs", "POST", "/api/v1/orders/{id}/proofs", make_object=order),
+    Endpoint(
+        "order-proof-file",
+        "GET",
+        "/api/v1/orders/{id}/proofs/{proof_id}/file",
+        make_object=proof_file,
+    ),
+    Endpoint("shopify-connection-list", "GET", SHOPIFY_CONNECTIONS),
+    Endpoint(
+        "shopify-connection-list",
+        "POST",
+        SHOPIFY_CONNECTIONS,
+        body={"shop_domain": "isolated-shop.myshopify.com", "webhook_secret": "s" * 32},
+    ),
+    Endpoint(
+        "shopify-connection-detail",
+        "GET",
+        SHOPIFY_CONNECTIONS + "{id}/",
+        make_object=shopify_connection,
+    ),
+    Endpoint(
+        "shopify-connection-detail",
+        "DELETE",
+        SHOPIFY_CONNECTIONS + "{id}/",
+        make_object=shopify_connection,
+    ),
+)

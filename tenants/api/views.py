@@ -1,5 +1,8 @@
 """Base classes for every API view: idempotent POSTs, rate-limit headers, one error shape."""
 
+import hashlib
+import json
+
 from django.db import transaction
 from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
@@ -13,6 +16,25 @@ from tenants.api.idempotency import (
     request_fingerprint,
 )
 from tenants.api.principals import principal_id
+
+
+def _multipart_content(request) -> bytes:
+    """What a retried upload must repeat: its fields and its files' names, sizes and SHA-256,
+    never the raw bytes. Clients draw a new multipart boundary for every attempt (so raw bodies
+    of honest retries differ), and reading the raw body would hold every file in memory and
+    trip DATA_UPLOAD_MAX_MEMORY_SIZE, which Django otherwise applies to form fields only."""
+    fields = {name: request.POST.getlist(name) for name in sorted(request.POST)}
+    files = {}
+    for name in sorted(request.FILES):
+        described = []
+        for upload in request.FILES.getlist(name):
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            described.append([upload.name, upload.size, digest.hexdigest()])
+        files[name] = described
+    return json.dumps({"fields": fields, "files": files}, sort_keys=True).encode()
 
 
 class ApiMixin:
@@ -75,11 +97,15 @@ class ApiMixin:
         principal = principal_id(request)
         if principal is None:
             return None
+        key = idempotency_key_validate(raw_key)
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        multipart = media_type == "multipart/form-data"
+        body = _multipart_content(request) if multipart else request.body
         return idempotency_claim(
             principal=principal,
-            key=idempotency_key_validate(raw_key),
+            key=key,
             fingerprint=request_fingerprint(
-                method=request.method, path=request.get_full_path(), body=request.body
+                method=request.method, path=request.get_full_path(), body=body
             ),
         )
 

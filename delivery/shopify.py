@@ -1,0 +1,337 @@
+"""Shopify intake (the EasyRoutes use case): verify a shop's `orders/create` webhook, keep its
+local-delivery orders, map them to the API's order shape, validate them with the one validator,
+and create each exactly once however often Shopify retries."""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from delivery import validation
+from delivery.models import Order, ShopifyConnection, ShopifyWebhookReceipt
+from delivery.services import order_create, tenant_phone_region, tenant_time_zone
+from tenants.actors import integration_actor
+from tenants.api.errors import ApplicationError, validation_message
+
+logger = logging.getLogger(__name__)
+
+ORDERS_CREATE = "orders/create"
+# Shopify sends webhooks from the shop's permanent `*.myshopify.com` domain.
+SHOP_DOMAIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,98}\.myshopify\.com")
+SECRET_PATTERN = re.compile(r"[\x21-\x7e]{16,255}")
+DELIVERY_DATE_ATTRIBUTES = {"delivery_date", "local_delivery_date", "delivery_day"}
+SHOPIFY_DATE_PATTERN = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+NOTES_MAX_LENGTH = 2000
+
+
+class Outcome:
+    CREATED = "created"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"  # answered, never stored: the first receipt stands
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: str
+    order: Order | None = None
+    reason: str = ""
+
+
+# --- connections ------------------------------------------------------------------------------
+
+
+def shop_domain_normalise(value) -> str:
+    domain = (value or "").strip().lower() if isinstance(value, str) else ""
+    if not SHOP_DOMAIN_PATTERN.fullmatch(domain):
+        raise ValueError("Give the shop's permanent domain, e.g. my-bakery.myshopify.com.")
+    return domain
+
+
+def shopify_connection_create(*, shop_domain: str, webhook_secret: str) -> ShopifyConnection:
+    """Connect a shop: its webhook signing secret is the one Shopify shows the merchant."""
+    problems = validation.Problems()
+    domain = problems.check("shop_domain", shop_domain_normalise, shop_domain)
+    secret = (webhook_secret or "").strip() if isinstance(webhook_secret, str) else ""
+    if not SECRET_PATTERN.fullmatch(secret):
+        problems.add(
+            "webhook_secret",
+            "Paste the webhook signing secret from Shopify (16–255 characters, no spaces).",
+        )
+    try:
+        problems.raise_if_any()
+    except validation.FieldErrors as errors:
+        raise ApplicationError(
+            "validation_error", validation_message(errors.fields), fields=errors.fields
+        ) from None
+    try:
+        with transaction.atomic():
+            return ShopifyConnection.objects.create(shop_domain=domain, webhook_secret=secret)
+    except IntegrityError:
+        message = f"{domain} is already connected."
+        raise ApplicationError(
+            "validation_error", message, fields={"shop_domain": [message]}
+        ) from None
+
+
+def shopify_connection_delete(*, connection: ShopifyConnection) -> None:
+    """Disconnect a shop; its orders and the receipts of its webhooks stay."""
+    connection.delete()
+
+
+def secret_masked(secret: str) -> str:
+    return "•" * 8 + secret[-4:]
+
+
+# --- webhook verification ---------------------------------------------------------------------
+
+
+def shopify_signature(*, secret: str, body: bytes) -> str:
+    """What Shopify puts in X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def shopify_connection_verified(
+    *, shop_domain: str, signature: str, body: bytes
+) -> ShopifyConnection | None:
+    """The shop's active connection in this tenant when the body carries its signature."""
+    domain = (shop_domain or "").strip().lower()
+    connection = ShopifyConnection.objects.filter(shop_domain=domain, is_active=True).first()
+    if connection is None or not signature:
+        return None
+    expected = shopify_signature(secret=connection.webhook_secret, body=body)
+    if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
+        return None
+    return connection
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def _words(value) -> str:
+    """ "Local_Delivery " → "local delivery"."""
+    return " ".join(re.sub(r"[_\-]+", " ", str(value or "")).lower().split())
+
+
+def is_local_delivery(payload: dict) -> bool:
+    """Shopify's Local Delivery method: a shipping line whose code (or title) says so; orders of
+    API versions before 2023-07 may carry `delivery_category: "local"` instead."""
+    for line in payload.get("shipping_lines") or []:
+        if not isinstance(line, dict):
+            continue
+        if _words(line.get("delivery_category")) == "local":
+            return True
+        if "local delivery" in _words(line.get("code")) or "local delivery" in _words(
+            line.get("title")
+        ):
+            return True
+    return False
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _delivery_date(payload: dict, *, tomorrow: date):
+    """The "Delivery Date" note attribute scheduling apps write (YYYY-MM-DD or YYYY/MM/DD),
+    else tomorrow. Anything else is passed on as given, for the validator to refuse."""
+    for attribute in payload.get("note_attributes") or []:
+        if not isinstance(attribute, dict):
+            continue
+        if _words(attribute.get("name")).replace(" ", "_") not in DELIVERY_DATE_ATTRIBUTES:
+            continue
+        value = _text(attribute.get("value"))
+        match = SHOPIFY_DATE_PATTERN.fullmatch(value)
+        if match:
+            year, month, day = match.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        return value
+    return tomorrow.isoformat()
+
+
+def _address(shipping: dict) -> str:
+    locality = " ".join(part for part in (_text(shipping.get("zip")), _text(shipping.get("city"))))
+    parts = (
+        _text(shipping.get("address1")),
+        _text(shipping.get("address2")),
+        locality.strip(),
+        _text(shipping.get("province")),
+        _text(shipping.get("country")),
+    )
+    return ", ".join(part for part in parts if part)
+
+
+def _location(shipping: dict) -> dict | None:
+    """The shop's coordinates when they are real ones; otherwise the address is geocoded."""
+    latitude, longitude = shipping.get("latitude"), shipping.get("longitude")
+    if latitude is None or longitude is None:
+        return None
+    try:
+        lat, lng = validation.coordinates(latitude, longitude)
+    except ValueError:
+        return None
+    return {"lat": lat, "lng": lng}
+
+
+def _items(payload: dict):
+    total = 0
+    for line in payload.get("line_items") or []:
+        if not isinstance(line, dict) or line.get("requires_shipping") is False:
+            continue
+        quantity = line.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            return quantity  # not a count: the validator says so
+        total += quantity
+    return total
+
+
+def _weight_kg(payload: dict):
+    grams = payload.get("total_weight")
+    if grams in (None, ""):
+        return None
+    try:
+        return str(Decimal(str(grams)) / 1000)
+    except InvalidOperation:
+        return grams  # not a number: the validator says so
+
+
+def shopify_order_map(payload: dict, *, tomorrow: date) -> dict:
+    """A Shopify order as the API's order JSON (validated afterwards by order_input_parse).
+
+    A contact detail the shop accepted but we cannot use (a phone number that is not one) does
+    not lose the order: it moves to the notes, where the dispatcher sees it."""
+    shipping = payload.get("shipping_address")
+    shipping = shipping if isinstance(shipping, dict) else {}
+    customer = payload.get("customer")
+    customer = customer if isinstance(customer, dict) else {}
+    name = _text(shipping.get("name")) or " ".join(
+        part
+        for part in (_text(shipping.get("first_name")), _text(shipping.get("last_name")))
+        if part
+    )
+    if not name:
+        name = " ".join(
+            part
+            for part in (_text(customer.get("first_name")), _text(customer.get("last_name")))
+            if part
+        )
+    notes = [_text(payload.get("note"))]
+    region = _text(shipping.get("country_code")).upper() or tenant_phone_region()
+
+    phone = ""
+    given_phone = (
+        _text(shipping.get("phone")) or _text(payload.get("phone")) or _text(customer.get("phone"))
+    )
+    if given_phone:
+        try:
+            phone = validation.phone_normalise(given_phone, region=region)
+        except ValueError:
+            notes.append(f"Phone as given in Shopify: {given_phone}")
+    email = ""
+    given_email = (
+        _text(payload.get("email"))
+        or _text(payload.get("contact_email"))
+        or _text(customer.get("email"))
+    )
+    if given_email:
+        try:
+            email = validation.email_normalise(given_email)
+        except ValueError:
+            notes.append(f"E-mail as given in Shopify: {given_email}")
+
+    external_id = _text(payload.get("name")) or str(payload.get("order_number") or "") or None
+    raw = {
+        "external_id": external_id,
+        "recipient": {"name": name, "phone": phone, "email": email},
+        "address": _address(shipping),
+        "delivery_date": _delivery_date(payload, tomorrow=tomorrow),
+        "load": {"items": _items(payload)},
+        "notes": "\n".join(note for note in notes if note)[:NOTES_MAX_LENGTH],
+    }
+    weight = _weight_kg(payload)
+    if weight is not None:
+        raw["load"]["weight_kg"] = weight
+    location = _location(shipping)
+    if location is not None:
+        raw["location"] = location
+    return raw
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+def _tomorrow() -> date:
+    return timezone.localdate(timezone=tenant_time_zone()) + timedelta(days=1)
+
+
+def _order_from_payload(*, connection: ShopifyConnection, body: bytes) -> IntakeResult:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return IntakeResult(Outcome.REJECTED, reason="The body is not JSON.")
+    if not isinstance(payload, dict):
+        return IntakeResult(Outcome.REJECTED, reason="The body is not a Shopify order.")
+    if not is_local_delivery(payload):
+        return IntakeResult(Outcome.IGNORED, reason="Not a local delivery order.")
+    raw = shopify_order_map(payload, tomorrow=_tomorrow())
+    try:
+        data = validation.order_input_parse(raw, tz=tenant_time_zone(), phone_region=None)
+    except validation.FieldErrors as errors:
+        return IntakeResult(Outcome.REJECTED, reason=validation_message(errors.fields))
+    actor = integration_actor(f"Shopify {connection.shop_domain}")
+    try:
+        order = order_create(data=data, actor=actor, source="shopify")
+    except ApplicationError as error:
+        return IntakeResult(Outcome.REJECTED, reason=error.message)
+    return IntakeResult(Outcome.CREATED, order=order)
+
+
+def shopify_webhook_receive(
+    *, connection: ShopifyConnection, webhook_id: str, topic: str, body: bytes
+) -> IntakeResult:
+    """Handle one verified webhook once. The receipt is claimed first (a unique row) in the same
+    transaction as the order: a concurrent retry waits for it and then sees a duplicate."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                receipt = ShopifyWebhookReceipt.objects.create(
+                    webhook_id=webhook_id, topic=topic[:60], outcome=Outcome.IGNORED
+                )
+        except IntegrityError:
+            logger.info("shopify %s: webhook %s already received", connection, webhook_id)
+            return IntakeResult(Outcome.DUPLICATE, reason="This webhook was already received.")
+        if topic != ORDERS_CREATE:
+            result = IntakeResult(Outcome.IGNORED, reason=f"Topic {topic!r} is not handled.")
+        else:
+            result = _order_from_payload(connection=connection, body=body)
+        receipt.outcome = result.outcome
+        receipt.order = result.order
+        receipt.detail = result.reason
+        receipt.save(update_fields=["outcome", "order", "detail"])
+    if result.outcome == Outcome.REJECTED:
+        # Answered 200 all the same: Shopify would retry a permanent problem for 48 hours.
+        logger.warning(
+            "shopify %s: webhook %s (%s) rejected: %s",
+            connection,
+            webhook_id,
+            topic,
+            result.reason,
+        )
+    else:
+        logger.info(
+            "shopify %s: webhook %s (%s) %s %s",
+            connection,
+            webhook_id,
+            topic,
+            result.outcome,
+            result.order.pk if result.order else result.reason,
+        )
+    return result
