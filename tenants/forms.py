@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+import phonenumbers
 from django import forms
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -20,6 +21,12 @@ class SignupForm(forms.Form):
         label="Password",
         widget=forms.PasswordInput,
         help_text="At least 10 characters, not a common password.",
+    )
+    country = forms.ChoiceField(
+        label="Country",
+        choices=[("", "—")] + [(code, code) for code in sorted(phonenumbers.SUPPORTED_REGIONS)],
+        required=False,
+        help_text="Phone numbers written without a country code are read as this country's.",
     )
     time_zone = forms.ChoiceField(
         label="Time zone", choices=[(tz, tz) for tz in TIME_ZONES], initial="Europe/Amsterdam"

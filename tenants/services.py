@@ -6,6 +6,7 @@ import time
 import zoneinfo
 from dataclasses import dataclass
 
+import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_context, schema_exists
@@ -69,6 +70,14 @@ def _name_validate(name: str) -> str:
     return name
 
 
+def _country_validate(country: str) -> str:
+    country = (country or "").strip().upper()
+    if country and country not in phonenumbers.SUPPORTED_REGIONS:
+        message = f"Unknown country {country!r}; use a two-letter code such as NL."
+        raise ApplicationError("validation_error", message, fields={"country": [message]})
+    return country
+
+
 def _time_zone_validate(time_zone: str) -> str:
     if time_zone not in zoneinfo.available_timezones():
         message = f"Unknown time zone {time_zone!r}; use an IANA name such as Europe/Amsterdam."
@@ -84,6 +93,7 @@ def tenant_create(
     owner_password: str,
     owner_name: str = "",
     time_zone: str = "UTC",
+    country: str = "",
     with_api_key: bool = False,
 ) -> ProvisionedTenant:
     """Create a business: everything is validated before the schema exists, and all of it
@@ -94,6 +104,7 @@ def tenant_create(
         lambda: tenant_slug_validate(slug=slug),
         lambda: _name_validate(name),
         lambda: _time_zone_validate(time_zone),
+        lambda: _country_validate(country),
         lambda: email_normalise(owner_email),
     ):
         try:
@@ -126,6 +137,7 @@ def tenant_create(
                 name=name.strip(),
                 schema_name=tenant_schema_name(slug=slug),
                 time_zone=time_zone,
+                country=_country_validate(country),
                 kind=Tenant.Kind.BUSINESS,
             )
             tenant.save(verbosity=0)

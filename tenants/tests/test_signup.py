@@ -116,3 +116,32 @@ def test_an_expired_or_forged_sign_in_link_is_refused(tenant_a):
 
     assert response.status_code == 400
     assert b"This sign-in link is invalid or has expired." in response.content
+
+
+def test_the_country_is_kept_and_checked(public, worlds, db):
+    bad = public.post("/signup/", {**VALID, "country": "XX"})
+
+    assert bad.status_code == 400
+    assert (
+        "Select a valid choice. XX is not one of the available choices."
+        in (bad.context["form"].errors["country"])
+    )
+
+
+def test_the_country_reads_national_phone_numbers(worlds, django_db_blocker):
+    from tenants.services import tenant_create
+
+    with django_db_blocker.unblock():
+        try:
+            provisioned = tenant_create(
+                slug="dutch-eggs",
+                name="Dutch Eggs",
+                owner_email="o@dutch.test",
+                owner_password="seven-thousand-eggs",
+                country="nl",
+            )
+            assert provisioned.tenant.country == "NL"
+        finally:
+            connection.set_schema_to_public()
+            for tenant in Tenant.objects.filter(slug="dutch-eggs"):
+                tenant_delete(tenant=tenant)

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--owner-password", required=True)
         parser.add_argument("--owner-name", default="")
         parser.add_argument("--time-zone", default="UTC")
+        parser.add_argument("--country", default="", help="Two-letter code, e.g. NL.")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
                 owner_password=options["owner_password"],
                 owner_name=options["owner_name"],
                 time_zone=options["time_zone"],
+                country=options["country"],
                 with_api_key=True,
             )
         except ApplicationError as error:

@@ -47,6 +47,7 @@ class Command(BaseCommand):
                 owner_password=password,
                 owner_name="Olivia Owner",
                 time_zone="Europe/Amsterdam",
+                country="NL",
             ).tenant
         with schema_context(tenant.schema_name):
             for email, name, role in DEMO_TEAM:
