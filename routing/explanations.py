@@ -14,7 +14,7 @@ def _clock(moment: datetime, day: Day) -> str:
     return moment.astimezone(day.time_base.tzinfo).strftime("%H:%M")
 
 
-def _number(value) -> str:
+def quantity_text(value) -> str:
     value = Decimal(value)
     return f"{value.normalize():f}" if value != value.to_integral() else f"{int(value)}"
 
@@ -30,8 +30,8 @@ def _capacity_problem(order: OrderToPlan, drivers: Sequence[DriverToPlan]) -> st
         largest = max(limits)
         if Decimal(needed) > Decimal(largest):
             return (
-                f"{_number(needed)} {unit} exceeds the largest vehicle capacity "
-                f"{_number(largest)} {unit}"
+                f"{quantity_text(needed)} {unit} exceeds the largest vehicle capacity "
+                f"{quantity_text(largest)} {unit}"
             )
     return None
 
