@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/python -m scripts.run
 
 test: $(STAMP)
-	$(BIN)/python -m scripts.services -- $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

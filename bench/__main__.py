@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants", "orders_import"]
+BENCHMARKS = ["tenants", "orders_import", "routing"]
 
 
 def main(argv: list[str]) -> int:

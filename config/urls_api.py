@@ -7,6 +7,7 @@ from delivery.api.imports import OrderBulkView, OrderExportView, OrderImportView
 from delivery.api.orders import OrderViewSet
 from delivery.api.proofs import OrderProofsView, ProofFileView
 from delivery.api.shopify import ShopifyConnectionViewSet
+from routing.api import OptimizationViewSet, RouteViewSet
 from tenants.accounts.api import ApiKeyViewSet, MeView, UserViewSet
 from tenants.api.routers import UUID_PATTERN, ApiRouter
 
@@ -17,6 +18,8 @@ router.register("depots", DepotViewSet, basename="depot")
 router.register("vehicles", VehicleViewSet, basename="vehicle")
 router.register("drivers", DriverViewSet, basename="driver")
 router.register("orders", OrderViewSet, basename="order")
+router.register("optimizations", OptimizationViewSet, basename="optimization")
+router.register("routes", RouteViewSet, basename="route")
 router.register(
     "integrations/shopify/connections", ShopifyConnectionViewSet, basename="shopify-connection"
 )

@@ -3,7 +3,9 @@
 from django.urls import path
 
 from tenants.consumers import PingConsumer
+from tracking.consumers import DispatchConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),
+    path("ws/dispatch/", DispatchConsumer.as_asgi()),
 ]

@@ -484,6 +484,33 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
     OrderEvent.objects.bulk_create(events, batch_size=1000)
 
 
+def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
+    """A driver starts their route: its assigned orders are on their way (one event each)."""
+    orders = list(
+        Order.objects.select_for_update().filter(
+            pk__in=list(order_ids), status=OrderStatus.ASSIGNED
+        )
+    )
+    for order in orders:
+        order.status = OrderStatus.OUT_FOR_DELIVERY
+        order.updated_at = timezone.now()
+    Order.objects.bulk_update(orders, ["status", "updated_at"])
+    OrderEvent.objects.bulk_create(
+        [
+            _event(
+                order=order,
+                kind=OrderEvent.Kind.STATUS_CHANGED,
+                actor=actor,
+                from_status=OrderStatus.ASSIGNED,
+                to_status=OrderStatus.OUT_FOR_DELIVERY,
+                reason="route_started",
+            )
+            for order in orders
+        ]
+    )
+    return len(orders)
+
+
 def windows_moved(windows: list[dict], new_date: date, tz: ZoneInfo) -> list[dict]:
     """The same clock times on another day (a rescheduled order keeps its preferred hours),
     in the business's zone: 09:00 stays 09:00 when summer time starts or ends in between."""

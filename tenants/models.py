@@ -41,6 +41,17 @@ class Tenant(TenantMixin):
     def __str__(self) -> str:
         return self.name
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        created = super().create_schema(
+            check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
+        )
+        template = self.get_base_schema()
+        if sync_schema and template and template != self.schema_name:
+            from tenants.schemas import schema_constraints_align
+
+            schema_constraints_align(template=template, schema=self.schema_name)
+        return created
+
 
 class Domain(DomainMixin):
     """A host name (`<slug>.<BASE_DOMAIN>`, later custom domains) that serves a tenant."""

@@ -289,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "args": ("tenants.accounts.tasks.idempotency_records_purge",),
     },
+    "reap-stuck-optimizations": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 300.0,
+        "args": ("routing.tasks.optimizations_reap_task",),
+    },
 }
 
 LOGGING = {

@@ -3,7 +3,6 @@ boundary with recorded responses from a real local server."""
 
 import numpy as np
 import pytest
-from django.test import override_settings
 from geopy.distance import great_circle
 
 from routing.matrices import (
@@ -160,8 +159,9 @@ def test_valhalla_sources_to_targets():
     assert server.requests[0].path == "/sources_to_targets"
 
 
-@override_settings(ROUTING_MATRIX_PROVIDER="osrm", ROUTING_MATRIX_BLOCK=100)
 def test_matrices_are_cached_per_tenant(tenant_a, tenant_b, settings):
+    settings.ROUTING_MATRIX_PROVIDER = "osrm"
+    settings.ROUTING_MATRIX_BLOCK = 100
     with RecordedServer(osrm_answer) as server:
         settings.ROUTING_MATRIX_URL = server.url
         with tenant_a.use():

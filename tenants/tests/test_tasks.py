@@ -74,6 +74,11 @@ def test_celery_app_delivery_guarantees():
             "schedule": 3600.0,
             "args": (PURGE,),
         },
+        "reap-stuck-optimizations": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 300.0,
+            "args": ("routing.tasks.optimizations_reap_task",),
+        },
     }
 
 

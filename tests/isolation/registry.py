@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 APP_MODULES = [
     "tenants.tests.isolation",
     "delivery.tests.isolation",
+    "routing.tests.isolation",
 ]
 
 

@@ -1,0 +1,245 @@
+"""Optimisations and routes. Thin: parse, call a service or selector, shape the answer."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.response import Response
+
+from routing.edits import route_reorder
+from routing.models import OptimizationJob, Route, Stop
+from routing.selectors import optimizations_list, routes_list
+from routing.services import optimization_start, route_status_set
+from tenants.accounts.models import Role
+from tenants.actors import actor_for
+from tenants.api.permissions import IsOperations
+from tenants.api.routers import UUID_PATTERN
+from tenants.api.views import ApiGenericViewSet
+
+
+class OptimizationStartSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The delivery date to plan (business time zone).")
+    orders = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        help_text="Only these orders (default: all of the day).",
+    )
+    drivers = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        help_text="Only these drivers (default: all on shift).",
+    )
+    time_budget_s = serializers.IntegerField(
+        min_value=1,
+        max_value=300,
+        required=False,
+        help_text="Solver time; default grows with size.",
+    )
+
+
+class OptimizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OptimizationJob
+        fields = [
+            "id",
+            "delivery_date",
+            "status",
+            "progress",
+            "params",
+            "summary",
+            "unassigned",
+            "error",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class OptimizationViewSet(ApiGenericViewSet):
+    """Start a planning job (202) and follow it: queued → running → succeeded | failed."""
+
+    permission_classes = [IsOperations]
+    serializer_class = OptimizationSerializer
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self):
+        return optimizations_list()
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(OptimizationSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(OptimizationSerializer(self.get_object()).data)
+
+    @extend_schema(request=OptimizationStartSerializer, responses={202: OptimizationSerializer})
+    def create(self, request):
+        body = OptimizationStartSerializer(data=request.data)
+        # DRF drops names it does not know: a mistyped "driver" must not plan every driver.
+        unknown = (
+            {name: ["Unknown field."] for name in request.data if name not in body.fields}
+            if isinstance(request.data, dict)
+            else {}
+        )
+        if not body.is_valid() or unknown:
+            raise serializers.ValidationError({**unknown, **body.errors})
+        data = body.validated_data
+        job = optimization_start(
+            delivery_date=data["date"],
+            actor=actor_for(request.user),
+            order_ids=data.get("orders", []),
+            driver_ids=data.get("drivers", []),
+            time_budget_s=data.get("time_budget_s"),
+        )
+        return Response(OptimizationSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class StopSerializer(serializers.ModelSerializer):
+    order = serializers.UUIDField(source="order_id", read_only=True)
+    external_id = serializers.CharField(source="order.external_id", read_only=True)
+    address = serializers.CharField(source="order.address", read_only=True)
+    status = serializers.CharField(source="order.status", read_only=True)
+    location = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Stop
+        fields = [
+            "id",
+            "order",
+            "external_id",
+            "address",
+            "location",
+            "status",
+            "sequence",
+            "planned_arrival",
+            "planned_departure",
+            "waiting_s",
+            "eta",
+            "load_after",
+            "locked",
+        ]
+        read_only_fields = fields
+
+    def get_location(self, stop) -> dict | None:
+        order = stop.order
+        return {"lat": order.lat, "lng": order.lng} if order.has_location else None
+
+
+class RouteSerializer(serializers.ModelSerializer):
+    driver = serializers.UUIDField(source="driver_id", read_only=True)
+    driver_name = serializers.CharField(source="driver.user.full_name", read_only=True)
+    vehicle = serializers.UUIDField(source="vehicle_id", read_only=True, allow_null=True)
+    optimization = serializers.UUIDField(source="optimization_id", read_only=True, allow_null=True)
+    stops = StopSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Route
+        fields = [
+            "id",
+            "delivery_date",
+            "driver",
+            "driver_name",
+            "vehicle",
+            "status",
+            "optimization",
+            "planned_start",
+            "planned_end",
+            "distance_m",
+            "duration_s",
+            "travel_s",
+            "violations",
+            "stops",
+            "dispatched_at",
+            "started_at",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RouteFilterSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    driver = serializers.UUIDField(required=False)
+    status = serializers.MultipleChoiceField(choices=Route.Status.choices, required=False)
+
+
+class RouteReorderSerializer(serializers.Serializer):
+    stops = serializers.ListField(
+        child=serializers.UUIDField(),
+        allow_empty=True,
+        help_text="Every stop of this route in the new order; stops of other routes of the same "
+        "day listed here move to this route.",
+    )
+
+
+class RouteEditResultSerializer(serializers.Serializer):
+    routes = RouteSerializer(many=True)
+
+
+class RouteViewSet(ApiGenericViewSet):
+    """Routes with their stops. Drivers see and start/complete only their own."""
+
+    serializer_class = RouteSerializer
+    lookup_value_regex = UUID_PATTERN
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS or self.action in ("start", "complete"):
+            return [IsAuthenticated()]
+        return [IsOperations()]
+
+    def get_queryset(self):
+        routes = routes_list(filters={})
+        if self.request.user.role == Role.DRIVER:
+            routes = routes.filter(driver__user=self.request.user)
+        return routes
+
+    def list(self, request):
+        filters = RouteFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        routes = routes_list(filters=filters.validated_data)
+        if request.user.role == Role.DRIVER:
+            routes = routes.filter(driver__user=request.user)
+        page = self.paginate_queryset(routes)
+        return self.get_paginated_response(RouteSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(RouteSerializer(self.get_object()).data)
+
+    def _status(self, to: str):
+        route = route_status_set(route=self.get_object(), to=to, actor=actor_for(self.request.user))
+        return Response(RouteSerializer(self.get_queryset().get(pk=route.pk)).data)
+
+    @extend_schema(request=None, responses=RouteSerializer, summary="Hand the route to its driver")
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_route(self, request, pk=None):
+        return self._status(Route.Status.DISPATCHED)
+
+    @extend_schema(request=None, responses=RouteSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._status(Route.Status.STARTED)
+
+    @extend_schema(request=None, responses=RouteSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._status(Route.Status.COMPLETED)
+
+    @extend_schema(
+        request=RouteReorderSerializer,
+        responses=RouteEditResultSerializer,
+        summary="Reorder a route's stops, or move stops here from other routes of the day",
+    )
+    @action(detail=True, methods=["post"])
+    def reorder(self, request, pk=None):
+        body = RouteReorderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changed = route_reorder(
+            route_id=self.get_object().pk,
+            stop_ids=body.validated_data["stops"],
+            actor=actor_for(request.user),
+        )
+        routes = self.get_queryset().filter(pk__in=[route.pk for route in changed])
+        return Response({"routes": RouteSerializer(routes, many=True).data})

@@ -1,0 +1,179 @@
+"""Manual edits of planned routes: the dispatcher's order is kept, times are recomputed, and the
+constraints it breaks are recorded on the route (`violations`) instead of refused."""
+
+from django.db import transaction
+from rest_framework import status
+
+from delivery.services import orders_plan_apply, tenant_time_zone
+from routing import matrices
+from routing.models import Route, Stop
+from routing.planning import DriverToPlan
+from routing.schedule import Schedule, schedule_route
+from routing.selectors import driver_to_plan, order_to_plan
+from routing.services import _date_lock
+from tenants.actors import Actor
+from tenants.api.errors import ApplicationError
+
+EDITABLE = (Route.Status.PLANNED, Route.Status.DISPATCHED)
+
+
+def _route_driver(route: Route) -> DriverToPlan:
+    tz = tenant_time_zone()
+    planned = driver_to_plan(route.driver, delivery_date=route.delivery_date, tz=tz)
+    start = (route.start_lat, route.start_lng)
+    end = (route.end_lat, route.end_lng) if route.end_lat is not None else None
+    if planned is None:  # off shift now: keep the route's own bounds
+        return DriverToPlan(
+            id=route.driver_id,
+            name=str(route.driver),
+            shift_start=route.planned_start,
+            shift_end=route.planned_end,
+            start=start,
+            end=end,
+        )
+    return DriverToPlan(
+        id=planned.id,
+        name=planned.name,
+        shift_start=planned.shift_start,
+        shift_end=planned.shift_end,
+        start=start,
+        end=end,
+        vehicle=planned.vehicle,
+        skills=planned.skills,
+    )
+
+
+def _schedule(route: Route, stops: list[Stop]) -> Schedule:
+    driver = _route_driver(route)
+    orders = [order_to_plan(stop.order) for stop in stops]
+    points = [driver.start, *[o.location for o in orders if o.location is not None]]
+    if driver.end is not None:
+        points.append(driver.end)
+    unique = list(dict.fromkeys(points))
+    matrix = matrices.travel_matrix(unique, profile=driver.profile)
+    index = {point: i for i, point in enumerate(unique)}
+
+    def leg(origin, destination, profile):
+        i, j = index[origin], index[destination]
+        return int(matrix.durations[i][j]), int(matrix.distances[i][j])
+
+    return schedule_route(driver, orders, start=route.planned_start, leg=leg)
+
+
+def _apply(route: Route, stops: list[Stop], schedule: Schedule) -> list[tuple]:
+    by_order = {timed.order_id: timed for timed in schedule.stops}
+    assignments = []
+    for sequence, stop in enumerate(stops, start=1):
+        timed = by_order.get(stop.order_id)
+        stop.route = route
+        stop.sequence = sequence
+        if timed is not None:
+            stop.planned_arrival, stop.planned_departure = timed.arrival, timed.departure
+            stop.waiting_s, stop.load_after = timed.waiting_s, timed.load_after
+        assignments.append(
+            (stop.order_id, route.driver_id, route.id, sequence, stop.planned_arrival)
+        )
+    Stop.objects.bulk_update(
+        stops,
+        ["route", "sequence", "planned_arrival", "planned_departure", "waiting_s", "load_after"],
+    )
+    route.distance_m, route.travel_s = schedule.distance_m, schedule.travel_s
+    route.planned_end = schedule.end
+    route.duration_s = int((schedule.end - route.planned_start).total_seconds())
+    route.violations = [violation.as_dict() for violation in schedule.violations]
+    route.save(
+        update_fields=[
+            "distance_m",
+            "travel_s",
+            "planned_end",
+            "duration_s",
+            "violations",
+            "updated_at",
+        ]
+    )
+    return assignments
+
+
+def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
+    """Put the route's stops in the order of `stop_ids`. Ids of stops on other editable routes
+    of the same day move those stops here. Returns every route that changed."""
+    if len(set(stop_ids)) != len(stop_ids):
+        raise ApplicationError(
+            "validation_error",
+            "A stop is listed twice.",
+            fields={"stops": ["A stop is listed twice."]},
+        )
+    with transaction.atomic():
+        route = Route.objects.select_related(
+            "driver__user", "driver__depot", "driver__default_vehicle"
+        ).get(pk=route_id)
+        _date_lock(route.delivery_date)
+        route = (
+            Route.objects.select_for_update(of=("self",))
+            .select_related("driver__user", "driver__depot", "driver__default_vehicle")
+            .get(pk=route_id)
+        )
+        if route.status not in EDITABLE:
+            raise ApplicationError(
+                "route_locked",
+                f"A route that is {route.status} cannot be edited; re-plan it.",
+                status=status.HTTP_409_CONFLICT,
+            )
+        stops = {
+            stop.pk: stop
+            for stop in Stop.objects.select_related("order", "route").filter(pk__in=stop_ids)
+        }
+        unknown = [str(i) for i in stop_ids if i not in stops]
+        if unknown:
+            raise ApplicationError(
+                "validation_error",
+                "Unknown stop.",
+                fields={"stops": [f"No such stop: {', '.join(unknown)}."]},
+            )
+        own = set(Stop.objects.filter(route=route).values_list("pk", flat=True))
+        missing = own - set(stop_ids)
+        if missing:
+            raise ApplicationError(
+                "validation_error",
+                "Every stop of the route must be listed.",
+                fields={
+                    "stops": [
+                        "Every stop of the route must be listed; move a stop away "
+                        "by listing it on its new route."
+                    ]
+                },
+            )
+        donors = {}
+        for stop in stops.values():
+            if stop.route_id == route.pk:
+                continue
+            if stop.route.delivery_date != route.delivery_date or stop.route.status not in EDITABLE:
+                raise ApplicationError(
+                    "validation_error",
+                    "That stop cannot move here.",
+                    fields={
+                        "stops": [
+                            f"Stop {stop.pk} is on a route of another day or one already under way."
+                        ]
+                    },
+                )
+            donors[stop.route_id] = stop.route
+        ordered = [stops[i] for i in stop_ids]
+        # (route, sequence) is unique at commit time only, so stops can swap numbers freely.
+        assignments = _apply(route, ordered, _schedule(route, ordered))
+        changed = [route]
+        for donor in (
+            Route.objects.select_for_update(of=("self",))
+            .select_related("driver__user", "driver__depot", "driver__default_vehicle")
+            .filter(pk__in=list(donors))
+        ):
+            remaining = list(
+                Stop.objects.select_related("order")
+                .filter(route=donor)
+                .exclude(pk__in=stop_ids)
+                .order_by("sequence")
+            )
+            assignments += _apply(donor, remaining, _schedule(donor, remaining))
+            changed.append(donor)
+        orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
+    return changed
