@@ -9,10 +9,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from rest_framework import status
 
 from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
+from delivery.services import order_event
 from tenants.accounts.models import Role
 from tenants.actors import Actor
 from tenants.api.errors import ApplicationError
@@ -193,17 +193,12 @@ def proofs_add(
                 stored.append(proof.file.name)
                 proof.save()
                 proofs.append(proof)
-            OrderEvent(
+            order_event(
                 order=order,
                 kind=OrderEvent.Kind.PROOF_ADDED,
+                actor=actor,
                 note=_summary(uploads, recipient_name, note),
-                actor_kind=actor.kind,
-                actor_user=actor.user,
-                actor_api_key=actor.api_key,
-                actor_label=actor.label[:254],
-                lat=location[0] if location else None,
-                lng=location[1] if location else None,
-                occurred_at=timezone.now(),
+                location=location,
             ).save()
     except BaseException:
         # Files are not transactional: remove what this attempt wrote before the rollback.

@@ -1,6 +1,7 @@
 """Every write to depots, vehicles, drivers and orders, including the order lifecycle."""
 
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 DRIVER_TRANSITIONS = frozenset(
     {OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.FAILED}
 )
+# What an edit may change: every field of OrderInput but the location, which is handled apart.
+EDITABLE_FIELDS = tuple(f.name for f in fields(OrderInput) if f.name != "location")
 EDITABLE_STATUSES = frozenset({OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.FAILED})
 
 
@@ -51,7 +54,7 @@ def tenant_phone_region() -> str | None:
     return current_tenant().country or None
 
 
-def _event(
+def order_event(
     *,
     order: Order,
     kind: str,
@@ -141,7 +144,7 @@ def order_create(*, data: OrderInput, actor: Actor, source: str = "api") -> Orde
     try:
         with transaction.atomic():
             order.save()
-            _event(
+            order_event(
                 order=order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status
             ).save()
     except IntegrityError:
@@ -255,22 +258,7 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
             )
         replacement = _order_from_input(data, source=order.source)
         changed = []
-        for name in (
-            "external_id",
-            "recipient_name",
-            "recipient_phone",
-            "recipient_email",
-            "address",
-            "delivery_date",
-            "time_windows",
-            "service_seconds",
-            "weight_kg",
-            "volume_l",
-            "items",
-            "skills",
-            "priority",
-            "notes",
-        ):
+        for name in EDITABLE_FIELDS:
             if getattr(order, name) != getattr(replacement, name):
                 setattr(order, name, getattr(replacement, name))
                 changed.append(name)
@@ -287,7 +275,7 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
                 order.save(update_fields=[*changed, "updated_at"])
         except IntegrityError:
             raise _duplicate_external_id(data.external_id) from None
-        _event(
+        order_event(
             order=order,
             kind=OrderEvent.Kind.UPDATED,
             actor=actor,
@@ -412,7 +400,7 @@ def order_transition(
             update += ["route_id", "sequence", "eta"]
         order.status = to
         order.save(update_fields=update)
-        _event(
+        order_event(
             order=order,
             kind=OrderEvent.Kind.STATUS_CHANGED,
             actor=actor,
@@ -467,7 +455,7 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
         changed.append(order)
         if before != order.status:
             events.append(
-                _event(
+                order_event(
                     order=order,
                     kind=OrderEvent.Kind.STATUS_CHANGED,
                     actor=actor,
@@ -497,7 +485,7 @@ def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
     Order.objects.bulk_update(orders, ["status", "updated_at"])
     OrderEvent.objects.bulk_create(
         [
-            _event(
+            order_event(
                 order=order,
                 kind=OrderEvent.Kind.STATUS_CHANGED,
                 actor=actor,
