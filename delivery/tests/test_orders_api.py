@@ -11,24 +11,10 @@ from delivery.models import Order, OrderEvent, OrderStatus
 from delivery.services import driver_save, order_transition
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
 from tenants.accounts.models import ApiKey, Role
+from tests.api import error, iso, send
 
 ORDERS = "/api/v1/orders/"
 DAY = date(2026, 11, 27)
-
-
-def send(client, method: str, path: str, body=None):
-    return getattr(client, method)(path, data=json.dumps(body), content_type="application/json")
-
-
-def iso(moment: datetime | None) -> str | None:
-    """A date-time as the API writes it (UTC, `Z`)."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def error(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 def order_json(order: Order) -> dict:

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.utils import timezone
 
 from delivery.models import Driver, Order
@@ -20,13 +19,6 @@ NORTH = [(52.385 + 0.01 * i, 4.8910) for i in range(4)]
 SOUTH = [(52.362 - 0.01 * i, 4.8910) for i in range(4)]
 # One window per hour from 09:00: the windows fix the order of the stops along each line.
 WINDOWS = [("09:00", "10:00"), ("10:00", "11:00"), ("11:00", "12:00"), ("12:00", "13:00")]
-
-
-@pytest.fixture(autouse=True)
-def _offline_matrices(settings):
-    """The planner's default provider, stated: an earlier test's leaked override (see
-    test_matrices' decorator + `settings` fixture) must not turn these into OSRM calls."""
-    settings.ROUTING_MATRIX_PROVIDER = "great_circle"
 
 
 def planning_day() -> date:

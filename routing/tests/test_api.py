@@ -3,9 +3,8 @@ stops, dispatch / start / complete, roles, error shapes, query counts; one job e
 the real Celery worker with its progress pushed on `/ws/dispatch/`."""
 
 import asyncio
-import json
 import time as clock
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -18,6 +17,7 @@ from routing.models import OptimizationJob, Route, Stop
 from routing.tests.test_services import DAY, TZ, at, make_route
 from tenants.accounts.models import ApiKey, Role
 from tenants.accounts.services import user_create
+from tests.api import error, iso, send
 from tests.realtime import DISCONNECT_SECONDS, QUIET_SECONDS, communicator, session_cookie
 from tracking.consumers import CLOSE_FORBIDDEN
 
@@ -25,28 +25,6 @@ OPTIMIZATIONS = "/api/v1/optimizations"
 ROUTES = "/api/v1/routes"
 DISPATCH_SOCKET = "/ws/dispatch/"
 TERMINAL = ("succeeded", "failed")
-
-
-@pytest.fixture(autouse=True)
-def _offline_matrices(settings):
-    """The planner's default provider, stated: an earlier test's leaked override (see
-    test_matrices' decorator + `settings` fixture) must not turn these into OSRM calls."""
-    settings.ROUTING_MATRIX_PROVIDER = "great_circle"
-
-
-def send(client, method: str, path: str, body=None):
-    return getattr(client, method)(path, data=json.dumps(body), content_type="application/json")
-
-
-def iso(moment: datetime | None) -> str | None:
-    """A date-time as the API writes it (UTC, `Z`)."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def error(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 def job_json(job: OptimizationJob) -> dict:

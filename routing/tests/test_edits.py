@@ -5,7 +5,7 @@ import json
 
 from delivery.models import Order
 from routing.models import Route, Stop
-from routing.tests.days import _offline_matrices, run, small_day  # noqa: F401
+from routing.tests.days import run, small_day
 
 
 def post(client, path, body):

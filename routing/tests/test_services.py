@@ -22,15 +22,13 @@ from routing.services import (
     optimizations_reap,
     route_status_set,
 )
-from routing.tests.days import (  # noqa: F401  (the fixture is used by name)
+from routing.tests.days import (
     DAY,
     DEPOT,
     NORTH,
-    SOUTH,
     TZ,
     WINDOWS,
     SmallDay,
-    _offline_matrices,
     at,
     run,
     small_day,
