@@ -52,25 +52,18 @@ class ApiMixin:
             self.initial(request, *args, **kwargs)
             handler = self._handler_for(request)
             claim = self._idempotency_claim(request)
-            if claim is not None and claim.replay is not None:
-                response = claim.replay
-            elif claim is not None:
-                # The stored response commits with the request's own writes, or not at all.
-                with transaction.atomic():
-                    response = handler(request, *args, **kwargs)
-                    response = self.finalize_response(request, response, *args, **kwargs)
-                    finalized = True
-                    response.render()
-                    if response.status_code < 500:
-                        idempotency_complete(claim=claim, response=response)
-                    else:
-                        transaction.set_rollback(True)
-            else:
+            if claim is None:
                 response = handler(request, *args, **kwargs)
+            elif claim.replay is not None:
+                response = claim.replay
+            else:
+                response = self._run_claimed(claim, handler, request, *args, **kwargs)
+                finalized = True
         except Exception as exc:  # noqa: BLE001 - DRF's own contract: every exception goes here
             response = self.handle_exception(exc)
-            finalized = False
             if claim is not None and claim.replay is None:
+                # Nothing of the request was written (its transaction rolled back): keep a 4xx
+                # answer for retries, forget the claim after a 5xx so a retry runs again.
                 response = self.finalize_response(request, response, *args, **kwargs)
                 finalized = True
                 response.render()
@@ -78,11 +71,22 @@ class ApiMixin:
                     idempotency_complete(claim=claim, response=response)
                 else:
                     idempotency_release(claim=claim)
-        if claim is not None and claim.replay is None and response.status_code >= 500:
-            idempotency_release(claim=claim)
         if not finalized:
             response = self.finalize_response(request, response, *args, **kwargs)
         self.response = response
+        return response
+
+    def _run_claimed(self, claim, handler, request, *args, **kwargs):
+        """Run the request; its stored response commits with its own writes, or not at all."""
+        with transaction.atomic():
+            response = handler(request, *args, **kwargs)
+            response = self.finalize_response(request, response, *args, **kwargs)
+            response.render()
+            if response.status_code < 500:
+                idempotency_complete(claim=claim, response=response)
+                return response
+            transaction.set_rollback(True)
+        idempotency_release(claim=claim)
         return response
 
     def _handler_for(self, request):
