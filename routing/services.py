@@ -253,7 +253,13 @@ def optimization_run(*, job_id) -> OptimizationJob:
         left_out = [mapping.order_ids[number] for number in result.solution.unassigned]
         left_out += [order.id for order in day.orders if order.location is None]
 
+        index = {point: number for number, point in enumerate(mapping.points)}
+
         def travel_s(origin, destination, profile):
+            # The problem's own matrix: no second round of routing-server calls to explain.
+            durations = problem.durations.get(profile)
+            if durations is not None and origin in index and destination in index:
+                return int(durations[index[origin]][index[destination]])
             return int(matrix_for([origin, destination], profile).durations[0][1])
 
         reasons = [
