@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants", "orders_import", "routing"]
+BENCHMARKS = ["tenants", "orders_import", "routing", "optimization"]
 
 
 def main(argv: list[str]) -> int:
