@@ -111,6 +111,11 @@ class Driver(models.Model):
     )
     # {"mon": {"start": "08:00", "end": "16:30"}, …}; a missing day is a day off.
     shifts = models.JSONField(default=dict, blank=True)
+    # [{"start": "12:00", "end": "14:00", "minutes": 30}]: a break of `minutes` that must
+    # begin between start and end, every working day.
+    breaks = models.JSONField(default=list, blank=True)
+    max_stops = models.PositiveIntegerField(null=True, blank=True)  # per route
+    max_drive_minutes = models.PositiveIntegerField(null=True, blank=True)  # travel per route
     skills = skills_field()
     start_address = models.CharField(max_length=300, blank=True)
     start_lat = models.FloatField(null=True, blank=True)

@@ -292,6 +292,31 @@ def weekly_hours_parse(value, *, many: bool) -> dict:
     return result
 
 
+MAX_BREAK_MINUTES = 240
+
+
+def breaks_parse(value) -> list[dict]:
+    """[{"start": "12:00", "end": "14:00", "minutes": 30}]: when a break may begin, how long."""
+    if value is None or value == []:
+        return []
+    if not isinstance(value, list) or len(value) > 5:
+        raise ValueError('Must be a list of at most 5 {"start", "end", "minutes"}.')
+    breaks = []
+    for index, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or set(item) != {"start", "end", "minutes"}:
+            raise ValueError(
+                f'break {index}: must be {{"start": "HH:MM", "end": "HH:MM", "minutes": …}}.'
+            )
+        start, end = clock_parse(item["start"]), clock_parse(item["end"])
+        if end < start:
+            raise ValueError(f"break {index}: end must not be before start.")
+        minutes = integer(item["minutes"], minimum=1, maximum=MAX_BREAK_MINUTES)
+        breaks.append(
+            {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"), "minutes": minutes}
+        )
+    return breaks
+
+
 @dataclass
 class OrderInput:
     """An order as the services take it: every field parsed, normalised and validated."""

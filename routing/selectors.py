@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from delivery.models import Driver, LocationStatus, Order, OrderStatus
 from routing.models import OptimizationJob, Route, Stop
-from routing.planning import Day, DriverToPlan, OrderToPlan, VehicleToPlan
+from routing.planning import BreakToPlan, Day, DriverToPlan, OrderToPlan, VehicleToPlan
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Routes in these states belong to their drivers: planning never touches them.
@@ -56,6 +56,14 @@ def driver_to_plan(driver: Driver, *, delivery_date: date, tz: ZoneInfo) -> Driv
     else:
         end = (depot.lat, depot.lng) if depot is not None else start
     vehicle = driver.default_vehicle
+    breaks = tuple(
+        BreakToPlan(
+            earliest=_moment(delivery_date, item["start"], tz),
+            latest=_moment(delivery_date, item["end"], tz),
+            duration_s=item["minutes"] * 60,
+        )
+        for item in driver.breaks
+    )
     return DriverToPlan(
         id=driver.id,
         name=str(driver),
@@ -64,6 +72,9 @@ def driver_to_plan(driver: Driver, *, delivery_date: date, tz: ZoneInfo) -> Driv
         start=start,
         end=end,
         skills=frozenset(driver.skills),
+        breaks=breaks,
+        max_stops=driver.max_stops,
+        max_travel_s=driver.max_drive_minutes * 60 if driver.max_drive_minutes else None,
         vehicle=VehicleToPlan(
             id=vehicle.id,
             name=vehicle.name,

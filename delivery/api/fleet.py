@@ -188,6 +188,8 @@ class DriverViewSet(FleetViewSet):
             fields["skills"] = _checked(
                 validation.skills_normalise, data.pop("skills"), field="skills"
             )
+        if "breaks" in data:
+            fields["breaks"] = _checked(validation.breaks_parse, data.pop("breaks"), field="breaks")
         for end in ("start", "end"):
             if end in data:
                 place = data.pop(end)

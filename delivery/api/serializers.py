@@ -273,6 +273,9 @@ class DriverSerializer(serializers.ModelSerializer):
             "default_vehicle",
             "depot",
             "shifts",
+            "breaks",
+            "max_stops",
+            "max_drive_minutes",
             "skills",
             "start",
             "end",
@@ -302,6 +305,25 @@ class DriverWriteSerializer(serializers.Serializer):
     depot = serializers.UUIDField(required=False, allow_null=True)
     shifts = serializers.JSONField(
         required=False, help_text='{"mon": {"start": "08:00", "end": "16:30"}, …}'
+    )
+    breaks = serializers.JSONField(
+        required=False,
+        help_text='[{"start": "12:00", "end": "14:00", "minutes": 30}]: a break that must begin '
+        "between start and end.",
+    )
+    max_stops = serializers.IntegerField(
+        min_value=1,
+        max_value=1000,
+        required=False,
+        allow_null=True,
+        help_text="Stops per route at most.",
+    )
+    max_drive_minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=1440,
+        required=False,
+        allow_null=True,
+        help_text="Driving time per route at most.",
     )
     skills = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     start = PlaceSerializer(

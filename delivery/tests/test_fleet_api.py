@@ -423,6 +423,9 @@ def test_create_a_driver(tenant_a, driver_user):
             "mon": {"start": "08:00", "end": "16:30"},
             "sat": {"start": "09:00", "end": "13:00"},
         },
+        "breaks": [],
+        "max_stops": None,
+        "max_drive_minutes": None,
         "skills": ["fridge"],
         "start": {"address": "Home, Lombok", "lat": 52.0935, "lng": 5.1006},
         "end": None,
@@ -722,3 +725,47 @@ def test_fleet_lists_are_newest_first_and_paginated(tenant_a):
 
     assert results(first) + results(second) == vehicles[::-1]
     assert second.json()["next"] is None
+
+
+def test_a_drivers_breaks_and_route_limits(tenant_a):
+    with tenant_a.use():
+        driver = make_driver()
+    path = f"{DRIVERS}{driver.pk}/"
+
+    changed = send(
+        tenant_a.api(),
+        "patch",
+        path,
+        {
+            "breaks": [{"start": "12:00", "end": "13:30", "minutes": 30}],
+            "max_stops": 40,
+            "max_drive_minutes": 360,
+        },
+    )
+    refused = send(
+        tenant_a.api(),
+        "patch",
+        path,
+        {
+            "breaks": [{"start": "13:30", "end": "12:00", "minutes": 30}],
+            "max_stops": 0,
+        },
+    )
+
+    assert changed.status_code == 200, changed.content
+    body = changed.json()
+    assert (body["breaks"], body["max_stops"], body["max_drive_minutes"]) == (
+        [{"start": "12:00", "end": "13:30", "minutes": 30}],
+        40,
+        360,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {
+        "max_stops": ["Ensure this value is greater than or equal to 1."],
+    }
+    with tenant_a.use():
+        stored = Driver.objects.get(pk=driver.pk)
+        assert (stored.breaks, stored.max_stops) == (
+            [{"start": "12:00", "end": "13:30", "minutes": 30}],
+            40,
+        )

@@ -603,3 +603,27 @@ def test_a_national_phone_number_needs_the_business_country():
             "Not a phone number. Write it with its country code, e.g. +31 6 12345678."
         ]
     }
+
+
+def test_breaks_are_parsed_and_checked():
+    from delivery.validation import breaks_parse
+
+    assert breaks_parse([{"start": "12:00", "end": "14:00", "minutes": 30}]) == [
+        {"start": "12:00", "end": "14:00", "minutes": 30}
+    ]
+    assert breaks_parse(None) == []
+    for value, message in (
+        (
+            [{"start": "14:00", "end": "12:00", "minutes": 30}],
+            "break 1: end must not be before start.",
+        ),
+        ([{"start": "12:00", "end": "14:00", "minutes": 0}], "Must be between 1 and 240."),
+        (
+            [{"start": "12:00", "end": "14:00"}],
+            'break 1: must be {"start": "HH:MM", "end": "HH:MM", "minutes": …}.',
+        ),
+        ("lunch", 'Must be a list of at most 5 {"start", "end", "minutes"}.'),
+    ):
+        with pytest.raises(ValueError) as error:
+            breaks_parse(value)
+        assert str(error.value) == message

@@ -10,7 +10,7 @@ import numpy as np
 
 from routing import vroom
 from routing.explanations import explain
-from routing.planning import Day, DriverToPlan, OrderToPlan, VehicleToPlan
+from routing.planning import BreakToPlan, Day, DriverToPlan, OrderToPlan, VehicleToPlan
 from routing.problem import problem_build, routes_read
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -204,3 +204,40 @@ def test_reason_routes_full():
         "did not fit: the routes are full (time or capacity) — add a driver, widen its time "
         "window or raise its priority"
     )
+
+
+def test_a_break_is_taken_inside_its_window():
+    lunch = BreakToPlan(earliest=at(8.05), latest=at(8.1), duration_s=600)
+    day = Day(
+        date(2026, 11, 27), BASE, [order(1, 1), order(2, 2)], [driver(1, breaks=(lunch,), end=None)]
+    )
+
+    (route,), solution, _ = plan(day)
+
+    (break_step,) = [s for s in solution.routes[0].steps if s.kind == "break"]
+    assert day.seconds(at(8.05)) <= break_step.arrival + break_step.waiting <= day.seconds(at(8.1))
+    assert break_step.service == 600
+    assert [stop.order_id for stop in route.stops] == [uid(1), uid(2)]
+    # the second stop is ten minutes later than it would be without the break
+    assert route.stops[1].arrival >= at(8) + timedelta(seconds=60 + 120 + 60 + 600)
+
+
+def test_max_stops_leaves_the_rest_unassigned():
+    day = Day(
+        date(2026, 11, 27), BASE, [order(1, 1), order(2, 2), order(3, 3)], [driver(1, max_stops=2)]
+    )
+
+    (route,), solution, _ = plan(day)
+
+    assert len(route.stops) == 2
+    assert len(solution.unassigned) == 1
+
+
+def test_max_driving_time_reaches_the_solver():
+    day = Day(date(2026, 11, 27), BASE, [order(1, 5)], [driver(1, max_travel_s=300)])
+
+    routes, solution, _ = plan(day)
+
+    # there and back takes 600 s of driving: more than allowed
+    assert routes == []
+    assert len(solution.unassigned) == 1

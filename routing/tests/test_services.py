@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from delivery.models import Driver, Order, OrderEvent, OrderStatus
-from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
+from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order
 from routing.matrices import travel_matrix
 from routing.models import OptimizationJob, Route, Stop
 from routing.selectors import day_to_plan
@@ -751,3 +751,25 @@ def test_two_jobs_for_the_same_date_do_not_interleave(committed_tenant, committe
                 stop.route.driver_id,
                 stop.sequence,
             )
+
+
+def test_a_drivers_breaks_and_limits_reach_the_planner(tenant_a):
+    from routing.planning import BreakToPlan
+    from routing.selectors import driver_to_plan
+
+    with tenant_a.use():
+        depot = make_depot(lat=DEPOT[0], lng=DEPOT[1])
+        driver = make_driver(
+            shifts={"wed": {"start": "08:00", "end": "17:00"}},
+            depot=depot,
+            breaks=[{"start": "12:00", "end": "13:30", "minutes": 30}],
+            max_stops=12,
+            max_drive_minutes=300,
+        )
+
+    planned = driver_to_plan(driver, delivery_date=DAY, tz=TZ)
+
+    assert planned.breaks == (
+        BreakToPlan(earliest=at("12:00"), latest=at("13:30"), duration_s=1800),
+    )
+    assert (planned.max_stops, planned.max_travel_s) == (12, 18000)
