@@ -430,15 +430,22 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
     """The planner's result for orders: `assignments` are (order id, driver id, route id,
     sequence, planned arrival); `unassigned` orders lose their route. Status follows: an order
     on a route is assigned, an order taken off one is unassigned again (event reason
-    "replanned"). Orders already on their way or done are never touched."""
+    "replanned"). An order on its way keeps its status and only follows its new place in the
+    route (mid-day re-planning); a done order is never touched."""
     by_id = {entry[0]: entry for entry in assignments}
-    movable = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED)
+    movable = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
     orders = Order.objects.select_for_update().filter(
         pk__in=[*by_id, *unassigned], status__in=movable
     )
     changed, events = [], []
     for order in orders:
         before = order.status
+        if before == OrderStatus.OUT_FOR_DELIVERY:
+            if order.pk in by_id:
+                _, order.driver_id, order.route_id, order.sequence, order.eta = by_id[order.pk]
+                order.updated_at = timezone.now()
+                changed.append(order)
+            continue
         if order.pk in by_id:
             _, driver_id, route_id, sequence, eta = by_id[order.pk]
             order.driver_id, order.route_id, order.sequence, order.eta = (

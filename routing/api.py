@@ -18,6 +18,13 @@ from tenants.api.views import ApiGenericViewSet
 
 
 class OptimizationStartSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=[("plan", "plan"), ("replan", "replan")],
+        default="plan",
+        help_text="plan: the day's routes not yet dispatched. replan (mid-day): also routes under "
+        "way, keeping their done and current stops and their remaining stops in their van, "
+        "inserting new orders.",
+    )
     date = serializers.DateField(help_text="The delivery date to plan (business time zone).")
     orders = serializers.ListField(
         child=serializers.UUIDField(),
@@ -92,6 +99,7 @@ class OptimizationViewSet(ApiGenericViewSet):
             order_ids=data.get("orders", []),
             driver_ids=data.get("drivers", []),
             time_budget_s=data.get("time_budget_s"),
+            mode=data["mode"],
         )
         return Response(OptimizationSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

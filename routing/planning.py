@@ -64,6 +64,16 @@ class DriverToPlan:
         return self.vehicle.profile if self.vehicle else "van"
 
 
+@dataclass(frozen=True)
+class Underway:
+    """A route already under way that re-planning continues: its done and current stops stay
+    first, as they are; the planner only orders what comes after them."""
+
+    route_id: UUID
+    kept_stop_ids: tuple[UUID, ...]  # done and current stops, in their order
+    skill: str  # carried by the route's remaining orders: they stay in this van
+
+
 @dataclass
 class Day:
     """Everything one optimisation of one date needs."""
@@ -73,6 +83,7 @@ class Day:
     orders: list[OrderToPlan]
     drivers: list[DriverToPlan]
     labels: dict[UUID, str] = field(default_factory=dict)
+    underway: dict[UUID, Underway] = field(default_factory=dict)  # by driver id
 
     def seconds(self, moment: datetime) -> int:
         return max(0, round((moment - self.time_base).total_seconds()))

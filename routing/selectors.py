@@ -1,14 +1,23 @@
 """Reads of the routing app: a day to plan from the database, routes and jobs to show."""
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from delivery.models import Driver, LocationStatus, Order, OrderStatus
 from routing.models import OptimizationJob, Route, Stop
-from routing.planning import BreakToPlan, Day, DriverToPlan, OrderToPlan, VehicleToPlan
+from routing.planning import (
+    BreakToPlan,
+    Day,
+    DriverToPlan,
+    OrderToPlan,
+    Underway,
+    VehicleToPlan,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Routes in these states belong to their drivers: planning never touches them.
@@ -89,7 +98,57 @@ def driver_to_plan(driver: Driver, *, delivery_date: date, tz: ZoneInfo) -> Driv
     )
 
 
-def day_to_plan(*, delivery_date: date, tz: ZoneInfo, order_ids=None, driver_ids=None) -> Day:
+DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
+
+
+def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime):
+    """Drivers and orders of routes under way, for mid-day re-planning: each van continues from
+    its current stop (or where it is) with the stops it still carries, which stay in that van."""
+    drivers, orders, underway = [], [], {}
+    routes = Route.objects.filter(
+        delivery_date=delivery_date,
+        status__in=(Route.Status.DISPATCHED, Route.Status.STARTED),
+    ).select_related(
+        "driver__user", "driver__depot", "driver__default_vehicle", "driver__default_vehicle__depot"
+    )
+    for route in routes:
+        planned = driver_to_plan(route.driver, delivery_date=delivery_date, tz=tz)
+        if planned is None:
+            continue
+        stops = list(route.stops.select_related("order").order_by("sequence"))
+        done = [s for s in stops if s.order.status in DONE_STATUSES]
+        waiting = [s for s in stops if s.order.status not in DONE_STATUSES]
+        current = waiting[:1] if route.status == Route.Status.STARTED else []
+        remaining = waiting[len(current) :]
+        kept = [*done, *current]
+        start_at = max(now, planned.shift_start)
+        start = planned.start
+        if kept and kept[-1].order.has_location:
+            start = (kept[-1].order.lat, kept[-1].order.lng)
+            if current:
+                start_at += timedelta(seconds=current[0].order.service_seconds)
+        skill = f"route-{route.pk}"
+        drivers.append(
+            replace(planned, start=start, shift_start=start_at, skills=planned.skills | {skill})
+        )
+        for stop in remaining:
+            order = order_to_plan(stop.order)
+            orders.append(replace(order, skills=order.skills | {skill}))
+        underway[route.driver_id] = Underway(
+            route_id=route.pk, kept_stop_ids=tuple(s.pk for s in kept), skill=skill
+        )
+    return drivers, orders, underway
+
+
+def day_to_plan(
+    *,
+    delivery_date: date,
+    tz: ZoneInfo,
+    order_ids=None,
+    driver_ids=None,
+    replan: bool = False,
+    now: datetime | None = None,
+) -> Day:
     """The orders still to plan that day (unassigned, or on a route not yet dispatched) and the
     drivers on shift whose route that day is not dispatched yet; `order_ids` / `driver_ids`
     narrow both down."""
@@ -122,6 +181,17 @@ def day_to_plan(*, delivery_date: date, tz: ZoneInfo, order_ids=None, driver_ids
     if driver_ids:
         drivers = drivers.filter(pk__in=driver_ids)
     planned = [driver_to_plan(d, delivery_date=delivery_date, tz=tz) for d in drivers]
+    if replan:
+        extra_drivers, extra_orders, underway = _underway(
+            delivery_date=delivery_date, tz=tz, now=now or timezone.now()
+        )
+        return Day(
+            delivery_date=delivery_date,
+            time_base=datetime.combine(delivery_date, time(0), tzinfo=tz),
+            orders=[order_to_plan(o) for o in orders.order_by("created_at")] + extra_orders,
+            drivers=[d for d in planned if d is not None] + extra_drivers,
+            underway=underway,
+        )
     return Day(
         delivery_date=delivery_date,
         time_base=datetime.combine(delivery_date, time(0), tzinfo=tz),

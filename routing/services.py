@@ -1,6 +1,7 @@
 """Every write of the routing app: optimisation jobs, the routes they produce, dispatch."""
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection, transaction
@@ -54,6 +55,7 @@ def _notify_after_commit(job: OptimizationJob) -> None:
 
 def optimization_start(
     *,
+    mode: str = "plan",
     delivery_date: date,
     actor: Actor,
     order_ids=(),
@@ -81,6 +83,7 @@ def optimization_start(
             delivery_date=delivery_date,
             requested_by=actor.label[:254],
             params={
+                "mode": mode,
                 "orders": [str(i) for i in order_ids],
                 "drivers": [str(i) for i in driver_ids],
                 "time_budget_s": time_budget_s,
@@ -117,12 +120,15 @@ def _date_lock(delivery_date: date) -> None:
 def _day_unchanged(day: Day) -> None:
     """The plan was made from `day` as read before the date lock: refuse to write it when a
     route it touches was dispatched, or one of its orders changed state or date, meanwhile."""
-    busy = Route.objects.filter(delivery_date=day.delivery_date, status__in=BUSY_ROUTE_STATUSES)
+    busy = Route.objects.filter(
+        delivery_date=day.delivery_date, status__in=BUSY_ROUTE_STATUSES
+    ).exclude(pk__in=[underway.route_id for underway in day.underway.values()])
     order_ids = [order.id for order in day.orders]
+    movable = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED)
+    if day.underway:
+        movable += (OrderStatus.OUT_FOR_DELIVERY,)
     still_movable = Order.objects.filter(
-        pk__in=order_ids,
-        delivery_date=day.delivery_date,
-        status__in=(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED),
+        pk__in=order_ids, delivery_date=day.delivery_date, status__in=movable
     ).count()
     if (
         busy.filter(driver_id__in=[driver.id for driver in day.drivers]).exists()
@@ -136,6 +142,69 @@ def _day_unchanged(day: Day) -> None:
             "Plan again.",
             status=status.HTTP_409_CONFLICT,
         )
+
+
+@dataclass
+class _Continued:
+    assignments: list[tuple]
+    on_their_way: list  # orders added to a started route: out for delivery at once
+
+
+def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
+    """Routes under way keep their done and current stops first, as they were; the planned
+    stops follow them. A remaining stop the solver could not fit stays in its van, last, with
+    its old times: the goods are on board."""
+    by_driver = {route.driver_id: route for route in planned}
+    assignments, on_their_way = [], []
+    for driver_id, underway in day.underway.items():
+        route = Route.objects.select_for_update().get(pk=underway.route_id)
+        kept = list(underway.kept_stop_ids)
+        Stop.objects.filter(pk__in=kept).update(locked=True)
+        plan_route = by_driver.get(driver_id)
+        planned_stops = plan_route.stops if plan_route else []
+        planned_ids = {stop.order_id for stop in planned_stops}
+        leftovers = list(
+            Stop.objects.filter(route=route)
+            .exclude(pk__in=kept)
+            .exclude(order_id__in=planned_ids)
+            .order_by("sequence")
+        )
+        Stop.objects.filter(route=route).exclude(pk__in=kept).delete()
+        new_stops = [
+            Stop(
+                route=route,
+                order_id=stop.order_id,
+                sequence=len(kept) + stop.sequence,
+                planned_arrival=stop.arrival,
+                planned_departure=stop.departure,
+                waiting_s=stop.waiting_s,
+                load_after=stop.load_after,
+            )
+            for stop in planned_stops
+        ]
+        new_stops += [
+            Stop(
+                route=route,
+                order_id=old.order_id,
+                sequence=len(kept) + len(planned_stops) + number,
+                planned_arrival=old.planned_arrival,
+                planned_departure=old.planned_departure,
+                waiting_s=old.waiting_s,
+                load_after=old.load_after,
+            )
+            for number, old in enumerate(leftovers, start=1)
+        ]
+        Stop.objects.bulk_create(new_stops)
+        for stop in new_stops:
+            assignments.append(
+                (stop.order_id, driver_id, route.id, stop.sequence, stop.planned_arrival)
+            )
+            if route.status == Route.Status.STARTED:
+                on_their_way.append(stop.order_id)
+        if plan_route is not None:
+            route.planned_end = max(plan_route.end, route.planned_end)
+            route.save(update_fields=["planned_end", "updated_at"])
+    return _Continued(assignments=assignments, on_their_way=on_their_way)
 
 
 def routes_replace(
@@ -163,8 +232,11 @@ def routes_replace(
     # An order rescheduled from another day may still sit on that day's finished route.
     Stop.objects.filter(order_id__in=planned_orders).delete()
     routes, stops, assignments = [], [], []
+    continued = _routes_continue(day=day, planned=planned)
     for plan_route in planned:
         driver = drivers[plan_route.driver_id]
+        if driver.id in day.underway:
+            continue  # written by _routes_continue
         route = Route(
             delivery_date=day.delivery_date,
             driver_id=driver.id,
@@ -197,8 +269,12 @@ def routes_replace(
     Route.objects.bulk_create(routes)
     Stop.objects.bulk_create(stops)
     orders_plan_apply(
-        assignments=assignments, unassigned=[*unassigned_ids, *left_behind], actor=actor
+        assignments=[*assignments, *continued.assignments],
+        unassigned=[*unassigned_ids, *left_behind],
+        actor=actor,
     )
+    if continued.on_their_way:
+        orders_out_for_delivery(order_ids=continued.on_their_way, actor=actor)
     return routes
 
 
@@ -225,6 +301,7 @@ def optimization_run(*, job_id) -> OptimizationJob:
             tz=tz,
             order_ids=job.params.get("orders") or None,
             driver_ids=job.params.get("drivers") or None,
+            replan=job.params.get("mode") == "replan",
         )
         _progress(job, 10)
         provider = matrices.matrix_provider()

@@ -140,7 +140,7 @@ def test_post_queues_a_job_and_answers_202(tenant_a, django_capture_on_commit_ca
         key = ApiKey.objects.get(name="Admin key")
     assert response.json() == job_json(job)
     assert (job.delivery_date, job.status, job.progress) == (DAY, "queued", 0)
-    assert job.params == {"orders": [], "drivers": [], "time_budget_s": 5}
+    assert job.params == {"mode": "plan", "orders": [], "drivers": [], "time_budget_s": 5}
     assert job.requested_by == f"API key Admin key ({key.prefix})"
     # the task and the dispatchers' push leave only once the job is committed
     assert len(callbacks) == 2
@@ -156,6 +156,7 @@ def test_post_takes_orders_and_drivers(tenant_a, django_capture_on_commit_callba
 
     assert response.status_code == 202, response.content
     assert response.json()["params"] == {
+        "mode": "plan",
         "orders": [str(order.pk)],
         "drivers": [str(driver.pk)],
         "time_budget_s": None,

@@ -142,7 +142,7 @@ def test_a_small_day_plans_into_one_route_per_driver(tenant_a, django_capture_on
         assert job.summary["distance_m"] == sum(route.distance_m for route in routes)
         assert job.summary["travel_s"] == sum(route.travel_s for route in routes)
         assert job.summary["solver"] in ("vroom", "pyvrp")
-        assert job.params == {"orders": [], "drivers": [], "time_budget_s": 1}
+        assert job.params == {"mode": "plan", "orders": [], "drivers": [], "time_budget_s": 1}
         events = OrderEvent.objects.filter(kind=OrderEvent.Kind.STATUS_CHANGED)
         assert sorted(
             events.values_list("order__external_id", "from_status", "to_status", "reason")
@@ -475,6 +475,7 @@ def test_a_job_is_queued_and_its_task_sent_after_commit(
             "status": "queued",
             "progress": 0,
             "params": {
+                "mode": "plan",
                 "orders": ["8d1c7d2e-0000-4000-8000-000000000001"],
                 "drivers": [],
                 "time_budget_s": 10,

@@ -1,0 +1,73 @@
+"""Mid-day re-planning: new urgent orders go into the day's routes, routes under way keep their
+done and current stops first and their remaining stops in their own van."""
+
+from delivery.models import Order, OrderStatus
+from delivery.services import order_transition
+from delivery.tests.factories import TEST_ACTOR, make_order
+from routing.models import Route, Stop
+from routing.services import route_status_set
+from routing.tests.days import DAY, NORTH, run, small_day
+
+
+def test_replanning_keeps_done_and_current_stops_and_inserts_an_urgent_order(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    with tenant_a.use():
+        # given a planned day whose first route is under way: one stop done, one current
+        small_day()
+        assert run(django_capture_on_commit_callbacks).status == "succeeded"
+        route = Route.objects.order_by("planned_start", "id").first()
+        other = Route.objects.exclude(pk=route.pk).get()
+        route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
+        route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
+        stops = list(route.stops.order_by("sequence"))
+        order_transition(order_id=stops[0].order_id, to=OrderStatus.DELIVERED, actor=TEST_ACTOR)
+        remaining = {stop.order_id for stop in stops[2:]}
+        urgent = make_order(
+            external_id="URGENT", delivery_date=DAY, location=NORTH[1], items=1, weight_kg=5
+        )
+
+        # when the dispatcher re-plans mid-day
+        job = run(django_capture_on_commit_callbacks, mode="replan")
+
+        # then the done and the current stop are the same, first and locked
+        assert job.status == "succeeded", job.error
+        after = list(Stop.objects.filter(route=route).order_by("sequence"))
+        assert [(s.pk, s.sequence, s.locked) for s in after[:2]] == [
+            (stops[0].pk, 1, True),
+            (stops[1].pk, 2, True),
+        ]
+        # the van's remaining stops stayed in it, after them
+        assert remaining <= {s.order_id for s in after[2:]}
+        assert not Stop.objects.filter(route=other, order_id__in=remaining).exists()
+        assert [s.sequence for s in after] == list(range(1, len(after) + 1))
+        # and the urgent order is on a route, out for delivery at once if that van is on its way
+        urgent.refresh_from_db()
+        urgent_stop = Stop.objects.get(order=urgent)
+        assert urgent.route_id == urgent_stop.route_id
+        expected = (
+            OrderStatus.OUT_FOR_DELIVERY
+            if urgent_stop.route_id == route.pk
+            else OrderStatus.ASSIGNED
+        )
+        assert urgent.status == expected
+        # and orders of the started route are still on their way, with their new sequence
+        for stop in after[2:]:
+            order = Order.objects.get(pk=stop.order_id)
+            assert (order.route_id, order.sequence) == (route.pk, stop.sequence)
+            assert order.status == OrderStatus.OUT_FOR_DELIVERY
+
+
+def test_a_plain_plan_leaves_routes_under_way_alone(tenant_a, django_capture_on_commit_callbacks):
+    with tenant_a.use():
+        small_day()
+        run(django_capture_on_commit_callbacks)
+        route = Route.objects.order_by("planned_start", "id").first()
+        route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
+        before = list(Stop.objects.filter(route=route).order_by("sequence").values())
+        make_order(external_id="URGENT", delivery_date=DAY, location=NORTH[1], items=1)
+
+        job = run(django_capture_on_commit_callbacks)
+
+        assert job.status == "succeeded", job.error
+        assert list(Stop.objects.filter(route=route).order_by("sequence").values()) == before
