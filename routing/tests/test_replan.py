@@ -71,3 +71,31 @@ def test_a_plain_plan_leaves_routes_under_way_alone(tenant_a, django_capture_on_
 
         assert job.status == "succeeded", job.error
         assert list(Stop.objects.filter(route=route).order_by("sequence").values()) == before
+
+
+def test_remaining_stops_that_no_longer_fit_stay_in_their_van(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    with tenant_a.use():
+        # given a started route whose driver's shift was cut short: the rest cannot fit
+        small_day()
+        run(django_capture_on_commit_callbacks)
+        route = Route.objects.order_by("planned_start", "id").first()
+        route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
+        route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
+        before = list(route.stops.order_by("sequence").values_list("order_id", flat=True))
+        driver = route.driver
+        driver.shifts = {"wed": {"start": "08:00", "end": "08:30"}}
+        driver.save(update_fields=["shifts"])
+
+        # when re-planning
+        job = run(django_capture_on_commit_callbacks, mode="replan")
+
+        # then the van keeps every stop in the same order, and the job says which don't fit
+        assert job.status == "succeeded", job.error
+        after = list(route.stops.order_by("sequence").values_list("order_id", flat=True))
+        assert after == before
+        assert {entry["order"] for entry in job.unassigned} == {str(i) for i in before[1:]}
+        assert set(Order.objects.filter(pk__in=before).values_list("status", flat=True)) == {
+            OrderStatus.OUT_FOR_DELIVERY
+        }
