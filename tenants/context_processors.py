@@ -10,3 +10,11 @@ def tenant(request) -> dict:
         "tenant": None if is_public else current,
         "base_domain": settings.BASE_DOMAIN,
     }
+
+
+def map_tiles(request) -> dict:
+    """The one thing pages load from outside: map tiles, by a configurable URL (maps degrade without them)."""
+    return {
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }

@@ -31,6 +31,8 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "leaflet",
+    "django_htmx",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -99,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -118,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.csrf",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "tenants.context_processors.map_tiles",
             ],
         },
     },
@@ -316,6 +320,13 @@ PROOF_MAX_BYTES = env_int("PROOF_MAX_BYTES", 8 * 1024 * 1024)
 PROOF_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Map tiles are the only thing a page loads from outside; maps degrade to markers without them.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+)
 
 # Route optimisation: where travel times come from (routing.matrices).
 ROUTING_MATRIX_PROVIDER = env_str("ROUTING_MATRIX_PROVIDER", "great_circle")
