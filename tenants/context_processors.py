@@ -13,7 +13,7 @@ def tenant(request) -> dict:
 
 
 def map_tiles(request) -> dict:
-    """The one thing pages load from outside: map tiles, by a configurable URL (maps degrade without them)."""
+    """Map tiles: the one thing pages load from outside, by a configurable URL."""
     return {
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
