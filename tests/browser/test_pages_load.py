@@ -1,0 +1,34 @@
+"""The browser harness itself: Debian's Chromium opens the live server's pages on a tenant host, and
+the vendored front-end libraries are served from our own static files."""
+
+from tests.fixtures.browser import page_url
+from tests.fixtures.tenants import PASSWORD
+
+
+def test_sign_in_page_works_in_chromium_with_vendored_libraries(
+    asgi_server, worlds, browser_context, shoot
+):
+    world = worlds["a"]
+    page = browser_context().new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith(f"http://{world.host}:{asgi_server.port}/")
+            else outside.append(request.url)
+        ),
+    )
+
+    page.goto(page_url(asgi_server, world.host, "/login/"))
+    page.get_by_label("E-mail").fill(world.users["dispatcher"].email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+    shoot(page, "signed-in")
+
+    for library in ("leaflet/leaflet.js", "django_htmx/htmx-2.min.js"):
+        status = page.evaluate("url => fetch(url).then(r => r.status)", f"/static/{library}")
+        assert status == 200, library
+    assert outside == []
+    assert "/login/" not in page.url
