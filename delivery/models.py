@@ -1,5 +1,6 @@
 """Depots, vehicles, drivers, orders and their audit trail and proofs of delivery."""
 
+import secrets
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
@@ -134,6 +135,11 @@ class Driver(models.Model):
         return self.user.full_name or self.user.email
 
 
+def tracking_token_new() -> str:
+    """The recipient's tracking-page token: 256 random bits, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # NULL, not "", for "none": the unique constraint below applies only to given ids.
@@ -169,6 +175,10 @@ class Order(models.Model):
     sequence = models.PositiveIntegerField(null=True, blank=True)
     eta = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, default="api")
+    # The recipient's public tracking page /t/<token>/ (tracking.links); replaced to revoke it.
+    tracking_token = models.CharField(
+        max_length=43, unique=True, default=tracking_token_new, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

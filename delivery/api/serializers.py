@@ -18,6 +18,7 @@ from delivery.models import (
     Vehicle,
     VehicleProfile,
 )
+from tracking.links import tracking_url
 
 
 class LocationSerializer(serializers.Serializer):
@@ -131,8 +132,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "items": order.items,
         }
 
-    def get_tracking_url(self, order) -> str | None:
-        return None  # customer tracking arrives with the tracking app
+    def get_tracking_url(self, order) -> str:
+        return tracking_url(order)
 
 
 class OrderTransitionSerializer(serializers.Serializer):

@@ -17,6 +17,9 @@ ORDERS = "/api/v1/orders/"
 DAY = date(2026, 11, 27)
 
 
+TRACKING_HOST = "alpha.localhost"
+
+
 def order_json(order: Order) -> dict:
     """The exact representation of an order, written out field by field."""
     return {
@@ -47,7 +50,7 @@ def order_json(order: Order) -> dict:
         "route": str(order.route_id) if order.route_id else None,
         "sequence": order.sequence,
         "eta": iso(order.eta),
-        "tracking_url": None,
+        "tracking_url": f"http://{TRACKING_HOST}/t/{order.tracking_token}/",
         "source": order.source,
         "created_at": iso(order.created_at),
         "updated_at": iso(order.updated_at),
@@ -125,7 +128,7 @@ def test_create_an_order(tenant_a):
         "route": None,
         "sequence": None,
         "eta": None,
-        "tracking_url": None,
+        "tracking_url": f"http://alpha.localhost/t/{order.tracking_token}/",
         "source": "api",
         "created_at": iso(order.created_at),
         "updated_at": iso(order.updated_at),
