@@ -127,14 +127,16 @@
   function routeHtml(route, index) {
     var fill = M.colour(index), vehicle = vehicles[route.vehicle];
     var editable = EDITABLE[route.status] && data.editable;
-    var problems = {};
+    // Violations name the stop's order, or none when they concern the whole route.
+    var problems = {}, routeProblems = [];
     (route.violations || []).forEach(function (v) {
-      (problems[v.stop] = problems[v.stop] || []).push(v.message || v.kind);
+      if (v.order) { (problems[v.order] = problems[v.order] || []).push(v.message || v.kind); }
+      else { routeProblems.push(v.message || v.kind); }
     });
     var others = state.routes.filter(function (r) { return r.id !== route.id && EDITABLE[r.status]; });
     var stops = route.stops.map(function (stop) {
       var movable = editable && !stop.locked;
-      var issues = problems[stop.id] || [];
+      var issues = problems[stop.order] || [];
       var label = stop.sequence + ". " + (stop.external_id || stop.address);
       var controls = movable ? '<div class="stop-controls">' +
         '<button type="button" class="icon" data-move="up" aria-label="Move ' + M.escapeHtml(label) + ' up">↑</button>' +
@@ -166,7 +168,10 @@
       '<p class="route-meta">' + M.escapeHtml(capacityText(vehicle)) + " · " + route.stops.length + " stops · " +
       M.kilometres(route.distance_m) + " · " + M.duration(route.duration_s) + " · " +
       time(route.planned_start) + "–" + time(route.planned_end) + "</p>" +
-      (count ? '<p class="violations" role="alert">' + count + (count === 1 ? " broken constraint" : " broken constraints") + "</p>" : "") +
+      (count ? '<div class="violations" role="alert"><p>' + count + (count === 1 ? " broken constraint" : " broken constraints") +
+        "</p>" + (routeProblems.length ? "<ul>" + routeProblems.map(function (text) {
+          return "<li>" + M.escapeHtml(text) + "</li>";
+        }).join("") + "</ul>" : "") + "</div>" : "") +
       '<ol class="stops" data-route-id="' + route.id + '"' + (editable ? ' data-droppable="true"' : "") + ">" +
       (stops || '<li class="empty muted">No stops</li>') + "</ol></article>";
   }
