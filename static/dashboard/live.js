@@ -119,7 +119,7 @@
     if (marker._glide) { cancelAnimationFrame(marker._glide); }
     function step(now) {
       var t = Math.min(1, (now - started) / MOVE_MS), ease = t * (2 - t);
-      marker.setLatLng([from.lat + (to[0] - from.lat) * ease, from.lng + (to[1] - from.lng) * ease]);
+      marker.setLatLng(t < 1 ? [from.lat + (to[0] - from.lat) * ease, from.lng + (to[1] - from.lng) * ease] : to);
       marker._glide = t < 1 ? requestAnimationFrame(step) : null;
     }
     marker._glide = requestAnimationFrame(step);
