@@ -3,21 +3,36 @@
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from django.db.models import Prefetch
+
 from delivery.api.serializers import DepotSerializer, DriverSerializer, VehicleSerializer
 from delivery.models import Order, OrderStatus
 from delivery.selectors import depots_list, drivers_list, vehicles_list
 from routing.api import OptimizationSerializer, RouteSerializer
-from routing.models import Route
+from routing.models import Route, Stop
 from routing.selectors import WEEKDAYS, optimizations_list, routes_list
 
 UNDERWAY_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED)
 LIVE_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED, Route.Status.COMPLETED)
+STOP_COLUMNS = tuple(field.name for field in Stop._meta.concrete_fields if field.name != "order")
+ORDER_COLUMNS = ("id", "external_id", "address", "status", "lat", "lng")
 
 
 def _routes(*, delivery_date: date, statuses=()) -> list[dict]:
     """The day's routes, one list order for every page (by driver name) so colours stay put."""
     filters = {"date": delivery_date, "status": statuses} if statuses else {"date": delivery_date}
-    routes = routes_list(filters=filters).order_by("driver__user__full_name", "created_at", "id")
+    # A busy day has hundreds of stops: load only the order columns a stop shows.
+    stops = (
+        Stop.objects.select_related("order")
+        .only(*STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS))
+        .order_by("sequence")
+    )
+    routes = (
+        routes_list(filters=filters)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("stops", queryset=stops))
+        .order_by("driver__user__full_name", "created_at", "id")
+    )
     return RouteSerializer(routes, many=True).data
 
 

@@ -8,6 +8,8 @@
   var time = M.clock(data.time_zone);
   var EDITABLE = { planned: true, dispatched: true };
   var TERMINAL = { succeeded: true, failed: true };
+  // On a route under way some stops are done or on board: say so next to them.
+  var STATUS_SHOWN = { out_for_delivery: "on board", delivered: "delivered", failed: "failed", cancelled: "cancelled" };
   var state = { routes: data.routes.slice(), job: data.job, unplanned: data.unplanned, busy: false,
     dragging: null, polling: null, finished: {} };
 
@@ -149,6 +151,7 @@
         '" data-stop-id="' + stop.id + '"' + (movable ? ' draggable="true"' : "") + ">" +
         '<span class="num" style="background:' + fill + '">' + stop.sequence + "</span>" +
         '<div class="stop-body"><strong>' + M.escapeHtml(stop.external_id || "") + "</strong> " +
+        (STATUS_SHOWN[stop.status] ? '<span class="badge stop-status">' + STATUS_SHOWN[stop.status] + "</span> " : "") +
         M.escapeHtml(stop.address) + '<br><span class="times">Arrive <time data-arrival>' +
         time(stop.planned_arrival) + "</time> · leave <time>" + time(stop.planned_departure) +
         "</time>" + (stop.waiting_s ? " · waits " + M.duration(stop.waiting_s) : "") + "</span> " +

@@ -4,11 +4,15 @@ the lists, drags a stop to the other route and sees the recomputed times and the
 capacity, then dispatches every route."""
 
 import re
+from datetime import datetime, time, timedelta
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from delivery.models import Order, OrderStatus
 from delivery.tests.factories import make_depot, make_driver, make_order, make_vehicle
 from routing.models import OptimizationJob, Route, Stop
+from routing.selectors import WEEKDAYS
 from routing.tests.days import DAY, DEPOT, NORTH, SOUTH, TZ, WINDOWS, window
 from tests.browser.dispatcher import local_only, own_connections_closed, sign_in
 
@@ -204,3 +208,108 @@ def test_a_bad_date_shows_the_reason_in_the_page(
     expect(alert).to_contain_text("“2026-02-30” is not a date: use YYYY-MM-DD")
     expect(page.get_by_label("Delivery date")).to_have_attribute("aria-invalid", "true")
     assert re.search(r"/plan/\?date=2026-02-30$", page.url)
+
+
+def started_day(world):
+    """Today: Anna is out with three stops (the first delivered), Bert has no route yet, and an
+    urgent order came in. Shifts span the whole day so the test runs at any hour."""
+    today = timezone.now().astimezone(TZ).date()
+    weekday = WEEKDAYS[today.weekday()]
+    start = datetime.combine(today, time(0, 30), tzinfo=TZ)
+    with world.use():
+        depot = make_depot(lat=DEPOT[0], lng=DEPOT[1])
+        drivers = []
+        for name in ("Anna Noord", "Bert Zuid"):
+            van = make_vehicle(name=f"Van {name[0]}", capacity_items=10, depot=depot)
+            driver = make_driver(
+                email=f"{name.split()[0].lower()}@example.test",
+                shifts={weekday: {"start": "00:00", "end": "23:59"}},
+                default_vehicle=van,
+                depot=depot,
+            )
+            driver.user.full_name = name
+            driver.user.save(update_fields=["full_name"])
+            drivers.append(driver)
+        anna = drivers[0]
+        route = Route.objects.create(
+            delivery_date=today,
+            driver=anna,
+            vehicle=anna.default_vehicle,
+            status=Route.Status.STARTED,
+            start_lat=DEPOT[0],
+            start_lng=DEPOT[1],
+            planned_start=start,
+            planned_end=start + timedelta(hours=2),
+            dispatched_at=timezone.now(),
+            started_at=timezone.now(),
+        )
+        stops = []
+        for sequence, place in enumerate(NORTH[:3], start=1):
+            order = make_order(
+                external_id=f"N-{sequence}", delivery_date=today, location=place, items=1
+            )
+            arrival = start + timedelta(minutes=20 * sequence)
+            stops.append(
+                Stop.objects.create(
+                    route=route,
+                    order=order,
+                    sequence=sequence,
+                    planned_arrival=arrival,
+                    planned_departure=arrival + timedelta(minutes=5),
+                    load_after={"items": 3 - sequence},
+                    locked=sequence == 1,
+                )
+            )
+            status = OrderStatus.DELIVERED if sequence == 1 else OrderStatus.OUT_FOR_DELIVERY
+            Order.objects.filter(pk=order.pk).update(
+                status=status, driver=anna, route_id=route.pk, sequence=sequence
+            )
+        urgent = make_order(external_id="URGENT", delivery_date=today, location=SOUTH[0], items=1)
+    return today, route, stops, urgent
+
+
+def test_a_day_under_way_is_replanned_mid_day(
+    own_connections_closed,
+    asgi_server,
+    celery_worker,
+    committed_tenant,
+    committed_db,
+    browser_context,
+    shoot,
+):
+    # given
+    world = committed_tenant("replanpage")
+    today, route, stops, urgent = started_day(world)
+    context = browser_context(viewport={"width": 1366, "height": 1600})
+    local_only(context, asgi_server, world.host)
+    page = context.new_page()
+    sign_in(page, asgi_server, world, then="/plan/")
+    expect(page.get_by_label("Re-plan mid-day, including routes under way")).to_be_checked()
+    expect(page.locator("#unassigned-list li")).to_have_text([re.compile(r"^URGENT ")])
+    expect(page.locator(f'article[data-route-id="{route.pk}"] .badge')).to_have_text("started")
+
+    # when
+    page.get_by_role("button", name="Plan", exact=True).click()
+
+    # then
+    expect(page.locator("#plan-progress")).to_have_attribute(
+        "data-status", "succeeded", timeout=PLAN_SECONDS
+    )
+    expect(page.locator("#unassigned-list li")).to_have_text(
+        ["Every order of the day is on a route."]
+    )
+    anna = page.locator(f'article[data-route-id="{route.pk}"]')
+    expect(anna.locator(".badge")).to_have_text("started")
+    with world.use():
+        job = OptimizationJob.objects.get()
+        assert (job.status, job.params["mode"]) == ("succeeded", "replan")
+        kept = list(Stop.objects.filter(route=route).order_by("sequence"))
+        urgent_stop = Stop.objects.get(order=urgent)
+    # the delivered and the current stop stay first; the van keeps its remaining stop
+    assert [s.pk for s in kept[:2]] == [stops[0].pk, stops[1].pk]
+    assert stops[2].order_id in {s.order_id for s in kept}
+    expect(anna.locator("li.stop")).to_have_count(len(kept))
+    expect(page.locator(f'li.stop[data-stop-id="{urgent_stop.pk}"]')).to_be_visible()
+    # locked stops of a route under way offer no move controls
+    expect(anna.locator(f'li[data-stop-id="{stops[0].pk}"] button')).to_have_count(0)
+    shoot(page, "replanned")
