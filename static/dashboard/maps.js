@@ -4,9 +4,10 @@
 (function () {
   "use strict";
 
-  // Distinct on a light map and for the common colour-vision deficiencies (Okabe–Ito + extras);
-  // every marker also carries its number, so colour is never the only cue.
-  var COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8c6d00", "#56429c",
+  // Okabe–Ito hues (told apart with the common colour-vision deficiencies), darkened so that the
+  // white stop numbers on them reach 4.5:1; every marker also carries its number, so colour is
+  // never the only cue.
+  var COLOURS = ["#0072b2", "#b34700", "#007a58", "#a3457a", "#7a5f00", "#56429c",
     "#c0392b", "#117a8b", "#6b4226", "#2f4f4f"];
 
   function colour(index) { return COLOURS[index % COLOURS.length]; }

@@ -179,10 +179,35 @@
       (stops || '<li class="empty muted">No stops</li>') + "</ol></article>";
   }
 
+  /* Re-rendering replaces the lists: put the keyboard focus back on the same control. */
+  function focusKey() {
+    var active = document.activeElement, item = active && active.closest && active.closest("[data-stop-id]");
+    if (item && element("routes").contains(item)) {
+      return { stop: item.dataset.stopId, move: active.dataset.move, select: active.matches("select") };
+    }
+    var dispatchButton = active && active.dataset && active.dataset.dispatch;
+    return dispatchButton ? { dispatch: dispatchButton } : null;
+  }
+
+  function focusRestore(key) {
+    if (!key) { return; }
+    var target = null;
+    if (key.dispatch) { target = document.querySelector('[data-dispatch="' + key.dispatch + '"]'); }
+    else {
+      var item = document.querySelector('#routes [data-stop-id="' + key.stop + '"]');
+      if (item) {
+        target = (key.move && item.querySelector('[data-move="' + key.move + '"]')) ||
+          (key.select && item.querySelector("select")) || item.querySelector("button, select");
+      }
+    }
+    if (target) { target.focus(); }
+  }
+
   function renderRoutes() {
     sortRoutes();
-    var host = element("routes");
+    var host = element("routes"), key = focusKey();
     host.innerHTML = state.routes.map(routeHtml).join("");
+    focusRestore(key);
     var stops = state.routes.reduce(function (n, r) { return n + r.stops.length; }, 0);
     element("routes-summary").textContent = state.routes.length ?
       state.routes.length + (state.routes.length === 1 ? " route, " : " routes, ") + stops + " stops." :
@@ -319,9 +344,8 @@
       var broken = result.body.routes.reduce(function (n, r) { return n + (r.violations || []).length; }, 0);
       say(broken ? "Times recomputed; " + broken + " broken constraint" + (broken === 1 ? "" : "s") + " highlighted." :
         "Times recomputed.", broken ? "warning" : "success");
-      if (focusStop) {
-        var moved = document.querySelector('[data-stop-id="' + focusStop + '"] button, [data-stop-id="' + focusStop + '"]');
-        if (moved) { moved.focus(); }
+      if (focusStop && !element("routes").contains(document.activeElement)) {
+        focusRestore({ stop: focusStop });
       }
     });
   }
@@ -424,6 +448,13 @@
   M.dispatchSocket(function (message) {
     if (message.type === "optimization.updated" && message.data.delivery_date === data.date) {
       jobUpdate(message.data);
+    } else if (message.type === "order.updated" && !state.busy && !state.dragging) {
+      // Orders arrive, move or get cancelled while the page is open: reload the day once the
+      // burst is over (a plan updates every order of the day at once).
+      clearTimeout(state.reload);
+      state.reload = setTimeout(function () {
+        if (!state.busy && !state.dragging) { loadDay(); }
+      }, 1000);
     } else if (message.type === "route.updated" && message.data.delivery_date === data.date && !state.busy) {
       M.api("GET", "/api/v1/routes/" + message.data.id).then(function (result) {
         if (result.ok) { replaceRoutes([result.body]); }

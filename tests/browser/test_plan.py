@@ -122,7 +122,7 @@ def test_dispatcher_plans_edits_and_dispatches_a_day(
     expect(routes.nth(1).locator("h3")).to_have_text("Bert Zuid")
     for index in range(2):
         expect(routes.nth(index).locator("li.stop")).to_have_count(4)
-        expect(routes.nth(index).locator(".badge")).to_have_text("planned")
+        expect(routes.nth(index).locator(".route-head .badge")).to_have_text("planned")
     unassigned = page.locator("#unassigned-list li")
     expect(unassigned).to_have_count(2)
     with world.use():
@@ -178,12 +178,23 @@ def test_dispatcher_plans_edits_and_dispatches_a_day(
     expect(routes.nth(0).locator("li.stop").last).to_have_attribute("data-stop-id", moved_id)
     expect(routes.nth(1).locator(".violations")).to_have_count(0)
 
+    # when: the ↑ button, by keyboard, moves it one place up
+    routes.nth(0).get_by_role("button", name=re.compile(r" up$")).last.focus()
+    page.keyboard.press("Enter")
+
+    # then: it is third of four, and the focus stayed on its ↑ button
+    expect(routes.nth(0).locator("li.stop").nth(2)).to_have_attribute("data-stop-id", moved_id)
+    expect(page.locator(f'li[data-stop-id="{moved_id}"] [data-move="up"]')).to_be_focused()
+    assert arrival_times(routes.nth(0)) == stored_arrivals(world, anna.pk)
+
     # when: dispatch all planned routes
     page.get_by_role("button", name="Dispatch all planned routes").click()
 
     # then
     expect(page.locator("#plan-message")).to_have_text("Dispatched 2 routes to the drivers.")
-    expect(page.locator("article.route .badge")).to_have_text(["dispatched", "dispatched"])
+    expect(page.locator("article.route .route-head .badge")).to_have_text(
+        ["dispatched", "dispatched"]
+    )
     expect(page.get_by_role("button", name="Dispatch all planned routes")).to_be_hidden()
     with world.use():
         assert sorted(Route.objects.values_list("status", flat=True)) == [
@@ -286,7 +297,9 @@ def test_a_day_under_way_is_replanned_mid_day(
     sign_in(page, asgi_server, world, then="/plan/")
     expect(page.get_by_label("Re-plan mid-day, including routes under way")).to_be_checked()
     expect(page.locator("#unassigned-list li")).to_have_text([re.compile(r"^URGENT ")])
-    expect(page.locator(f'article[data-route-id="{route.pk}"] .badge')).to_have_text("started")
+    expect(page.locator(f'article[data-route-id="{route.pk}"] .route-head .badge')).to_have_text(
+        "started"
+    )
 
     # when
     page.get_by_role("button", name="Plan", exact=True).click()
@@ -299,7 +312,7 @@ def test_a_day_under_way_is_replanned_mid_day(
         ["Every order of the day is on a route."]
     )
     anna = page.locator(f'article[data-route-id="{route.pk}"]')
-    expect(anna.locator(".badge")).to_have_text("started")
+    expect(anna.locator(".route-head .badge")).to_have_text("started")
     with world.use():
         job = OptimizationJob.objects.get()
         assert (job.status, job.params["mode"]) == ("succeeded", "replan")
@@ -309,6 +322,8 @@ def test_a_day_under_way_is_replanned_mid_day(
     assert [s.pk for s in kept[:2]] == [stops[0].pk, stops[1].pk]
     assert stops[2].order_id in {s.order_id for s in kept}
     expect(anna.locator("li.stop")).to_have_count(len(kept))
+    expect(anna.locator(f'li[data-stop-id="{stops[0].pk}"] .stop-status')).to_have_text("delivered")
+    expect(anna.locator(f'li[data-stop-id="{stops[1].pk}"] .stop-status')).to_have_text("on board")
     expect(page.locator(f'li.stop[data-stop-id="{urgent_stop.pk}"]')).to_be_visible()
     # locked stops of a route under way offer no move controls
     expect(anna.locator(f'li[data-stop-id="{stops[0].pk}"] button')).to_have_count(0)
