@@ -13,10 +13,8 @@ from delivery.tests.factories import make_depot, make_driver, make_order, make_v
 from routing.models import Route, Stop
 from routing.realtime import dispatchers_notify
 from routing.tests.days import DEPOT, TZ
-from tests.browser.dispatcher import local_only, own_connections_closed, sign_in
+from tests.browser.dispatcher import local_only, sign_in
 from tests.fixtures.browser import page_url
-
-__all__ = ["own_connections_closed"]  # a fixture, used by name below
 
 
 def route_under_way(world):
@@ -105,7 +103,7 @@ def marker_at(page, driver) -> list[float] | None:
 
 
 def test_live_page_moves_drivers_and_refreshes_routes(
-    own_connections_closed, asgi_server, committed_tenant, committed_db, browser_context, shoot
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
 ):
     # given
     world = committed_tenant("livepage")
@@ -193,9 +191,7 @@ def test_live_page_moves_drivers_and_refreshes_routes(
     assert errors == []
 
 
-def test_live_page_sends_drivers_to_their_own_page(
-    own_connections_closed, asgi_server, committed_tenant, browser_context
-):
+def test_live_page_sends_drivers_to_their_own_page(asgi_server, committed_tenant, browser_context):
     world = committed_tenant("livedriver")
     context = browser_context(phone=True)
     local_only(context, asgi_server, world.host)

@@ -14,9 +14,7 @@ from delivery.tests.factories import make_depot, make_driver, make_order, make_v
 from routing.models import OptimizationJob, Route, Stop
 from routing.selectors import WEEKDAYS
 from routing.tests.days import DAY, DEPOT, NORTH, SOUTH, TZ, WINDOWS, window
-from tests.browser.dispatcher import local_only, own_connections_closed, sign_in
-
-__all__ = ["own_connections_closed"]  # a fixture, used by name below
+from tests.browser.dispatcher import local_only, sign_in
 
 PLAN_SECONDS = 60_000  # ms: the worker solves for up to 5 s; the first run also imports VROOM
 
@@ -74,7 +72,6 @@ def stored_arrivals(world, route_id) -> list[str]:
 
 
 def test_dispatcher_plans_edits_and_dispatches_a_day(
-    own_connections_closed,
     asgi_server,
     celery_worker,
     committed_tenant,
@@ -206,9 +203,7 @@ def test_dispatcher_plans_edits_and_dispatches_a_day(
     assert errors == []
 
 
-def test_a_bad_date_shows_the_reason_in_the_page(
-    own_connections_closed, asgi_server, committed_tenant, browser_context
-):
+def test_a_bad_date_shows_the_reason_in_the_page(asgi_server, committed_tenant, browser_context):
     world = committed_tenant("plandate")
     context = browser_context()
     local_only(context, asgi_server, world.host)
@@ -280,7 +275,6 @@ def started_day(world):
 
 
 def test_a_day_under_way_is_replanned_mid_day(
-    own_connections_closed,
     asgi_server,
     celery_worker,
     committed_tenant,
