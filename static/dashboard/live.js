@@ -158,6 +158,11 @@
 
   function refreshRoute(routeId) {
     return M.api("GET", "/api/v1/routes/" + routeId).then(function (result) {
+      if (result.status === 404) { // re-planned away: the route no longer exists
+        state.routes = state.routes.filter(function (r) { return r.id !== routeId; });
+        render();
+        return;
+      }
       if (!result.ok) { return; }
       var route = result.body;
       state.routes = state.routes.filter(function (r) { return r.id !== route.id; });

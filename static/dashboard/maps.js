@@ -67,8 +67,8 @@
   }
 
   function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
+    var config = document.getElementById("map-config");
+    return config ? config.dataset.csrfToken : "";
   }
 
   /* fetch() against our API: resolves {ok, status, body}; never throws on HTTP errors. */
