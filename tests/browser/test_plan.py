@@ -322,3 +322,8 @@ def test_a_day_under_way_is_replanned_mid_day(
     # locked stops of a route under way offer no move controls
     expect(anna.locator(f'li[data-stop-id="{stops[0].pk}"] button')).to_have_count(0)
     shoot(page, "replanned")
+
+    # and on a phone the page stacks map and lists without sideways scrolling
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "phone")
