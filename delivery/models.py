@@ -241,6 +241,7 @@ class OrderEvent(models.Model):
         STATUS_CHANGED = "status_changed", "Status changed"
         LOCATED = "located", "Location found"
         PROOF_ADDED = "proof_added", "Proof added"
+        PICKED_UP = "picked_up", "Picked up"
 
     id = models.BigAutoField(primary_key=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")

@@ -15,6 +15,7 @@ from routing.planning import (
     Day,
     DriverToPlan,
     OrderToPlan,
+    PickupToPlan,
     Underway,
     VehicleToPlan,
 )
@@ -29,21 +30,31 @@ def _moment(day: date, clock: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hours, minutes), tzinfo=tz)
 
 
+def _windows(windows: list[dict]) -> tuple[tuple[datetime, datetime], ...]:
+    return tuple(
+        (datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"])) for w in windows
+    )
+
+
 def order_to_plan(order: Order) -> OrderToPlan:
     return OrderToPlan(
         id=order.id,
         label=order.external_id or str(order.id)[:8],
         location=(order.lat, order.lng) if order.has_location else None,
         service_s=order.service_seconds,
-        time_windows=tuple(
-            (datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
-            for w in order.time_windows
-        ),
+        time_windows=_windows(order.time_windows),
         weight_kg=Decimal(order.weight_kg),
         volume_l=Decimal(order.volume_l),
         items=order.items,
         skills=frozenset(order.skills),
         priority=order.priority,
+        pickup=PickupToPlan(
+            location=(order.pickup_lat, order.pickup_lng),
+            service_s=order.pickup_service_seconds,
+            time_windows=_windows(order.pickup_time_windows),
+        )
+        if order.has_pickup
+        else None,
     )
 
 

@@ -39,4 +39,9 @@ class Migration(migrations.Migration):
             model_name='order',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('pickup_lat__isnull', True), ('pickup_lng__isnull', True)), models.Q(('pickup_lat__gte', -90), ('pickup_lat__lte', 90), ('pickup_lng__gte', -180), ('pickup_lng__lte', 180)), _connector='OR'), name='order_pickup_location_range'),
         ),
+        migrations.AlterField(
+            model_name='orderevent',
+            name='kind',
+            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('status_changed', 'Status changed'), ('located', 'Location found'), ('proof_added', 'Proof added'), ('picked_up', 'Picked up')], max_length=20),
+        ),
     ]
