@@ -234,7 +234,9 @@ def routes_replace(
     left_behind = set(on_stale) - {*planned_orders, *unassigned_ids}
     stale.delete()
     # An order rescheduled from another day may still sit on that day's finished route.
-    Stop.objects.filter(order_id__in=planned_orders).delete()
+    # (Not the stops routes under way keep: a pickup done this morning stays where it was.)
+    kept = [stop_id for underway in day.underway.values() for stop_id in underway.kept_stop_ids]
+    Stop.objects.filter(order_id__in=planned_orders).exclude(pk__in=kept).delete()
     routes, stops, assignments = [], [], []
     continued = _routes_continue(day=day, planned=planned)
     for plan_route in planned:
