@@ -110,3 +110,53 @@ def test_patch_keeps_the_pickup_and_null_removes_it(tenant_a):
     with tenant_a.use():
         order = Order.objects.get()
     assert (order.pickup_lat, order.pickup_lng, order.pickup_time_windows) == (None, None, [])
+
+
+IMPORT = "/api/v1/orders/import"
+PICKUP_CSV = (
+    "external_id,recipient_name,address,lat,lng,delivery_date,pickup_address,pickup_lat,"
+    "pickup_lng,pickup_window_start,pickup_window_end,pickup_service_seconds\n"
+    "CSV-1,Ada,Neude 1,52.0932,5.1189,2026-11-27,Twijnstraat 1,52.084,5.123,08:00,10:00,90\n"
+    "CSV-2,Bob,Neude 2,52.0933,5.1190,2026-11-27,,,,,,\n"
+)
+
+
+def _upload(client, content: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    file = SimpleUploadedFile("orders.csv", content.encode(), content_type="text/csv")
+    return client.post(IMPORT, {"file": file})
+
+
+def test_a_csv_import_reads_the_pickup_columns(tenant_a):
+    response = _upload(tenant_a.api(), PICKUP_CSV)
+
+    assert response.status_code == 201, response.content
+    with tenant_a.use():
+        orders = {
+            o.external_id: (o.pickup_address, o.pickup_lat, o.pickup_lng, o.pickup_service_seconds)
+            for o in Order.objects.all()
+        }
+        windows = Order.objects.get(external_id="CSV-1").pickup_time_windows
+    assert orders == {
+        "CSV-1": ("Twijnstraat 1", 52.084, 5.123, 90),
+        "CSV-2": ("", None, None, 0),
+    }
+    assert windows == [{"start": "2026-11-27T08:00:00+01:00", "end": "2026-11-27T10:00:00+01:00"}]
+
+
+def test_csv_pickup_errors_point_at_the_pickup_columns(tenant_a):
+    content = PICKUP_CSV.replace("52.084,5.123,08:00,10:00", "52.084,,08:00,")
+
+    response = _upload(tenant_a.api(), content)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["rows"] == [
+        {
+            "row": 1,
+            "line": 2,
+            "column": "pickup_window_end",
+            "message": "Give both ends of the pickup window.",
+        },
+        {"row": 1, "line": 2, "column": "pickup_lng", "message": "lng must be a number."},
+    ]
