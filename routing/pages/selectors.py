@@ -15,7 +15,10 @@ from routing.selectors import WEEKDAYS, optimizations_list, routes_list
 UNDERWAY_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED)
 LIVE_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED, Route.Status.COMPLETED)
 STOP_COLUMNS = tuple(field.name for field in Stop._meta.concrete_fields if field.name != "order")
-ORDER_COLUMNS = ("id", "external_id", "address", "status", "lat", "lng")
+ORDER_COLUMNS = (
+    *("id", "external_id", "address", "status", "lat", "lng"),
+    *("pickup_address", "pickup_lat", "pickup_lng"),
+)
 
 
 def _routes(*, delivery_date: date, statuses=()) -> list[dict]:

@@ -19,6 +19,11 @@
   var stopsLayer = L.layerGroup().addTo(map);
   var fitted = false;
 
+  // A pickup is done once picked up; a delivery once its order is delivered, failed or cancelled.
+  function isDone(stop) {
+    return DONE[stop.status] || (stop.kind === "pickup" && Boolean(stop.picked_up_at));
+  }
+
   function sortRoutes() {
     state.routes.sort(function (a, b) {
       return (a.driver_name || "").localeCompare(b.driver_name || "") || a.id.localeCompare(b.id);
@@ -53,8 +58,8 @@
 
   function routeHtml(route, index) {
     var fill = M.colour(index);
-    var done = route.stops.filter(function (s) { return DONE[s.status]; }).length;
-    var next = route.stops.filter(function (s) { return !DONE[s.status]; }).slice(0, 3);
+    var done = route.stops.filter(function (s) { return isDone(s); }).length;
+    var next = route.stops.filter(function (s) { return !isDone(s); }).slice(0, 3);
     var seen = state.positions[route.driver];
     return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="live-route-' + route.id + '">' +
       '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
@@ -66,6 +71,7 @@
       M.escapeHtml(route.driver_name) + '"></progress>' +
       (next.length ? '<ol class="next-stops" aria-label="Next stops">' + next.map(function (stop) {
         return '<li data-stop-id="' + stop.id + '"><strong>' + stop.sequence + ".</strong> " +
+          (stop.kind === "pickup" ? "Pickup: " : "") +
           M.escapeHtml(stop.external_id || "") + " " + M.escapeHtml(stop.address) +
           ' <span class="eta">ETA <time>' + time(stop.eta || stop.planned_arrival) + "</time>" +
           (stop.eta ? "" : " (planned)") + "</span></li>";
@@ -93,7 +99,7 @@
         var at = [stop.location.lat, stop.location.lng];
         line.push(at);
         points.push(at);
-        L.marker(at, { icon: M.numberedIcon(stop.sequence, fill, DONE[stop.status] ? "done" : ""), keyboard: false,
+        L.marker(at, { icon: M.numberedIcon(stop.sequence, fill, isDone(stop) ? "done" : ""), keyboard: false,
           title: route.driver_name + " stop " + stop.sequence }).addTo(stopsLayer);
       });
       if (line.length > 1) { L.polyline(line, { color: fill, weight: 3, opacity: 0.6, className: "route-line" }).addTo(stopsLayer); }

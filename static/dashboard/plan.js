@@ -151,7 +151,8 @@
         '" data-stop-id="' + stop.id + '"' + (movable ? ' draggable="true"' : "") + ">" +
         '<span class="num" style="background:' + fill + '">' + stop.sequence + "</span>" +
         '<div class="stop-body"><strong>' + M.escapeHtml(stop.external_id || "") + "</strong> " +
-        (STATUS_SHOWN[stop.status] ? '<span class="badge stop-status">' + STATUS_SHOWN[stop.status] + "</span> " : "") +
+        (stop.kind === "pickup" ? '<span class="badge stop-kind">pickup</span> ' : "") +
+        (STATUS_SHOWN[stop.status] && stop.kind !== "pickup" ? '<span class="badge stop-status">' + STATUS_SHOWN[stop.status] + "</span> " : "") +
         M.escapeHtml(stop.address) + '<br><span class="times">Arrive <time data-arrival>' +
         time(stop.planned_arrival) + "</time> · leave <time>" + time(stop.planned_departure) +
         "</time>" + (stop.waiting_s ? " · waits " + M.duration(stop.waiting_s) : "") + "</span> " +
