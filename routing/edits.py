@@ -43,7 +43,8 @@ def _route_driver(route: Route) -> DriverToPlan:
     )
 
 
-def _schedule(route: Route, stops: list[Stop]) -> Schedule:
+def route_schedule(route: Route, stops: list[Stop]) -> Schedule:
+    """Times, loads and broken constraints of `stops` driven in this order on `route`."""
     driver = _route_driver(route)
     orders = [order_to_plan(stop.order) for stop in stops]
     kinds = [stop.kind for stop in stops]
@@ -166,7 +167,7 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
             donors[stop.route_id] = stop.route
         ordered = [stops[i] for i in stop_ids]
         # (route, sequence) is unique at commit time only, so stops can swap numbers freely.
-        assignments = _apply(route, ordered, _schedule(route, ordered))
+        assignments = _apply(route, ordered, route_schedule(route, ordered))
         changed = [route]
         for donor in (
             Route.objects.select_for_update(of=("self",))
@@ -179,7 +180,7 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
                 .exclude(pk__in=stop_ids)
                 .order_by("sequence")
             )
-            assignments += _apply(donor, remaining, _schedule(donor, remaining))
+            assignments += _apply(donor, remaining, route_schedule(donor, remaining))
             changed.append(donor)
         orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
     return changed

@@ -150,6 +150,16 @@ class _Continued:
     on_their_way: list  # orders added to a started route: out for delivery at once
 
 
+def _route_measure(route: Route) -> None:
+    """Distance and driving time of the whole route as it now stands (done stops included)."""
+    from routing.edits import route_schedule  # edits builds on this module
+
+    stops = list(Stop.objects.select_related("order").filter(route=route).order_by("sequence"))
+    schedule = route_schedule(route, stops)
+    route.distance_m, route.travel_s = schedule.distance_m, schedule.travel_s
+    route.duration_s = int((route.planned_end - route.planned_start).total_seconds())
+
+
 def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
     """Routes under way keep their done and current stops first, as they were; the planned
     stops follow them. A remaining stop the solver could not fit stays in its van, last, with
@@ -207,7 +217,10 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
                 on_their_way.append(stop.order_id)
         if plan_route is not None:
             route.planned_end = max(plan_route.end, route.planned_end)
-            route.save(update_fields=["planned_end", "updated_at"])
+        _route_measure(route)
+        route.save(
+            update_fields=["planned_end", "distance_m", "travel_s", "duration_s", "updated_at"]
+        )
     return _Continued(assignments=assignments, on_their_way=on_their_way)
 
 

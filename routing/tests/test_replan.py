@@ -7,6 +7,7 @@ from delivery.demo import DRIVERS, demo_deliveries_seed
 from delivery.models import Order, OrderStatus
 from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_order
+from routing.edits import route_schedule
 from routing.models import Route, Stop
 from routing.services import route_status_set
 from routing.tests.days import DAY, NORTH, run, small_day
@@ -63,6 +64,13 @@ def test_replanning_keeps_done_and_current_stops_and_inserts_an_urgent_order(
             order = Order.objects.get(pk=stop.order_id)
             assert (order.route_id, order.sequence) == (route.pk, stop.sequence)
             assert order.status == OrderStatus.OUT_FOR_DELIVERY
+        # and the route's distance and driving time cover the whole route as it now stands
+        route.refresh_from_db()
+        measured = route_schedule(
+            route, list(Stop.objects.filter(route=route).order_by("sequence"))
+        )
+        assert (route.distance_m, route.travel_s) == (measured.distance_m, measured.travel_s)
+        assert route.distance_m > 0
 
 
 def test_a_plain_plan_leaves_routes_under_way_alone(tenant_a, django_capture_on_commit_callbacks):
