@@ -11,7 +11,6 @@ from notifications.models import (
     RECIPIENT_EVENTS,
     Channel,
     Message,
-    NotificationTemplate,
     OptOut,
     WebhookAttempt,
     WebhookDelivery,
@@ -249,7 +248,14 @@ class TemplateSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
+class TemplateKeySerializer(serializers.Serializer):
+    event = serializers.ChoiceField(choices=RECIPIENT_EVENTS)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+
+
 class TemplateInputSerializer(serializers.Serializer):
+    event = serializers.ChoiceField(choices=RECIPIENT_EVENTS)
+    channel = serializers.ChoiceField(choices=Channel.choices)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     body = serializers.CharField(max_length=20_000, trim_whitespace=False)
     enabled = serializers.BooleanField(required=False, default=True)
@@ -269,6 +275,8 @@ class TemplatePreviewSerializer(serializers.Serializer):
 
 
 class TemplateListView(ApiView):
+    """The recipient messages' wording: one template per event and channel (SMS, e-mail)."""
+
     permission_classes = [IsManager]
 
     @extend_schema(
@@ -283,32 +291,31 @@ class TemplateListView(ApiView):
             }
         )
 
+    @extend_schema(
+        request=TemplateInputSerializer,
+        responses=TemplateSerializer,
+        summary="Save your wording for one event and channel",
+    )
+    def put(self, request):
+        data = _strict(TemplateInputSerializer, request)
+        template_save(**data)
+        return Response(
+            TemplateSerializer(template_get(event=data["event"], channel=data["channel"])).data
+        )
 
-class TemplateDetailView(ApiView):
+
+class TemplateResetView(ApiView):
     permission_classes = [IsManager]
 
-    def _key(self, event: str, channel: str) -> tuple[str, str]:
-        if event not in RECIPIENT_EVENTS or channel not in Channel.values:
-            raise NotificationTemplate.DoesNotExist
-        return event, channel
-
-    @extend_schema(responses=TemplateSerializer)
-    def get(self, request, event, channel):
-        event, channel = self._key(event, channel)
-        return Response(TemplateSerializer(template_get(event=event, channel=channel)).data)
-
-    @extend_schema(request=TemplateInputSerializer, responses=TemplateSerializer)
-    def put(self, request, event, channel):
-        event, channel = self._key(event, channel)
-        data = _strict(TemplateInputSerializer, request)
-        template_save(event=event, channel=channel, **data)
-        return Response(TemplateSerializer(template_get(event=event, channel=channel)).data)
-
-    @extend_schema(responses=TemplateSerializer, summary="Back to the default wording")
-    def delete(self, request, event, channel):
-        event, channel = self._key(event, channel)
-        template_reset(event=event, channel=channel)
-        return Response(TemplateSerializer(template_get(event=event, channel=channel)).data)
+    @extend_schema(
+        request=TemplateKeySerializer,
+        responses=TemplateSerializer,
+        summary="Back to the default wording",
+    )
+    def post(self, request):
+        data = _strict(TemplateKeySerializer, request)
+        template_reset(**data)
+        return Response(TemplateSerializer(template_get(**data)).data)
 
 
 class TemplatePreviewView(ApiView):

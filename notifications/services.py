@@ -4,6 +4,7 @@ templates, opt-outs, settings and webhook endpoints."""
 import json
 import logging
 import time
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -230,6 +231,13 @@ def quiet_until(*, now: datetime, start, end, tz: ZoneInfo) -> datetime | None:
 # --- the outbox: dispatch ---------------------------------------------------------------------
 
 
+def _uuid_or_none(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
     """The recipient messages of these events, rendered now (held in quiet hours)."""
     wanted = [event for event in events if event.name in RECIPIENT_EVENTS]
@@ -275,7 +283,7 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
             message = Message(
                 event=event,
                 event_name=event.name,
-                order_id=event.data.get("id"),
+                order_id=_uuid_or_none(event.data.get("id")),
                 channel=channel,
                 to=address,
                 status=Message.Status.QUEUED,

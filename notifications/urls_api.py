@@ -6,9 +6,9 @@ from notifications.api import (
     MessageViewSet,
     NotificationSettingsView,
     OptOutViewSet,
-    TemplateDetailView,
     TemplateListView,
     TemplatePreviewView,
+    TemplateResetView,
     WebhookDeliveryView,
     WebhookEndpointViewSet,
     WebhookRedeliverView,
@@ -44,9 +44,9 @@ def notification_urls(router) -> list:
             name="notification-template-preview",
         ),
         re_path(
-            r"^notifications/templates/(?P<event>[a-z_.]+)/(?P<channel>[a-z]+)/?$",
-            TemplateDetailView.as_view(),
-            name="notification-template-detail",
+            r"^notifications/templates/reset/?$",
+            TemplateResetView.as_view(),
+            name="notification-template-reset",
         ),
         re_path(
             r"^notifications/settings/?$",

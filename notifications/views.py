@@ -238,6 +238,3 @@ def unsubscribe_page(request, token: str):
             )
         return render(request, "notifications/unsubscribe.html", {"done": opt_out})
     return render(request, "notifications/unsubscribe.html", {"token": token})
-
-
-

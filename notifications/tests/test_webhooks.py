@@ -166,8 +166,8 @@ def test_a_delivery_gives_up_after_the_last_retry(tenant_a, receiver):
 
 def test_the_default_schedule_retries_for_more_than_24_hours(settings):
     assert sum(settings.WEBHOOK_RETRY_SCHEDULE_SECONDS) >= 24 * 3600
-    assert settings.WEBHOOK_RETRY_SCHEDULE_SECONDS == sorted(
-        settings.WEBHOOK_RETRY_SCHEDULE_SECONDS
+    assert (
+        sorted(settings.WEBHOOK_RETRY_SCHEDULE_SECONDS) == settings.WEBHOOK_RETRY_SCHEDULE_SECONDS
     )
 
 
