@@ -261,6 +261,18 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
             address__in=[address for _, address in addresses if address]
         ).values_list("channel", "address")
     )
+    # Live ETAs may say "approaching" more than once: the recipient hears it once a day.
+    approached = set(
+        Message.objects.filter(
+            event_name="order.approaching",
+            order_id__in=[
+                _uuid_or_none(event.data.get("id"))
+                for event in wanted
+                if event.name == "order.approaching"
+            ],
+            created_at__gte=now - timedelta(hours=12),
+        ).values_list("order_id", "channel")
+    )
     messages = []
     for event in wanted:
         recipient = event.data.get("recipient") or {}
@@ -269,6 +281,15 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
             (Channel.EMAIL, (recipient.get("email") or "").lower()),
         ):
             if not address:
+                continue
+            if (
+                event.name == "order.approaching"
+                and (
+                    _uuid_or_none(event.data.get("id")),
+                    channel,
+                )
+                in approached
+            ):
                 continue
             template = templates.get((event.name, channel))
             subject, body = (

@@ -206,6 +206,15 @@ def test_a_recipient_event_from_another_app_notifies(tenant_a):
         assert mail.outbox[0].subject == "Your delivery from Business ALPHA is almost there"
 
 
+def test_approaching_is_told_once(tenant_a):
+    with tenant_a.use():
+        for _ in range(2):
+            event_record(name="order.approaching", data=SAMPLE_DATA)
+            events_dispatch()
+        assert Message.objects.count() == 2
+        assert Event.objects.count() == 2
+
+
 def test_events_without_recipient_messages_make_none(tenant_a):
     with tenant_a.use():
         make_order_assigned(**RECIPIENT)
