@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "delivery.models.OrderStatus",
         "LocationStatusEnum": "delivery.models.LocationStatus",
         "FailureReasonEnum": "delivery.models.FailureReason",
+        "WebhookDeliveryStatusEnum": "notifications.models.WebhookDelivery.Status",
+        "MessageStatusEnum": "notifications.models.Message.Status",
     },
 }
 
