@@ -42,7 +42,7 @@ from notifications.rendering import (
     template_compile,
 )
 from notifications.sms import SendError, sms_send
-from notifications.targets import TargetRefused, target_check
+from notifications.targets import TargetRefused, guarded_session, target_check
 from tenants.api.errors import ApplicationError
 from tenants.selectors import current_tenant, tenant_url
 
@@ -460,14 +460,15 @@ def webhook_delivery_send(*, delivery_id) -> str:
     started = time.monotonic()
     try:
         target_check(endpoint.url)
-        response = requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, timeout),
-            allow_redirects=False,
-        )
-        status_code, response_body = response.status_code, response.text[:1000]
+        with guarded_session() as session:
+            response = session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, timeout),
+                allow_redirects=False,
+            )
+            status_code, response_body = response.status_code, response.text[:1000]
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
     except TargetRefused as refused:

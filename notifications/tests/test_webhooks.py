@@ -340,6 +340,39 @@ def test_a_private_target_is_refused_again_at_send_time(tenant_a, receiver):
         assert attempt.error.startswith("Refused target: The host 127.0.0.1 resolves to a private")
 
 
+@override_settings(WEBHOOKS_ALLOW_PRIVATE_TARGETS=False)
+def test_a_host_that_resolves_elsewhere_at_connect_time_is_refused(tenant_a, receiver, monkeypatch):
+    with tenant_a.use():
+        # given a host whose first DNS answer (the check) was public, the second private
+        with override_settings(WEBHOOKS_ALLOW_PRIVATE_TARGETS=True):
+            _endpoint(receiver)
+        event_record(name="order.created", data=DATA)
+        events_dispatch()
+        monkeypatch.setattr("notifications.services.target_check", lambda url: None)
+
+        # when the delivery is sent
+        delivery = WebhookDelivery.objects.get()
+        assert webhook_delivery_send(delivery_id=delivery.pk) == "retrying"
+
+        # then the connection itself refused the private address: nothing reached it
+        assert receiver.requests == []
+        assert (
+            "Refused target: 127.0.0.1 resolves to 127.0.0.1" in WebhookAttempt.objects.get().error
+        )
+
+
+@override_settings(WEBHOOKS_ALLOW_PRIVATE_TARGETS=False)
+def test_the_guarded_connection_reaches_allowed_addresses(tenant_a, receiver, monkeypatch):
+    # 127.0.0.1 counted as public for this test: the guarded connection then connects normally
+    monkeypatch.setattr("notifications.targets._address_refused", lambda address: False)
+    with tenant_a.use():
+        _endpoint(receiver)
+        event_record(name="order.created", data=DATA)
+        events_dispatch()
+        assert webhook_delivery_send(delivery_id=WebhookDelivery.objects.get().pk) == "succeeded"
+        assert len(receiver.requests) == 1
+
+
 def test_the_body_is_compact_json(tenant_a):
     from notifications.services import webhook_body
 
