@@ -1,7 +1,7 @@
 """Sending recipient e-mail through Django's e-mail backend (anymail's for real providers)."""
 
 import smtplib
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -20,7 +20,7 @@ def email_send(*, to: str, subject: str, body: str, unsubscribe_url: str, from_n
     message = EmailMessage(
         subject=subject,
         body=body,
-        from_email=f'"{from_name}" <{sender}>' if from_name else sender,
+        from_email=formataddr((from_name, sender)) if from_name else sender,
         to=[to],
         headers=headers,
     )

@@ -77,8 +77,8 @@ def _enqueue(task, *args, countdown: float | None = None) -> None:
 
 
 def notification_settings() -> NotificationSettings:
-    row, _ = NotificationSettings.objects.get_or_create(pk=1)
-    return row
+    """The business's settings (defaults until it saves its own; reading writes nothing)."""
+    return NotificationSettings.objects.filter(pk=1).first() or NotificationSettings(pk=1)
 
 
 def notification_settings_save(*, fields: dict) -> NotificationSettings:
@@ -86,7 +86,7 @@ def notification_settings_save(*, fields: dict) -> NotificationSettings:
     if (start is None) != (end is None):
         message = "Give both the start and the end of the quiet hours, or neither."
         raise ApplicationError("validation_error", message, fields={"quiet_hours_end": [message]})
-    row = notification_settings()
+    row, _ = NotificationSettings.objects.get_or_create(pk=1)
     for name, value in fields.items():
         setattr(row, name, value)
     row.save()

@@ -73,6 +73,7 @@ def test_out_for_delivery_sends_sms_and_email_with_link_and_window(tenant_a):
         (email,) = mail.outbox
         assert email.to == ["ada@example.com"]
         assert email.subject == "Your delivery from Business ALPHA is on its way"
+        assert email.from_email == "Business ALPHA <noreply@localhost>"
         assert f"Follow your delivery live: {link}" in email.body
         assert "should arrive between 13:15 and 14:15" in email.body
         assert "/notifications/unsubscribe/" in email.body
