@@ -702,3 +702,16 @@ def message_send(*, message_id) -> str:
     message.claimed_until = None
     message.save()
     return message.status
+
+
+def notifications_purge(*, now: datetime | None = None) -> int:
+    """Forget events (with their deliveries and attempt logs) older than
+    NOTIFICATIONS_RETENTION_DAYS once nothing about them is still pending; the message log
+    keeps its rows (their event link is cleared). Returns how many events went."""
+    now = now or timezone.now()
+    old = Event.objects.filter(
+        created_at__lt=now - timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS),
+        dispatched_at__isnull=False,
+    ).exclude(deliveries__status=WebhookDelivery.Status.PENDING)
+    deleted, by_model = old.delete()
+    return by_model.get(Event._meta.label, 0)

@@ -5,6 +5,7 @@ from celery import shared_task
 from notifications.services import (
     events_dispatch,
     message_send,
+    notifications_purge,
     outbox_sweep,
     webhook_delivery_send,
 )
@@ -28,3 +29,8 @@ def message_send_task(message_id: str) -> str:
 @shared_task
 def outbox_sweep_task() -> dict:
     return outbox_sweep()
+
+
+@shared_task
+def notifications_purge_task() -> int:
+    return notifications_purge()

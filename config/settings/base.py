@@ -380,3 +380,10 @@ CELERY_BEAT_SCHEDULE["notifications-outbox-sweep"] = {
     "schedule": 60.0,
     "args": ("notifications.tasks.outbox_sweep_task",),
 }
+# Events and webhook delivery logs are kept this long (the message log stays).
+NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["notifications-purge"] = {
+    "task": "tenants.tasks.tenants_fan_out",
+    "schedule": 24 * 3600.0,
+    "args": ("notifications.tasks.notifications_purge_task",),
+}

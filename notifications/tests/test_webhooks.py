@@ -384,3 +384,32 @@ def test_the_body_is_compact_json(tenant_a):
             "timestamp": event.created_at.isoformat(),
             "data": {"id": "r1"},
         }
+
+
+def test_old_events_and_their_delivery_logs_are_purged_when_done(tenant_a, receiver):
+    from notifications.models import Message
+    from notifications.rendering import SAMPLE_DATA
+    from notifications.services import notifications_purge
+
+    with tenant_a.use():
+        _endpoint(receiver)
+        receiver.answers.append(Recorded(status=500, body={}))
+        event_record(name="order.delivered", data=SAMPLE_DATA)  # will stay pending (retrying)
+        event_record(name="order.created", data=DATA)  # delivered
+        event_record(name="route.started", data={"id": "r"})  # not yet dispatched
+        events_dispatch(event_ids=[str(e.pk) for e in Event.objects.exclude(name="route.started")])
+        for delivery in WebhookDelivery.objects.order_by("event__created_at"):
+            webhook_delivery_send(delivery_id=delivery.pk)
+        assert list(
+            WebhookDelivery.objects.order_by("event__created_at").values_list("status", flat=True)
+        ) == ["pending", "succeeded"]
+
+        later = timezone.now() + timedelta(days=31)
+        assert notifications_purge(now=timezone.now()) == 0
+        assert notifications_purge(now=later) == 1
+        assert sorted(Event.objects.values_list("name", flat=True)) == [
+            "order.delivered",
+            "route.started",
+        ]
+        assert WebhookAttempt.objects.count() == 1  # the pending delivery's log stays
+        assert Message.objects.count() == 2  # the message log stays

@@ -84,6 +84,11 @@ def test_celery_app_delivery_guarantees():
             "schedule": 60.0,
             "args": ("notifications.tasks.outbox_sweep_task",),
         },
+        "notifications-purge": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 86400.0,
+            "args": ("notifications.tasks.notifications_purge_task",),
+        },
     }
 
 
