@@ -5,7 +5,7 @@ from django.urls import path
 from tenants.accounts import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    # "/" (Today, name "dashboard") is delivery.pages.today.
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("login/token/<str:token>/", views.token_login, name="token-login"),

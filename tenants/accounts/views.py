@@ -67,12 +67,6 @@ def token_login(request, token: str):
     return redirect("dashboard")
 
 
-@login_required
-@require_GET
-def dashboard(request):
-    return render(request, "accounts/dashboard.html")
-
-
 @manager_required
 def team(request):
     form = InviteForm(request.POST or None)
