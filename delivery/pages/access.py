@@ -30,3 +30,10 @@ def _guarded(allowed):
 
 operations_required = _guarded(lambda user: user.is_operations)
 manager_required = _guarded(lambda user: user.is_manager)
+
+
+def posted(request, *, files: bool = False):
+    """A form's data: bound on POST even when empty (so "required" is reported), else None."""
+    if request.method != "POST":
+        return (None, None) if files else None
+    return (request.POST, request.FILES) if files else request.POST

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from delivery.models import Depot, Driver, Vehicle
-from delivery.pages.access import manager_required
+from delivery.pages.access import manager_required, posted
 from delivery.pages.forms import DepotForm, DriverForm, VehicleForm, weekly_initial
 from delivery.selectors import depots_list, drivers_list, vehicles_list
 from delivery.services import depot_save, driver_save, tenant_phone_region, vehicle_save
@@ -39,7 +39,7 @@ def depot_form(request, depot_id=None):
             "lat": f"{depot.lat:g}",
             "lng": f"{depot.lng:g}",
         } | weekly_initial(depot.opening_hours)
-    form = DepotForm(request.POST or None, initial=initial)
+    form = DepotForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = form.depot_fields()
         if fields is not None:
@@ -74,7 +74,7 @@ def vehicles(request):
 @manager_required
 def vehicle_form(request, vehicle_id=None):
     vehicle = get_object_or_404(Vehicle, pk=vehicle_id) if vehicle_id else None
-    form = VehicleForm(request.POST or None, instance=vehicle)
+    form = VehicleForm(posted(request), instance=vehicle)
     if request.method == "POST" and form.is_valid():
         saved = vehicle_save(vehicle=vehicle, fields=form.vehicle_fields())
         messages.success(request, f"Vehicle {saved.name} saved.")
@@ -121,7 +121,7 @@ def driver_form(request, driver_id=None):
             "skills": ", ".join(driver.skills),
             "max_stops": driver.max_stops,
         } | weekly_initial(driver.shifts)
-    form = DriverForm(request.POST or None, initial=initial, creating=driver is None)
+    form = DriverForm(posted(request), initial=initial, creating=driver is None)
     if request.method == "POST" and form.is_valid():
         fields = form.driver_fields(region=tenant_phone_region())
         if fields is not None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from delivery import validation
 from delivery.imports import ImportRejected, orders_import_csv
 from delivery.models import Order, OrderStatus
-from delivery.pages.access import operations_required
+from delivery.pages.access import operations_required, posted
 from delivery.pages.forms import (
     BulkForm,
     ImportForm,
@@ -104,7 +104,7 @@ def _order_form_page(request, form: OrderForm, order: Order | None):
 
 @operations_required
 def order_new(request):
-    form = OrderForm(request.POST or None, initial={"service_minutes": "5", "priority": "0"})
+    form = OrderForm(posted(request), initial={"service_minutes": "5", "priority": "0"})
     if request.method == "POST" and form.is_valid():
         data = _order_input(form)
         if data is not None:
@@ -122,7 +122,7 @@ def order_new(request):
 def order_edit(request, order_id):
     order = get_object_or_404(Order, pk=order_id)
     initial = order_initial(order, tz=tenant_time_zone())
-    form = OrderForm(request.POST or None, initial=initial)
+    form = OrderForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = _order_input(form)
         if data is not None:
@@ -286,7 +286,7 @@ def orders_bulk(request):
 
 @operations_required
 def orders_import(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(*posted(request, files=True))
     result = rejected = None
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -314,6 +314,12 @@ def orders_import(request):
     return render(
         request,
         "delivery/pages/orders_import.html",
-        {"form": form, "result": result, "rejected": rejected},
+        {
+            "form": form,
+            "result": result,
+            "rejected": rejected,
+            "errors": rejected.rows if rejected else (result.errors if result else []),
+            "warnings": rejected.warnings if rejected else (result.warnings if result else []),
+        },
         status=status,
     )
