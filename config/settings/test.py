@@ -25,3 +25,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Served straight from the source folders (no collectstatic outside production).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# Tests never fetch map tiles from the internet: maps run in their degraded mode (markers only).
+MAP_TILE_URL = env_str("TEST_MAP_TILE_URL", "")

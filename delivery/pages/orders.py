@@ -318,6 +318,7 @@ def orders_import(request):
             "form": form,
             "result": result,
             "rejected": rejected,
+            "bad_rows": len({item["row"] for item in rejected.rows}) if rejected else 0,
             "errors": rejected.rows if rejected else (result.errors if result else []),
             "warnings": rejected.warnings if rejected else (result.warnings if result else []),
         },

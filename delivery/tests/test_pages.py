@@ -555,6 +555,7 @@ def test_an_import_with_bad_rows_writes_nothing_and_reports_each_row(tenant_a):
         },
     ]
     assert b"Nothing was imported" in response.content
+    assert b"2 rows have errors. Fix them and upload the file again" in response.content
     assert b"<td>recipient_name</td><td>This field is required.</td>" in response.content
     with tenant_a.use():
         assert Order.objects.count() == 0
