@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants", "orders_import", "routing", "optimization"]
+BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages"]
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import BooleanField, Count, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate
+
 from delivery.models import DeliveryAttempt, Driver, FailureReason, Fuel, OrderStatus
 
 # Tailpipe CO2 per vehicle-kilometre by fuel, in grams, rounded from the UK Government GHG
@@ -29,6 +35,7 @@ EMISSION_SOURCE = (
     "https://www.gov.uk/government/collections/government-conversion-factors-for-company-reporting"
 )
 MAX_REPORT_DAYS = 92
+UNOPTIMISED_CACHE_SECONDS = 30 * 24 * 3600
 DRIVEN_ROUTE_STATUSES = ("started", "completed")
 
 
@@ -97,25 +104,32 @@ class Report:
     factors: dict[str, int]
 
 
-def _on_time(attempted_at: datetime, windows: list[dict]) -> bool:
-    if not windows:
-        return True
-    return any(
-        datetime.fromisoformat(window["start"])
-        <= attempted_at
-        <= datetime.fromisoformat(window["end"])
-        for window in windows
-    )
+# Delivered inside one of the order's windows (bounds included), or the order has none. In SQL:
+# the attempts are counted by the database, grouped, never loaded one by one.
+ON_TIME_SQL = """
+EXISTS (
+    SELECT 1 FROM delivery_order o
+    WHERE o.id = delivery_deliveryattempt.order_id
+      AND (
+        jsonb_array_length(o.time_windows) = 0
+        OR EXISTS (
+            SELECT 1 FROM jsonb_array_elements(o.time_windows) w
+            WHERE delivery_deliveryattempt.attempted_at
+                  BETWEEN (w->>'start')::timestamptz AND (w->>'end')::timestamptz
+        )
+      )
+)
+"""
 
 
-def _count_attempt(row: ReportRow, attempt: dict) -> None:
-    if attempt["outcome"] == OrderStatus.DELIVERED:
-        row.deliveries += 1
-        row.on_time += _on_time(attempt["attempted_at"], attempt["order__time_windows"] or [])
+def _count_attempts(row: ReportRow, group: dict) -> None:
+    if group["outcome"] == OrderStatus.DELIVERED:
+        row.deliveries += group["n"]
+        row.on_time += group["on_time_n"]
     else:
-        row.failed += 1
-        reason = attempt["failure_reason"]
-        row.failed_reasons[reason] = row.failed_reasons.get(reason, 0) + 1
+        row.failed += group["n"]
+        reason = group["failure_reason"]
+        row.failed_reasons[reason] = row.failed_reasons.get(reason, 0) + group["n"]
 
 
 def route_unoptimised_m(route, stops: list[dict], *, provider=None) -> int:
@@ -133,6 +147,36 @@ def route_unoptimised_m(route, stops: list[dict], *, provider=None) -> int:
     profile = route.vehicle.profile if route.vehicle else "van"
     distances = travel_matrix(points, profile=profile, provider=provider).distances
     return int(sum(int(distances[i][i + 1]) for i in range(len(points) - 1)))
+
+
+def _unoptimised_key(route, provider) -> str:
+    # A route's stops change only with the route (its updated_at moves): the key says which.
+    name = (provider.name if provider else None) or settings.ROUTING_MATRIX_PROVIDER
+    return f"report:unoptimised:{name}:{route.pk}:{route.updated_at.timestamp()}"
+
+
+def _routes_unoptimised_m(routes: list, *, provider=None) -> dict:
+    """Each route's unoptimised distance: from the tenant's cache (one round trip for all), the
+    missing ones computed from their stops and remembered."""
+    from routing.models import Stop
+
+    keys = {route.pk: _unoptimised_key(route, provider) for route in routes}
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    result = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    missing = [route for route in routes if route.pk not in result]
+    if not missing:
+        return result
+    stops: dict = defaultdict(list)
+    for stop in Stop.objects.filter(route__in=[route.pk for route in missing]).values(
+        "route_id", "order_id", "order__lat", "order__lng", "order__created_at"
+    ):
+        stops[stop["route_id"]].append(stop)
+    computed = {
+        route.pk: route_unoptimised_m(route, stops[route.pk], provider=provider)
+        for route in missing
+    }
+    cache.set_many({keys[pk]: metres for pk, metres in computed.items()}, UNOPTIMISED_CACHE_SECONDS)
+    return result | computed
 
 
 def _add_route(row: ReportRow, *, fuel: str, planned_m: int, unoptimised_m: int) -> None:
@@ -154,7 +198,7 @@ def _driver_label(driver: Driver | None) -> str:
 
 def report_build(*, start: date, end: date, tz: ZoneInfo, provider=None) -> Report:
     """The report for the days start..end (inclusive) in time zone `tz`."""
-    from routing.models import Route, Stop
+    from routing.models import Route
 
     if end < start:
         raise ValueError("The end date is before the start date.")
@@ -168,15 +212,19 @@ def report_build(*, start: date, end: date, tz: ZoneInfo, provider=None) -> Repo
 
     since = datetime.combine(start, time.min, tzinfo=tz)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
-    attempts = (
+    groups = (
         DeliveryAttempt.objects.filter(attempted_at__gte=since, attempted_at__lt=until)
-        .values("outcome", "failure_reason", "attempted_at", "driver_id", "order__time_windows")
-        .order_by("attempted_at")
+        .annotate(
+            day=TruncDate("attempted_at", tzinfo=tz),
+            on_time=RawSQL(ON_TIME_SQL, [], output_field=BooleanField()),  # noqa: S611 - constant
+        )
+        .values("day", "driver_id", "outcome", "failure_reason")
+        .annotate(n=Count("id"), on_time_n=Count("id", filter=Q(on_time=True)))
+        .order_by("day", "driver_id", "outcome", "failure_reason")
     )
-    for attempt in attempts:
-        day = attempt["attempted_at"].astimezone(tz).date()
-        for row in (days[day], by_driver[attempt["driver_id"]], total):
-            _count_attempt(row, attempt)
+    for group in groups:
+        for row in (days[group["day"]], by_driver[group["driver_id"]], total):
+            _count_attempts(row, group)
 
     routes = list(
         Route.objects.filter(
@@ -185,16 +233,13 @@ def report_build(*, start: date, end: date, tz: ZoneInfo, provider=None) -> Repo
         .select_related("vehicle")
         .order_by("delivery_date", "created_at")
     )
-    stops: dict = defaultdict(list)
-    for stop in Stop.objects.filter(route__in=[route.pk for route in routes]).values(
-        "route_id", "order_id", "order__lat", "order__lng", "order__created_at"
-    ):
-        stops[stop["route_id"]].append(stop)
+    unoptimised = _routes_unoptimised_m(routes, provider=provider)
     for route in routes:
         fuel = route.vehicle.fuel if route.vehicle else "unknown"
-        unoptimised = route_unoptimised_m(route, stops[route.pk], provider=provider)
         for row in (days[route.delivery_date], by_driver[route.driver_id], total):
-            _add_route(row, fuel=fuel, planned_m=route.distance_m, unoptimised_m=unoptimised)
+            _add_route(
+                row, fuel=fuel, planned_m=route.distance_m, unoptimised_m=unoptimised[route.pk]
+            )
 
     drivers = Driver.objects.select_related("user").in_bulk([key for key in by_driver if key])
     for driver_id, row in by_driver.items():
