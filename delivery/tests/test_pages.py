@@ -11,6 +11,7 @@ from delivery.models import Depot, Driver, Order, OrderEvent, OrderStatus, Vehic
 from delivery.services import driver_save, order_transition, tenant_time_zone
 from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order, make_vehicle
 from tenants.accounts.models import Role, User
+from tenants.models import Tenant
 
 DAY = date(2026, 11, 27)
 OPERATIONS = [Role.OWNER, Role.ADMIN, Role.DISPATCHER]
@@ -62,9 +63,9 @@ def test_owners_and_admins_open_the_settings(tenant_a, role, path):
 
 
 def test_the_header_shows_the_business_name_logo_and_nav_by_role(tenant_a):
-    tenant = tenant_a.tenant
-    tenant.logo_url = "https://cdn.example.test/logo.png"
-    tenant.save(update_fields=["logo_url"])
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(
+        logo_url="https://cdn.example.test/logo.png"
+    )
 
     owner = tenant_a.browser(Role.OWNER).get("/").content.decode()
     dispatcher = tenant_a.browser(Role.DISPATCHER).get("/").content.decode()
@@ -765,3 +766,37 @@ def test_a_driver_is_deactivated_and_reactivated(tenant_a):
     client.post(f"/settings/drivers/{driver.pk}/active/")
     with tenant_a.use():
         assert Driver.objects.get().is_active is True
+
+
+# --- business name and logo -------------------------------------------------------------------
+
+
+def test_owners_set_the_business_name_and_logo_shown_in_the_header(tenant_a):
+    client = tenant_a.browser(Role.OWNER)
+
+    bad = client.post("/settings/business/", {"name": "A", "logo_url": "http://x.test/l.png"})
+    good = client.post(
+        "/settings/business/",
+        {"name": "Alpha Bakery", "logo_url": "https://img.example.test/alpha.svg"},
+    )
+    page = client.get("/").content.decode()
+
+    assert bad.status_code == 400
+    assert bad.context["form"].errors == {
+        "name": ["Give the business a name of 2–120 characters."],
+    }
+    assert good.status_code == 302
+    assert '<img class="logo" src="https://img.example.test/alpha.svg"' in page
+    assert "<span>Alpha Bakery</span>" in page
+    assert tenant_a.browser(Role.DISPATCHER).get("/settings/business/").status_code == 403
+
+
+def test_a_logo_must_be_an_https_address(tenant_a):
+    response = tenant_a.browser(Role.ADMIN).post(
+        "/settings/business/", {"name": "Alpha", "logo_url": "http://x.test/l.png"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "logo_url": ["Give an https:// address of at most 500 characters, or leave it empty."]
+    }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("team/<uuid:user_id>/deactivate/", views.team_deactivate, name="team-deactivate"),
     path("settings/api-keys/", views.api_keys, name="api-keys"),
+    path("settings/business/", views.business_settings, name="business-settings"),
     path(
         "settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"
     ),
