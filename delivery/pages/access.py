@@ -2,10 +2,12 @@
 settings; drivers are sent to their own view."""
 
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from tenants.accounts.models import Role
 
@@ -21,7 +23,9 @@ def _guarded(allowed):
                 return redirect(DRIVER_HOME)
             if not allowed(request.user):
                 raise PermissionDenied("Your role may not open this page.")
-            return view(request, *args, **kwargs)
+            # Times on the page are the business's wall-clock times.
+            with timezone.override(ZoneInfo(request.tenant.time_zone)):
+                return view(request, *args, **kwargs)
 
         return wrapper
 

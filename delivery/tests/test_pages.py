@@ -800,3 +800,45 @@ def test_a_logo_must_be_an_https_address(tenant_a):
     assert response.context["form"].errors == {
         "logo_url": ["Give an https:// address of at most 500 characters, or leave it empty."]
     }
+
+
+def test_today_shows_routes_with_progress_in_the_business_time_zone(tenant_a):
+    from datetime import datetime
+
+    from routing.models import Route, Stop
+
+    with tenant_a.use():
+        tz = tenant_time_zone()
+        today = timezone.now().astimezone(tz).date()
+        driver = make_driver()
+        start = datetime(today.year, today.month, today.day, 8, 0, tzinfo=tz)
+        route = Route.objects.create(
+            delivery_date=today,
+            driver=driver,
+            status="started",
+            start_lat=52.0,
+            start_lng=5.0,
+            planned_start=start,
+            planned_end=start + timedelta(hours=4),
+        )
+        for sequence in (1, 2):
+            order = make_order(delivery_date=today)
+            order_transition(
+                order_id=order.pk, to=OrderStatus.ASSIGNED, actor=TEST_ACTOR, driver=driver
+            )
+            Stop.objects.create(
+                route=route,
+                order=order,
+                sequence=sequence,
+                planned_arrival=start,
+                planned_departure=start,
+            )
+        order_transition(order_id=order.pk, to=OrderStatus.OUT_FOR_DELIVERY, actor=TEST_ACTOR)
+        order_transition(order_id=order.pk, to=OrderStatus.DELIVERED, actor=TEST_ACTOR)
+
+    response = tenant_a.browser(Role.DISPATCHER).get("/")
+
+    [shown] = response.context["routes"]
+    assert (shown.stops_done, shown.stops_total) == (1, 2)
+    html = response.content.decode()
+    assert '<td class="num">1 / 2</td><td class="hide-phone">08:00</td>' in html

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from delivery.models import DeliveryAttempt
+from delivery.models import DeliveryAttempt, Order
 from delivery.reports import EMISSION_FACTORS_G_PER_KM, report_build, route_unoptimised_m
 from delivery.tests.factories import make_driver, make_order, make_vehicle
 from routing.matrices import GreatCircleProvider
@@ -185,3 +185,34 @@ def test_a_bad_period_is_reported_on_the_form(tenant_a):
         "start": ["Enter a valid date."],
         "end": ["This field is required."],
     }
+
+
+class Counting:
+    """The straight-line provider, counting how often it is asked."""
+
+    name = "great_circle"
+
+    def __init__(self):
+        self.calls = 0
+
+    def matrix(self, points, *, profile):
+        self.calls += 1
+        return PROVIDER.matrix(points, profile=profile)
+
+
+def test_unoptimised_distances_are_computed_once_per_route_version(tenant_a, period):
+    provider = Counting()
+    with tenant_a.use():
+        first = report_build(start=DAY1, end=DAY2, tz=TZ, provider=provider)
+        calls_first = provider.calls
+        again = report_build(start=DAY1, end=DAY2, tz=TZ, provider=provider)
+        calls_again = provider.calls - calls_first
+        changed = Route.objects.get(status="completed", delivery_date=DAY2)
+        Order.objects.filter(stops__route=changed, lat=52.02).update(lat=52.04)
+        changed.save()  # the route changed: its updated_at moves, its distance is recomputed
+        after = report_build(start=DAY1, end=DAY2, tz=TZ, provider=provider)
+
+    assert (calls_first, calls_again, provider.calls - calls_first) == (2, 0, 1)
+    assert (first.total.unoptimised_m, again.total.unoptimised_m) == (11120, 11120)
+    # the electric route now ends 0.04° north: 1,112 + 3,336 m instead of 1,112 + 1,112 m
+    assert after.days[1].unoptimised_m == 1112 + 3336
