@@ -153,6 +153,15 @@ def test_a_new_business_signs_up_sets_up_its_fleet_and_imports_orders(
         assert sorted(names) == ["Ann Appel", "Bob Boer", "Cor Kip"]
         shoot(page, "orders")
 
+        # an order's page, and the list on a phone-sized screen
+        page.get_by_role("link", name="Bob Boer").click()
+        page.get_by_role("heading", name="Timeline").wait_for()
+        shoot(page, "order-detail")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(page_url(asgi_server, f"{slug}.localhost", "/orders/"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shoot(page, "orders-phone")
+
         tenant = Tenant.objects.get(slug=slug)
         with schema_context(tenant.schema_name):
             assert list(Depot.objects.values_list("name", "opening_hours__mon")) == [
