@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from delivery import validation
+from delivery.api.orders import order_as_input
 from delivery.imports import ImportRejected, orders_import_csv
 from delivery.models import Order, OrderStatus
 from delivery.pages.access import operations_required, posted
@@ -69,6 +70,15 @@ def order_list(request):
         form = OrderFilterForm({})
     page = Paginator(orders_filtered(form), PAGE_SIZE).get_page(request.GET.get("page"))
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    # The API's export takes the same filters, except the free-text search.
+    export = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        export = {
+            "status": data["status"],
+            "date": data["date"].isoformat() if data["date"] else "",
+            "driver": data["driver"].pk if data["driver"] else "",
+        }
     return render(
         request,
         "delivery/pages/orders.html",
@@ -76,6 +86,7 @@ def order_list(request):
             "filters": form,
             "page": page,
             "query": urlencode(query),
+            "export_query": urlencode({key: value for key, value in export.items() if value}),
             "bulk": BulkForm(),
             "status_choices": OrderStatus.choices,
         },
@@ -211,28 +222,12 @@ def order_transition_view(request, order_id):
 
 
 def _date_changed(order: Order, new_date, actor) -> None:
-    """Move an order to another day keeping its windows' clock times (as the API's PATCH)."""
+    """Move an order to another day keeping its windows' clock times, as the API's PATCH of
+    `delivery_date` does (the same input shape, the same validation, the same service)."""
     tz = tenant_time_zone()
-    raw = {
-        "external_id": order.external_id,
-        "recipient": {
-            "name": order.recipient_name,
-            "phone": order.recipient_phone,
-            "email": order.recipient_email,
-        },
-        "address": order.address,
-        "location": {"lat": order.lat, "lng": order.lng} if order.has_location else None,
+    raw = order_as_input(order) | {
         "delivery_date": new_date.isoformat(),
         "time_windows": windows_moved(order.time_windows, new_date, tz),
-        "service_seconds": order.service_seconds,
-        "load": {
-            "weight_kg": str(order.weight_kg),
-            "volume_l": str(order.volume_l),
-            "items": order.items,
-        },
-        "skills": order.skills,
-        "priority": order.priority,
-        "notes": order.notes,
     }
     try:
         data = validation.order_input_parse(raw, tz=tz, phone_region=tenant_phone_region())

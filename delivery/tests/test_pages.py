@@ -169,6 +169,8 @@ def test_the_list_searches_filters_and_paginates(tenant_a):
     assert [o.recipient_name for o in by_date.context["page"]] == ["Zed Zebra"]
     assert by_status.context["page"].paginator.count == 0
     assert b'href="?page=2" rel="next"' in first.content
+    assert b'href="/api/v1/orders/export?date=2026-11-28"' in by_date.content
+    assert b'href="/api/v1/orders/export">Export CSV' in search.content
 
 
 def test_a_bad_filter_is_reported_next_to_it(tenant_a):
