@@ -46,7 +46,12 @@ def _route_driver(route: Route) -> DriverToPlan:
 def _schedule(route: Route, stops: list[Stop]) -> Schedule:
     driver = _route_driver(route)
     orders = [order_to_plan(stop.order) for stop in stops]
-    points = [driver.start, *[o.location for o in orders if o.location is not None]]
+    kinds = [stop.kind for stop in stops]
+    visited = [
+        order.pickup.location if kind == Stop.Kind.PICKUP else order.location
+        for order, kind in zip(orders, kinds, strict=True)
+    ]
+    points = [driver.start, *[point for point in visited if point is not None]]
     if driver.end is not None:
         points.append(driver.end)
     unique = list(dict.fromkeys(points))
@@ -57,22 +62,23 @@ def _schedule(route: Route, stops: list[Stop]) -> Schedule:
         i, j = index[origin], index[destination]
         return int(matrix.durations[i][j]), int(matrix.distances[i][j])
 
-    return schedule_route(driver, orders, start=route.planned_start, leg=leg)
+    return schedule_route(driver, orders, start=route.planned_start, leg=leg, kinds=kinds)
 
 
 def _apply(route: Route, stops: list[Stop], schedule: Schedule) -> list[tuple]:
-    by_order = {timed.order_id: timed for timed in schedule.stops}
+    by_visit = {(timed.order_id, timed.kind): timed for timed in schedule.stops}
     assignments = []
     for sequence, stop in enumerate(stops, start=1):
-        timed = by_order.get(stop.order_id)
+        timed = by_visit.get((stop.order_id, stop.kind))
         stop.route = route
         stop.sequence = sequence
         if timed is not None:
             stop.planned_arrival, stop.planned_departure = timed.arrival, timed.departure
             stop.waiting_s, stop.load_after = timed.waiting_s, timed.load_after
-        assignments.append(
-            (stop.order_id, route.driver_id, route.id, sequence, stop.planned_arrival)
-        )
+        if stop.kind == Stop.Kind.DELIVERY:
+            assignments.append(
+                (stop.order_id, route.driver_id, route.id, sequence, stop.planned_arrival)
+            )
     Stop.objects.bulk_update(
         stops,
         ["route", "sequence", "planned_arrival", "planned_departure", "waiting_s", "load_after"],
