@@ -37,6 +37,7 @@ EMISSION_SOURCE = (
 MAX_REPORT_DAYS = 92
 UNOPTIMISED_CACHE_SECONDS = 30 * 24 * 3600
 DRIVEN_ROUTE_STATUSES = ("started", "completed")
+PICKUP = "pickup"  # routing.models.Stop.Kind.PICKUP
 
 
 @dataclass
@@ -137,9 +138,22 @@ def route_unoptimised_m(route, stops: list[dict], *, provider=None) -> int:
     start to the same end (the last stop when the route has no end), by the travel matrix."""
     from routing.matrices import travel_matrix
 
-    ordered = sorted(stops, key=lambda stop: (stop["order__created_at"], str(stop["order_id"])))
+    # A pickup-and-delivery order's pickup comes before its delivery, at the pickup's place.
+    ordered = sorted(
+        stops,
+        key=lambda stop: (
+            stop["order__created_at"],
+            str(stop["order_id"]),
+            stop["kind"] != PICKUP,
+        ),
+    )
     points = [(route.start_lat, route.start_lng)]
-    points += [(stop["order__lat"], stop["order__lng"]) for stop in ordered]
+    points += [
+        (stop["order__pickup_lat"], stop["order__pickup_lng"])
+        if stop["kind"] == PICKUP
+        else (stop["order__lat"], stop["order__lng"])
+        for stop in ordered
+    ]
     if route.end_lat is not None and route.end_lng is not None:
         points.append((route.end_lat, route.end_lng))
     if len(points) < 2:
@@ -168,7 +182,14 @@ def _routes_unoptimised_m(routes: list, *, provider=None) -> dict:
         return result
     stops: dict = defaultdict(list)
     for stop in Stop.objects.filter(route__in=[route.pk for route in missing]).values(
-        "route_id", "order_id", "order__lat", "order__lng", "order__created_at"
+        "route_id",
+        "order_id",
+        "kind",
+        "order__lat",
+        "order__lng",
+        "order__pickup_lat",
+        "order__pickup_lng",
+        "order__created_at",
     ):
         stops[stop["route_id"]].append(stop)
     computed = {

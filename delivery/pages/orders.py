@@ -94,10 +94,14 @@ def order_list(request):
     )
 
 
-def _order_input(form: OrderForm) -> validation.OrderInput | None:
+def _order_input(form: OrderForm, order: Order | None = None) -> validation.OrderInput | None:
+    raw = form.order_raw()
+    if order is not None:
+        # The form does not edit a pickup-and-delivery order's pickup: it is kept as it is.
+        raw["pickup"] = order_as_input(order)["pickup"]
     try:
         return validation.order_input_parse(
-            form.order_raw(), tz=tenant_time_zone(), phone_region=tenant_phone_region()
+            raw, tz=tenant_time_zone(), phone_region=tenant_phone_region()
         )
     except validation.FieldErrors as errors:
         form.add_field_errors(errors.fields)
@@ -135,7 +139,7 @@ def order_edit(request, order_id):
     initial = order_initial(order, tz=tenant_time_zone())
     form = OrderForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = _order_input(form)
+        data = _order_input(form, order)
         if data is not None:
             try:
                 order_update(order_id=order.pk, data=data, actor=actor_for(request.user))
@@ -168,19 +172,25 @@ def order_detail(request, order_id):
     events = list(order_events(order=order))
     for event in events:
         event.to_label = labels.get(event.to_status, event.to_status)
-    windows = [
-        "–".join(
-            datetime.fromisoformat(window[end]).astimezone(tz).strftime("%H:%M")
-            for end in ("start", "end")
-        )
-        for window in order.time_windows
-    ]
+
+    def clock(windows: list[dict]) -> list[str]:
+        return [
+            "–".join(
+                datetime.fromisoformat(window[end]).astimezone(tz).strftime("%H:%M")
+                for end in ("start", "end")
+            )
+            for window in windows
+        ]
+
+    windows = clock(order.time_windows)
+    pickup_windows = clock(order.pickup_time_windows)
     return render(
         request,
         "delivery/pages/order_detail.html",
         {
             "order": order,
             "windows": windows,
+            "pickup_windows": pickup_windows,
             "events": events,
             "proofs": order_proofs(order=order),
             "actions": ACTIONS.get(order.status, []),

@@ -844,3 +844,29 @@ def test_today_shows_routes_with_progress_in_the_business_time_zone(tenant_a):
     assert (shown.stops_done, shown.stops_total) == (1, 2)
     html = response.content.decode()
     assert '<td class="num">1 / 2</td><td class="hide-phone">08:00</td>' in html
+
+
+def test_editing_a_pickup_and_delivery_order_keeps_its_pickup(tenant_a):
+    with tenant_a.use():
+        order = make_order(
+            pickup_address="Farm, Utrecht",
+            pickup_location=(52.05, 5.05),
+            pickup_time_windows=[
+                {"start": "2026-11-27T07:00:00+01:00", "end": "2026-11-27T08:00:00+01:00"}
+            ],
+        )
+    client = tenant_a.browser(Role.DISPATCHER)
+
+    response = client.post(f"/orders/{order.pk}/edit/", GOOD_ORDER | {"external_id": ""})
+    page = client.get(f"/orders/{order.pk}/")
+
+    assert response.status_code == 302
+    with tenant_a.use():
+        order.refresh_from_db()
+    assert (order.recipient_name, order.pickup_address, order.pickup_lat, order.pickup_lng) == (
+        "Grace Hopper",
+        "Farm, Utrecht",
+        52.05,
+        5.05,
+    )
+    assert page.context["pickup_windows"] == ["07:00–08:00"]

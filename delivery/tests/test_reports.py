@@ -100,7 +100,14 @@ def test_the_unoptimised_distance_drives_the_stops_in_creation_order(tenant_a, p
         first = Route.objects.get(status="completed", delivery_date=DAY1)
         stops = list(
             Stop.objects.filter(route=first).values(
-                "route_id", "order_id", "order__lat", "order__lng", "order__created_at"
+                "route_id",
+                "order_id",
+                "kind",
+                "order__lat",
+                "order__lng",
+                "order__pickup_lat",
+                "order__pickup_lng",
+                "order__created_at",
             )
         )
 
@@ -216,3 +223,45 @@ def test_unoptimised_distances_are_computed_once_per_route_version(tenant_a, per
     assert (first.total.unoptimised_m, again.total.unoptimised_m) == (11120, 11120)
     # the electric route now ends 0.04° north: 1,112 + 3,336 m instead of 1,112 + 1,112 m
     assert after.days[1].unoptimised_m == 1112 + 3336
+
+
+def test_a_pickup_stop_is_driven_at_the_pickup_before_its_delivery(tenant_a):
+    with tenant_a.use():
+        driver = make_driver()
+        order = make_order(delivery_date=DAY1, location=(52.02, 5.0))
+        Order.objects.filter(pk=order.pk).update(pickup_lat=52.01, pickup_lng=5.0)
+        made = Route.objects.create(
+            delivery_date=DAY1,
+            driver=driver,
+            status="completed",
+            start_lat=START[0],
+            start_lng=START[1],
+            planned_start=at(DAY1, "08:00"),
+            planned_end=at(DAY1, "12:00"),
+        )
+        for sequence, kind in ((2, "delivery"), (1, "pickup")):
+            Stop.objects.create(
+                route=made,
+                order=order,
+                kind=kind,
+                sequence=sequence,
+                planned_arrival=at(DAY1, "09:00"),
+                planned_departure=at(DAY1, "09:05"),
+            )
+        stops = list(
+            Stop.objects.filter(route=made).values(
+                "route_id",
+                "order_id",
+                "kind",
+                "order__lat",
+                "order__lng",
+                "order__pickup_lat",
+                "order__pickup_lng",
+                "order__created_at",
+            )
+        )
+
+        metres = route_unoptimised_m(made, stops, provider=PROVIDER)
+
+    # start → pickup (0.01°) → delivery (0.01°); the route has no end
+    assert metres == 1112 + 1112
