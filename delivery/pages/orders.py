@@ -224,7 +224,12 @@ def order_transition_view(request, order_id):
             delivery_date=data["delivery_date"],
         )
     except ApplicationError as error:
-        details = " ".join(message for values in error.fields.values() for message in values)
+        details = " ".join(
+            message
+            for values in error.fields.values()
+            for message in values
+            if message != "This field is required."  # the message itself says what is missing
+        )
         messages.error(request, f"{error.message} {details}".strip())
     else:
         messages.success(request, f"Order is now {OrderStatus(data['to']).label.lower()}.")
