@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("tenants.accounts.urls")),
     path("", include("routing.pages.urls")),
     path("", include("notifications.urls")),
+    path("", include("delivery.pages.urls")),
 ]
 
 
