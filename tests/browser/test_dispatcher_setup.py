@@ -1,29 +1,43 @@
 """A new business sets itself up in real Chromium: sign up on the public site → land on the
 business's dashboard → add a depot, a vehicle and a driver in the settings → import orders from
 a CSV file (a bad file first: the per-row errors are shown and nothing is imported; then a good
-one) → the orders are in the list. Screenshots of every step under test-artifacts/."""
+one) → the orders are in the list → plan the day (on the real Celery worker) → the route on the
+map → dispatch it. Screenshots of every step under test-artifacts/."""
 
 import os
 import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connections
+from django.utils import timezone
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from delivery.models import Depot, Driver, Order, Vehicle
+from routing.models import Route
 from tenants.models import Tenant
 from tenants.services import tenant_delete
 from tests.fixtures.browser import page_url
 
+
+def _next_tuesday() -> date:
+    """A Tuesday at least two days ahead (the driver works Mon–Wed; planning needs a future day)."""
+    ahead = timezone.now().astimezone(ZoneInfo("Europe/Amsterdam")).date() + timedelta(days=2)
+    return ahead + timedelta(days=(1 - ahead.weekday()) % 7)
+
+
+DAY = _next_tuesday().isoformat()
 BAD_CSV = (
     "external_id,recipient_name,address,lat,lng,delivery_date,window_start,window_end\n"
-    "EGG-1,Ann Appel,Oudegracht 10 Utrecht,52.0907,5.1214,2026-12-01,09:00,11:00\n"
-    "EGG-2,,Nobelstraat 5 Utrecht,52.0890,5.1250,2026-12-01,09:00,11:00\n"
+    f"EGG-1,Ann Appel,Oudegracht 10 Utrecht,52.0907,5.1214,{DAY},09:00,11:00\n"
+    f"EGG-2,,Nobelstraat 5 Utrecht,52.0890,5.1250,{DAY},09:00,11:00\n"
 )
 GOOD_CSV = (
     "external_id,recipient_name,address,lat,lng,delivery_date,window_start,window_end,items\n"
-    "EGG-1,Ann Appel,Oudegracht 10 Utrecht,52.0907,5.1214,2026-12-01,09:00,11:00,2\n"
-    "EGG-2,Bob Boer,Nobelstraat 5 Utrecht,52.0890,5.1250,2026-12-01,09:00,11:00,1\n"
-    "EGG-3,Cor Kip,Biltstraat 20 Utrecht,52.0950,5.1300,2026-12-01,13:00,15:00,3\n"
+    f"EGG-1,Ann Appel,Oudegracht 10 Utrecht,52.0907,5.1214,{DAY},09:00,11:00,2\n"
+    f"EGG-2,Bob Boer,Nobelstraat 5 Utrecht,52.0890,5.1250,{DAY},09:00,11:00,1\n"
+    f"EGG-3,Cor Kip,Biltstraat 20 Utrecht,52.0950,5.1300,{DAY},13:00,15:00,3\n"
 )
 
 
@@ -53,8 +67,8 @@ def _cleanup(slug: str) -> None:
     connections.close_all()
 
 
-def test_a_new_business_signs_up_sets_up_its_fleet_and_imports_orders(
-    asgi_server, committed_db, browser_context, shoot, tmp_path
+def test_a_new_business_signs_up_sets_up_its_fleet_imports_plans_and_dispatches(
+    asgi_server, celery_worker, committed_db, browser_context, shoot, tmp_path
 ):
     slug = f"eggs-{os.getpid()}"
     page = browser_context().new_page()
@@ -162,6 +176,23 @@ def test_a_new_business_signs_up_sets_up_its_fleet_and_imports_orders(
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shoot(page, "orders-phone")
 
+        # plan the day on the worker, see the route on the map, dispatch it
+        page.set_viewport_size({"width": 1280, "height": 1600})
+        page.goto(page_url(asgi_server, f"{slug}.localhost", f"/plan/?date={DAY}"))
+        page.get_by_role("button", name="Plan", exact=True).click()
+        expect(page.locator("#plan-progress")).to_have_attribute(
+            "data-status", "succeeded", timeout=90_000
+        )
+        expect(page.locator("article.route")).to_have_count(1)
+        expect(page.locator("#plan-map .stop-marker")).to_have_count(3)
+        expect(page.locator("#plan-map .depot-marker")).to_have_count(1)
+        expect(page.locator("#plan-map path.route-line")).to_have_count(1)
+        expect(page.locator("article.route h3")).to_have_text("Dirk Driver")
+        shoot(page, "planned")
+        page.get_by_role("button", name="Dispatch all planned routes").click()
+        expect(page.locator("article.route .route-head .badge")).to_have_text("dispatched")
+        shoot(page, "dispatched")
+
         tenant = Tenant.objects.get(slug=slug)
         with schema_context(tenant.schema_name):
             assert list(Depot.objects.values_list("name", "opening_hours__mon")) == [
@@ -176,11 +207,17 @@ def test_a_new_business_signs_up_sets_up_its_fleet_and_imports_orders(
                 "+31612345678",
                 "Egg van",
             )
-            assert sorted(Order.objects.values_list("external_id", flat=True)) == [
-                "EGG-1",
-                "EGG-2",
-                "EGG-3",
+            assert sorted(Order.objects.values_list("external_id", "status")) == [
+                ("EGG-1", "assigned"),
+                ("EGG-2", "assigned"),
+                ("EGG-3", "assigned"),
             ]
+            route = Route.objects.select_related("driver__user").get()
+            assert (route.status, route.driver.user.email, route.stops.count()) == (
+                "dispatched",
+                "dirk@eggcellent.test",
+                3,
+            )
         assert all("localhost" not in url for url in outside), outside
     finally:
         _cleanup(slug)
