@@ -10,7 +10,6 @@ import sys
 import time
 
 BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages"]
-BENCHMARKS += ["plan_pages"]  # the Plan and Live pages (routing/pages)
 
 
 def main(argv: list[str]) -> int:

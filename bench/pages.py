@@ -204,6 +204,10 @@ def run():
             ("Depots `/settings/depots/`", "/settings/depots/"),
             ("Vehicles `/settings/vehicles/`", "/settings/vehicles/"),
             ("Drivers `/settings/drivers/`", "/settings/drivers/"),
+            ("Plan, today `/plan/`", "/plan/"),
+            ("Live `/live/`", "/live/"),
+            ("Notifications `/settings/notifications/`", "/settings/notifications/"),
+            ("Webhooks `/settings/webhooks/`", "/settings/webhooks/"),
         ]
         # Reports compute each route's unoptimised distance once and then read it from the
         # cache: the first request, with an empty cache, is timed on its own.
