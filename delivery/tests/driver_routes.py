@@ -3,6 +3,8 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
+
 from delivery.models import Driver
 from delivery.services import orders_plan_apply
 from delivery.tests.factories import TEST_ACTOR, make_order
@@ -52,5 +54,6 @@ def route_for_day(
             load_after={"items": float(count - sequence)},
         )
         assignments.append((order.pk, driver.pk, route.pk, sequence, arrival))
-    orders_plan_apply(assignments=assignments, unassigned=[], actor=TEST_ACTOR)
+    with transaction.atomic():
+        orders_plan_apply(assignments=assignments, unassigned=[], actor=TEST_ACTOR)
     return route

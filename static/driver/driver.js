@@ -40,6 +40,7 @@
   const clock = new Intl.DateTimeFormat([], {
     hour: "2-digit",
     minute: "2-digit",
+    hour12: false,
     timeZone: config.time_zone,
   });
 
