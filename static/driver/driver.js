@@ -630,14 +630,15 @@
   function render() {
     const { state, waiting } = view();
     renderHeader(state);
+    // Keep the open form (photo, signature, typed name) under the driver's finger while the
+    // outbox and refreshes change things around it.
+    if (tab === "stop" && form && app.querySelector("form")) {
+      return tracking(state);
+    }
     let parts;
     if (tab === "list") parts = renderListTab(state, waiting);
     else if (tab === "map") parts = renderMapTab(state);
     else parts = renderStopTab(state, waiting);
-    // Keep the form under the driver's finger while the outbox changes around it.
-    if (tab === "stop" && form && app.querySelector("form")) {
-      return tracking(state);
-    }
     if (map && tab !== "map") {
       map.remove();
       map = null;

@@ -170,8 +170,9 @@
         this.running = false;
       }
       if (this.paused) return;
-      if (retry) this.later();
-      else if (this.again) this.run();
+      // A kick while this round ran (back online, a new action) deserves a try right away.
+      if (this.again) this.run();
+      else if (retry) this.later();
     }
 
     /* true when the queue is empty, false when something must be retried later. */

@@ -71,6 +71,20 @@ def driver_with_route(world):
     return route, orders
 
 
+def route_started_from_phone(page, world, route):
+    page.get_by_role("button", name="Start route").click()
+    expect(page.get_by_role("button", name="Start route")).to_be_hidden()  # optimistic
+    # (Playwright hands over events only while it is called: wait through it, not time.sleep)
+    for _ in range(100):
+        with world.use():
+            if Route.objects.get(pk=route.pk).status == "started":
+                break
+        page.wait_for_timeout(200)
+    expect(page.locator("#waiting")).to_be_hidden(timeout=DRAIN_TIMEOUT_MS)
+    with world.use():
+        assert Route.objects.get(pk=route.pk).status == "started"
+
+
 def phone_signed_in(browser_context, asgi_server, world):
     context = browser_context(phone=True)
     # The map background is the only outside request a page makes: here it simply fails.
@@ -90,11 +104,7 @@ def deliver_first_stop_offline(page, context, world, route, orders, shoot):
     # start the route while online
     expect(page.get_by_role("button", name="Start route")).to_be_visible()
     shoot(page, "route-dispatched")
-    page.get_by_role("button", name="Start route").click()
-    expect(page.get_by_role("heading", name="Recipient 1")).to_be_visible()
-    expect(page.locator("#waiting")).to_be_hidden(timeout=DRAIN_TIMEOUT_MS)
-    with world.use():
-        assert Route.objects.get(pk=route.pk).status == "started"
+    route_started_from_phone(page, world, route)
 
     # the van enters a dead spot
     context.set_offline(True)
@@ -195,8 +205,7 @@ def test_a_conflict_is_shown_to_the_driver_not_dropped(
     world = committed_tenant("drive-conflict")
     route, orders = driver_with_route(world)
     context, page = phone_signed_in(browser_context, asgi_server, world)
-    page.get_by_role("button", name="Start route").click()
-    expect(page.locator("#waiting")).to_be_hidden(timeout=DRAIN_TIMEOUT_MS)
+    route_started_from_phone(page, world, route)
     context.set_offline(True)
     expect(page.locator("#network")).to_have_text("Offline")
 
@@ -258,3 +267,117 @@ def test_the_dispatcher_hears_the_offline_delivery_when_the_phone_is_back(
         message = wait_for(delivered_message, timeout_s=15)
     assert message is not None, "no order.updated for the delivered order"
     assert message["data"]["route"] == str(route.pk)
+
+
+LOSE_FIRST_ANSWERS = """
+(() => {
+  // A dead spot that swallows the answer: the request reaches the server, the reply is lost.
+  const realFetch = window.fetch.bind(window);
+  const lost = new Set();
+  window.__answers = [];
+  window.fetch = async (url, options) => {
+    const response = await realFetch(url, options);
+    const path = String(url);
+    if (options && options.method === "POST" && /\\/(proofs|transition)$/.test(path)) {
+      if (!lost.has(path)) {
+        lost.add(path);
+        throw new TypeError("the answer was lost");
+      }
+      window.__answers.push([path, response.status, response.headers.get("Idempotent-Replayed")]);
+    }
+    return response;
+  };
+})();
+"""
+
+
+def test_a_retry_after_a_lost_answer_never_doubles_an_action(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given a started route on a phone whose first answers to the proof upload and to the
+    # delivered transition are lost on the way back
+    world = committed_tenant("drive-retry")
+    route, orders = driver_with_route(world)
+    context, page = phone_signed_in(browser_context, asgi_server, world)
+    page.add_init_script(LOSE_FIRST_ANSWERS)
+    page.reload()
+    route_started_from_phone(page, world, route)
+
+    # when the driver delivers with a photo and a signature
+    page.get_by_role("button", name="Delivered", exact=True).click()
+    page.get_by_label("Photo").set_input_files(
+        files=[{"name": "doorstep.png", "mimeType": "image/png", "buffer": png()}]
+    )
+    box = page.locator("#signature").bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 100)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 60, steps=8)
+    page.mouse.up()
+    page.get_by_role("button", name="Confirm delivery").click()
+    expect(page.get_by_role("heading", name="Recipient 2")).to_be_visible()
+
+    # then each action is retried with its key and the server replays its first answer
+    expect(page.locator("#waiting")).to_be_hidden(timeout=DRAIN_TIMEOUT_MS)
+    first = orders[0]
+    assert page.evaluate("window.__answers") == [
+        [f"/api/v1/orders/{first.pk}/proofs", 201, "true"],
+        [f"/api/v1/orders/{first.pk}/transition", 200, "true"],
+    ]
+    shoot(page, "retried")
+    with world.use():
+        order = Order.objects.get(pk=first.pk)
+        assert order.status == "delivered"
+        assert sorted(ProofFile.objects.filter(order=order).values_list("kind", flat=True)) == [
+            "photo",
+            "signature",
+        ]
+        assert order.events.filter(to_status="delivered").count() == 1
+        assert order.attempts.count() == 1
+
+
+def test_positions_taken_in_a_dead_spot_wait_in_the_outbox_and_go_out_in_a_batch(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given a phone allowed to share its location, on a started route
+    world = committed_tenant("drive-gps")
+    route, orders = driver_with_route(world)
+    context, page = phone_signed_in(browser_context, asgi_server, world)
+    context.grant_permissions(["geolocation"])
+    batches = []
+    context.on(
+        "requestfinished",  # sent and answered, whatever the answer
+        lambda request: (
+            batches.append((request.headers.get("idempotency-key"), request.post_data_json))
+            if request.url.endswith("/api/v1/positions")
+            else None
+        ),
+    )
+    route_started_from_phone(page, world, route)
+
+    # when a position is taken in a dead spot
+    context.set_offline(True)
+    expect(page.locator("#network")).to_have_text("Offline")
+    context.set_geolocation({"latitude": 52.3702, "longitude": 4.8952, "accuracy": 12})
+
+    # then it waits on the phone, and goes to POST /api/v1/positions once back online
+    expect(page.locator("#waiting")).to_have_text("1 position waiting")
+    shoot(page, "position-waiting")
+    assert batches == []
+    context.set_offline(False)
+    # (Playwright hands over events only while it is called: wait through it, not time.sleep)
+    for _ in range(75):
+        if batches:
+            break
+        page.wait_for_timeout(200)
+    key, body = batches[0]
+    assert len(key) == 36
+    [position] = body["positions"]
+    recorded_at = position.pop("recorded_at")
+    assert recorded_at.endswith("Z")
+    assert position == {
+        "lat": 52.3702,
+        "lng": 4.8952,
+        "accuracy": 12,
+        "heading": None,
+        "speed": None,
+    }
