@@ -11,6 +11,7 @@
   const POSITION_EVERY_MS = 5000;
   const POSITION_FRESH_MS = 120000;
   const PHOTO_MAX_SIDE = 1600;
+  const MAX_PHOTOS = 9;
 
   const app = document.getElementById("app");
   const networkBadge = document.getElementById("network");
@@ -487,7 +488,10 @@
       capture: "environment",
       className: "visually-hidden",
       onchange: async (event) => {
-        for (const file of event.target.files) photos.push(await photoForUpload(file));
+        for (const file of event.target.files) {
+          // The API takes 10 files per upload: 9 photos leave room for the signature.
+          if (photos.length < MAX_PHOTOS) photos.push(await photoForUpload(file));
+        }
         event.target.value = "";
         showPreviews();
       },
