@@ -6,9 +6,11 @@ import json
 import struct
 import time as clock
 import zlib
+from contextlib import contextmanager
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from playwright.sync_api import expect
 from websockets.sync.client import connect
 
@@ -32,6 +34,17 @@ def _connections_closed():
     the connections they opened, or dropping the test database finds them still there."""
     yield
     connections.close_all()
+
+
+@contextmanager
+def database(world):
+    """The test's own queries in `world`'s schema, on a connection closed right after: made
+    between Playwright's calls (which switch greenlets), it would otherwise outlive the test."""
+    try:
+        with world.use():
+            yield
+    finally:
+        connections.close_all()
 
 
 def png(width: int = 24, height: int = 16) -> bytes:
@@ -61,9 +74,7 @@ def wait_for(condition, timeout_s: float = 20.0):
 
 
 def driver_with_route(world):
-    from django.utils import timezone
-
-    with world.use():
+    with database(world):
         driver = driver_save(driver=None, fields={}, user=world.users[Role.DRIVER])
         today = timezone.localdate(timezone.now(), tenant_time_zone())
         route = route_for_day(driver, day=today, tz=tenant_time_zone(), count=2)
@@ -76,12 +87,12 @@ def route_started_from_phone(page, world, route):
     expect(page.get_by_role("button", name="Start route")).to_be_hidden()  # optimistic
     # (Playwright hands over events only while it is called: wait through it, not time.sleep)
     for _ in range(100):
-        with world.use():
+        with database(world):
             if Route.objects.get(pk=route.pk).status == "started":
                 break
         page.wait_for_timeout(200)
     expect(page.locator("#waiting")).to_be_hidden(timeout=DRAIN_TIMEOUT_MS)
-    with world.use():
+    with database(world):
         assert Route.objects.get(pk=route.pk).status == "started"
 
 
@@ -139,7 +150,7 @@ def deliver_first_stop_offline(page, context, world, route, orders, shoot):
     expect(page.locator("#waiting")).to_have_text("2 actions waiting")
     expect(page.get_by_role("heading", name="Recipient 2")).to_be_visible()
     shoot(page, "offline-two-actions-waiting")
-    with world.use():
+    with database(world):
         assert Order.objects.get(pk=first.pk).status == "out_for_delivery"
         assert ProofFile.objects.filter(order=first).count() == 0
 
@@ -180,7 +191,7 @@ def test_a_driver_delivers_a_stop_offline_and_the_outbox_drains_online(
     first = deliver_first_stop_offline(page, context, world, route, orders, shoot)
 
     # then the order is delivered with its photo and signature, exactly once
-    with world.use():
+    with database(world):
         order = Order.objects.get(pk=first.pk)
         assert order.status == "delivered"
         proofs = list(ProofFile.objects.filter(order=order).order_by("kind"))
@@ -215,7 +226,7 @@ def test_a_conflict_is_shown_to_the_driver_not_dropped(
     page.get_by_label("Note").fill("Nobody answered")
     page.get_by_role("button", name="Confirm not delivered").click()
     expect(page.locator("#waiting")).to_have_text("1 action waiting")
-    with world.use():
+    with database(world):
         from delivery.services import order_transition
         from delivery.tests.factories import TEST_ACTOR
 
@@ -227,7 +238,7 @@ def test_a_conflict_is_shown_to_the_driver_not_dropped(
     expect(problems.first).to_contain_text("Not delivered to Recipient 1", timeout=DRAIN_TIMEOUT_MS)
     expect(page.locator("#waiting")).to_be_hidden()
     shoot(page, "conflict-shown")
-    with world.use():
+    with database(world):
         assert Order.objects.get(pk=orders[0].pk).status == "delivered"
     page.get_by_role("button", name="OK").click()
     expect(page.locator(".problem")).to_have_count(0)
@@ -239,11 +250,13 @@ def test_the_dispatcher_hears_the_offline_delivery_when_the_phone_is_back(
 ):
     world = committed_tenant("drive-live")
     route, orders = driver_with_route(world)
+    cookie = session_cookie(world, Role.DISPATCHER)
+    connections.close_all()
     with connect(
         f"ws://{world.host}:{asgi_server.port}/ws/dispatch/",
         address=("127.0.0.1", asgi_server.port),
         proxy=None,
-        additional_headers={"Cookie": session_cookie(world, Role.DISPATCHER)},
+        additional_headers={"Cookie": cookie},
         open_timeout=10,
         close_timeout=5,
     ) as dispatcher:
@@ -324,7 +337,7 @@ def test_a_retry_after_a_lost_answer_never_doubles_an_action(
         [f"/api/v1/orders/{first.pk}/transition", 200, "true"],
     ]
     shoot(page, "retried")
-    with world.use():
+    with database(world):
         order = Order.objects.get(pk=first.pk)
         assert order.status == "delivered"
         assert sorted(ProofFile.objects.filter(order=order).values_list("kind", flat=True)) == [
