@@ -10,6 +10,7 @@ import sys
 import time
 
 BENCHMARKS = ["tenants", "orders_import", "routing", "optimization"]
+BENCHMARKS += ["plan_pages"]  # the Plan and Live pages (routing/pages)
 
 
 def main(argv: list[str]) -> int:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),
     path("", include("tenants.accounts.urls")),
     path("driver/", include("delivery.driver.urls")),
+    path("", include("routing.pages.urls")),
 ]
 
 

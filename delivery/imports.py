@@ -84,6 +84,13 @@ ALIASES: list[tuple[str, str]] = [
     ("skills", "skills"),
     ("priority", "priority"),
     ("notes", "notes"),
+    # Pickup-and-delivery: where the driver collects the goods first.
+    ("pickup address", "pickup_address"),
+    ("pickup lat", "pickup_lat"),
+    ("pickup lng", "pickup_lng"),
+    ("pickup window start", "pickup_window_start"),
+    ("pickup window end", "pickup_window_end"),
+    ("pickup service seconds", "pickup_service_seconds"),
 ]
 ALIAS_PRIORITY = {name: index for index, (name, _) in enumerate(ALIASES)}
 ALIAS_KEYS = dict(ALIASES)
@@ -470,8 +477,28 @@ def order_draft(layout: Layout, order: SheetOrder, *, default_date: date | None)
         "skills": SKILL_SEPARATORS.split(skills) if skills else [],
         "priority": cells.get("priority"),
         "notes": cells.get("notes"),
+        "pickup": _pickup_draft(cells, missing_half),
     }
     return draft
+
+
+def _pickup_draft(cells: "_Reader", missing_half) -> dict | None:
+    """The pickup columns as the API's `pickup` object; None when the row has no pickup."""
+    keys = ("pickup_address", "pickup_lat", "pickup_lng", "pickup_window_start")
+    values = {key: cells.get(key) for key in (*keys, "pickup_window_end", "pickup_service_seconds")}
+    if not any(values.values()):
+        return None
+    start, end = values["pickup_window_start"], values["pickup_window_end"]
+    if bool(start) != bool(end):
+        empty = "pickup_window_end" if start else "pickup_window_start"
+        missing_half(empty, "Give both ends of the pickup window.")
+    lat, lng = values["pickup_lat"], values["pickup_lng"]
+    return {
+        "address": values["pickup_address"],
+        "location": {"lat": lat, "lng": lng} if lat or lng else None,
+        "time_windows": [{"start": start, "end": end}] if start and end else [],
+        "service_seconds": values["pickup_service_seconds"] or None,
+    }
 
 
 FIELD_KEYS = {
@@ -486,6 +513,12 @@ FIELD_KEYS = {
     "skills": "skills",
     "priority": "priority",
     "notes": "notes",
+}
+PICKUP_KEYS = {
+    "pickup.address": "pickup_address",
+    "pickup.location": "pickup_lat",
+    "pickup.time_windows": "pickup_window_start",
+    "pickup.service_seconds": "pickup_service_seconds",
 }
 WINDOW_NUMBER = re.compile(r"window (\d+):")
 
@@ -506,6 +539,10 @@ def _error_key(draft: OrderDraft, layout: Layout, name: str, message: str, tz: Z
         return "lng" if message.startswith("lng") else "lat"
     if name == "time_windows":
         return _window_error_key(draft, message, tz)
+    if name == "pickup.location" and message.startswith("lng"):
+        return "pickup_lng"
+    if name.startswith("pickup."):
+        return PICKUP_KEYS.get(name, "pickup_address")
     return ""
 
 

@@ -164,6 +164,12 @@ class Order(models.Model):
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     notes = models.TextField(blank=True)
+    # Pickup-and-delivery: when set, the driver collects the goods here first (same route).
+    pickup_address = models.CharField(max_length=300, blank=True)
+    pickup_lat = models.FloatField(null=True, blank=True)
+    pickup_lng = models.FloatField(null=True, blank=True)
+    pickup_time_windows = models.JSONField(default=list, blank=True)
+    pickup_service_seconds = models.PositiveIntegerField(default=0)
     status = models.CharField(
         max_length=16, choices=OrderStatus.choices, default=OrderStatus.UNASSIGNED
     )
@@ -192,6 +198,16 @@ class Order(models.Model):
             ),
             models.CheckConstraint(condition=Q(priority__lte=100), name="order_priority_range"),
             models.CheckConstraint(
+                condition=Q(pickup_lat__isnull=True, pickup_lng__isnull=True)
+                | Q(
+                    pickup_lat__gte=-90,
+                    pickup_lat__lte=90,
+                    pickup_lng__gte=-180,
+                    pickup_lng__lte=180,
+                ),
+                name="order_pickup_location_range",
+            ),
+            models.CheckConstraint(
                 condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
                 | (Q(lat__gte=-90, lat__lte=90) & Q(lng__gte=-180, lng__lte=180)),
                 name="order_location_valid",
@@ -208,6 +224,10 @@ class Order(models.Model):
         return self.external_id or str(self.id)
 
     @property
+    def has_pickup(self) -> bool:
+        return self.pickup_lat is not None
+
+    @property
     def has_location(self) -> bool:
         return self.lat is not None and self.lng is not None
 
@@ -221,6 +241,7 @@ class OrderEvent(models.Model):
         STATUS_CHANGED = "status_changed", "Status changed"
         LOCATED = "located", "Location found"
         PROOF_ADDED = "proof_added", "Proof added"
+        PICKED_UP = "picked_up", "Picked up"
 
     id = models.BigAutoField(primary_key=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")

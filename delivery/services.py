@@ -42,7 +42,11 @@ DRIVER_TRANSITIONS = frozenset(
     {OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.FAILED}
 )
 # What an edit may change: every field of OrderInput but the location, which is handled apart.
-EDITABLE_FIELDS = tuple(f.name for f in fields(OrderInput) if f.name != "location")
+EDITABLE_FIELDS = (
+    *(f.name for f in fields(OrderInput) if f.name not in ("location", "pickup_location")),
+    "pickup_lat",
+    "pickup_lng",
+)
 EDITABLE_STATUSES = frozenset({OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.FAILED})
 
 
@@ -121,6 +125,11 @@ def _order_from_input(data: OrderInput, *, source: str) -> Order:
         skills=data.skills,
         priority=data.priority,
         notes=data.notes,
+        pickup_address=data.pickup_address,
+        pickup_lat=data.pickup_location[0] if data.pickup_location else None,
+        pickup_lng=data.pickup_location[1] if data.pickup_location else None,
+        pickup_time_windows=data.pickup_time_windows,
+        pickup_service_seconds=data.pickup_service_seconds,
         source=source,
         **_location_fields(data),
     )
@@ -394,7 +403,10 @@ def order_transition(
                 order.time_windows = windows_moved(
                     order.time_windows, delivery_date, tenant_time_zone()
                 )
-                update += ["delivery_date", "time_windows"]
+                order.pickup_time_windows = windows_moved(
+                    order.pickup_time_windows, delivery_date, tenant_time_zone()
+                )
+                update += ["delivery_date", "time_windows", "pickup_time_windows"]
         if to == OrderStatus.CANCELLED:
             order.route_id, order.sequence, order.eta = None, None, None
             update += ["route_id", "sequence", "eta"]

@@ -336,7 +336,14 @@ class OrderInput:
     skills: list[str] = field(default_factory=list)
     priority: int = 0
     notes: str = ""
+    # Pickup-and-delivery: collect the goods at pickup_location first (no location: no pickup).
+    pickup_address: str = ""
+    pickup_location: tuple[float, float] | None = None
+    pickup_time_windows: list[dict[str, str]] = field(default_factory=list)
+    pickup_service_seconds: int = 0
 
+
+PICKUP_FIELDS = {"address", "location", "time_windows", "service_seconds"}
 
 ORDER_FIELDS = {
     "external_id",
@@ -350,6 +357,7 @@ ORDER_FIELDS = {
     "skills",
     "priority",
     "notes",
+    "pickup",
 }
 
 
@@ -421,5 +429,48 @@ def order_input_parse(raw, *, tz: ZoneInfo, phone_region: str | None) -> OrderIn
             )
             or []
         )
+    _pickup_parse(raw.get("pickup"), data=data, problems=problems, tz=tz)
     problems.raise_if_any()
     return data
+
+
+def _pickup_parse(raw, *, data: OrderInput, problems: Problems, tz: ZoneInfo) -> None:
+    """`"pickup": {"address", "location", "time_windows", "service_seconds"}` or null: where the
+    driver collects the goods before delivering them (the same route, pickup first)."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        problems.add(
+            "pickup", 'Must be {"address", "location", "time_windows", "service_seconds"}.'
+        )
+        return
+    for unknown in sorted(set(raw) - PICKUP_FIELDS):
+        problems.add(f"pickup.{unknown}", "Unknown field.")
+    data.pickup_address = (
+        problems.check("pickup.address", text, raw.get("address"), max_length=300) or ""
+    )
+    if raw.get("location") in (None, {}):
+        problems.add("pickup.location", "A pickup needs its location (lat and lng).")
+    else:
+        data.pickup_location = problems.check(
+            "pickup.location", location_parse, raw.get("location")
+        )
+    data.pickup_service_seconds = problems.check(
+        "pickup.service_seconds",
+        integer,
+        raw.get("service_seconds"),
+        minimum=0,
+        maximum=MAX_SERVICE_SECONDS,
+        default=300,
+    )
+    if data.delivery_date is not None:
+        data.pickup_time_windows = (
+            problems.check(
+                "pickup.time_windows",
+                time_windows_parse,
+                raw.get("time_windows"),
+                delivery_date=data.delivery_date,
+                tz=tz,
+            )
+            or []
+        )

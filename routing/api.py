@@ -6,8 +6,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
+from delivery.api.serializers import LocationSerializer
 from routing.edits import route_reorder
 from routing.models import OptimizationJob, Route, Stop
+from routing.pickups import stop_pickup_confirm
 from routing.selectors import optimizations_list, routes_list
 from routing.services import optimization_start, route_status_set
 from tenants.accounts.models import Role
@@ -107,14 +109,15 @@ class OptimizationViewSet(ApiGenericViewSet):
 class StopSerializer(serializers.ModelSerializer):
     order = serializers.UUIDField(source="order_id", read_only=True)
     external_id = serializers.CharField(source="order.external_id", read_only=True)
-    address = serializers.CharField(source="order.address", read_only=True)
     status = serializers.CharField(source="order.status", read_only=True)
+    address = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
 
     class Meta:
         model = Stop
         fields = [
             "id",
+            "kind",
             "order",
             "external_id",
             "address",
@@ -127,11 +130,17 @@ class StopSerializer(serializers.ModelSerializer):
             "eta",
             "load_after",
             "locked",
+            "picked_up_at",
         ]
         read_only_fields = fields
 
-    def get_location(self, stop) -> dict | None:
+    def get_address(self, stop) -> str:
+        return stop.order.pickup_address if stop.kind == Stop.Kind.PICKUP else stop.order.address
+
+    def get_location(self, stop) -> LocationSerializer(allow_null=True):
         order = stop.order
+        if stop.kind == Stop.Kind.PICKUP:
+            return {"lat": order.pickup_lat, "lng": order.pickup_lng}
         return {"lat": order.lat, "lng": order.lng} if order.has_location else None
 
 
@@ -183,6 +192,10 @@ class RouteReorderSerializer(serializers.Serializer):
     )
 
 
+class PickupConfirmSerializer(serializers.Serializer):
+    location = LocationSerializer(required=False, help_text="Where the driver was.")
+
+
 class RouteEditResultSerializer(serializers.Serializer):
     routes = RouteSerializer(many=True)
 
@@ -194,7 +207,11 @@ class RouteViewSet(ApiGenericViewSet):
     lookup_value_regex = UUID_PATTERN
 
     def get_permissions(self):
-        if self.request.method in SAFE_METHODS or self.action in ("start", "complete"):
+        if self.request.method in SAFE_METHODS or self.action in (
+            "start",
+            "complete",
+            "stop_picked_up",
+        ):
             return [IsAuthenticated()]
         return [IsOperations()]
 
@@ -251,3 +268,26 @@ class RouteViewSet(ApiGenericViewSet):
         )
         routes = self.get_queryset().filter(pk__in=[route.pk for route in changed])
         return Response({"routes": RouteSerializer(routes, many=True).data})
+
+    @extend_schema(
+        request=PickupConfirmSerializer,
+        responses=RouteSerializer,
+        summary="Confirm the goods of a pickup stop are collected (the route's driver)",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"stops/(?P<stop_id>{UUID_PATTERN})/picked-up",
+        url_name="stop-picked-up",
+    )
+    def stop_picked_up(self, request, pk=None, stop_id=None):
+        body = PickupConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        location = body.validated_data.get("location")
+        stop_pickup_confirm(
+            route=self.get_object(),
+            stop_id=stop_id,
+            actor=actor_for(request.user),
+            location=(location["lat"], location["lng"]) if location else None,
+        )
+        return Response(RouteSerializer(self.get_queryset().get(pk=pk)).data)

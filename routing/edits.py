@@ -43,10 +43,16 @@ def _route_driver(route: Route) -> DriverToPlan:
     )
 
 
-def _schedule(route: Route, stops: list[Stop]) -> Schedule:
+def route_schedule(route: Route, stops: list[Stop]) -> Schedule:
+    """Times, loads and broken constraints of `stops` driven in this order on `route`."""
     driver = _route_driver(route)
     orders = [order_to_plan(stop.order) for stop in stops]
-    points = [driver.start, *[o.location for o in orders if o.location is not None]]
+    kinds = [stop.kind for stop in stops]
+    visited = [
+        order.pickup.location if kind == Stop.Kind.PICKUP else order.location
+        for order, kind in zip(orders, kinds, strict=True)
+    ]
+    points = [driver.start, *[point for point in visited if point is not None]]
     if driver.end is not None:
         points.append(driver.end)
     unique = list(dict.fromkeys(points))
@@ -57,22 +63,23 @@ def _schedule(route: Route, stops: list[Stop]) -> Schedule:
         i, j = index[origin], index[destination]
         return int(matrix.durations[i][j]), int(matrix.distances[i][j])
 
-    return schedule_route(driver, orders, start=route.planned_start, leg=leg)
+    return schedule_route(driver, orders, start=route.planned_start, leg=leg, kinds=kinds)
 
 
 def _apply(route: Route, stops: list[Stop], schedule: Schedule) -> list[tuple]:
-    by_order = {timed.order_id: timed for timed in schedule.stops}
+    by_visit = {(timed.order_id, timed.kind): timed for timed in schedule.stops}
     assignments = []
     for sequence, stop in enumerate(stops, start=1):
-        timed = by_order.get(stop.order_id)
+        timed = by_visit.get((stop.order_id, stop.kind))
         stop.route = route
         stop.sequence = sequence
         if timed is not None:
             stop.planned_arrival, stop.planned_departure = timed.arrival, timed.departure
             stop.waiting_s, stop.load_after = timed.waiting_s, timed.load_after
-        assignments.append(
-            (stop.order_id, route.driver_id, route.id, sequence, stop.planned_arrival)
-        )
+        if stop.kind == Stop.Kind.DELIVERY:
+            assignments.append(
+                (stop.order_id, route.driver_id, route.id, sequence, stop.planned_arrival)
+            )
     Stop.objects.bulk_update(
         stops,
         ["route", "sequence", "planned_arrival", "planned_departure", "waiting_s", "load_after"],
@@ -160,7 +167,7 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
             donors[stop.route_id] = stop.route
         ordered = [stops[i] for i in stop_ids]
         # (route, sequence) is unique at commit time only, so stops can swap numbers freely.
-        assignments = _apply(route, ordered, _schedule(route, ordered))
+        assignments = _apply(route, ordered, route_schedule(route, ordered))
         changed = [route]
         for donor in (
             Route.objects.select_for_update(of=("self",))
@@ -173,7 +180,7 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
                 .exclude(pk__in=stop_ids)
                 .order_by("sequence")
             )
-            assignments += _apply(donor, remaining, _schedule(donor, remaining))
+            assignments += _apply(donor, remaining, route_schedule(donor, remaining))
             changed.append(donor)
         orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
     return changed

@@ -57,6 +57,8 @@ def explain(
     capacity = _capacity_problem(order, capable)
     if capacity:
         return capacity
+    if order.pickup is not None:
+        return _pair_problem(order, day, capable, travel_s=travel_s)
 
     # Can any capable driver get there inside a window and still finish the shift?
     windows = order.time_windows or ((day.time_base, day.time_base + timedelta(days=1)),)
@@ -95,3 +97,67 @@ def explain(
                 f"{_clock(first_start, day)} (earliest arrival {_clock(best_arrival, day)})"
             )
     return "cannot be served and be back before the end of any driver's shift"
+
+
+DID_NOT_FIT = (
+    "did not fit: the routes are full (time or capacity) — add a driver, widen "
+    "its time window or raise its priority"
+)
+
+
+def _first_service(arrival: datetime, windows) -> datetime | None:
+    """When service can start after arriving at `arrival`; None when every window has closed."""
+    for start, end in sorted(windows):
+        if arrival <= end:
+            return max(arrival, start)
+    return None
+
+
+def _windows_text(windows, day: Day) -> str:
+    return ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in windows)
+
+
+def _pair_problem(
+    order: OrderToPlan,
+    day: Day,
+    drivers: Sequence[DriverToPlan],
+    *,
+    travel_s: Callable[[Point, Point, str], int],
+) -> str:
+    """A pickup-and-delivery order alone on a route: collect, deliver, get back in time?"""
+    pickup = order.pickup
+    whole_day = ((day.time_base, day.time_base + timedelta(days=1)),)
+    pickup_windows = pickup.time_windows or whole_day
+    delivery_windows = order.time_windows or whole_day
+    earliest_pickup = earliest_delivery = None
+    for driver in drivers:
+        arrival = driver.shift_start + timedelta(
+            seconds=travel_s(driver.start, pickup.location, driver.profile)
+        )
+        earliest_pickup = min(filter(None, (earliest_pickup, arrival)))
+        collected = _first_service(arrival, pickup_windows)
+        if collected is None:
+            continue
+        there = (
+            collected
+            + timedelta(seconds=pickup.service_s)
+            + timedelta(seconds=travel_s(pickup.location, order.location, driver.profile))
+        )
+        earliest_delivery = min(filter(None, (earliest_delivery, there)))
+        delivered = _first_service(there, delivery_windows)
+        if delivered is None:
+            continue
+        back = travel_s(order.location, driver.end, driver.profile) if driver.end is not None else 0
+        if delivered + timedelta(seconds=order.service_s + back) <= driver.shift_end:
+            return DID_NOT_FIT
+    if earliest_delivery is None:
+        return (
+            f"pickup window {_windows_text(pickup_windows, day)} cannot be reached from the "
+            f"start (earliest arrival {_clock(earliest_pickup, day)})"
+        )
+    if order.time_windows and earliest_delivery > max(end for _, end in delivery_windows):
+        return (
+            f"window {_windows_text(delivery_windows, day)} cannot be reached after the pickup "
+            f"(earliest delivery {_clock(earliest_delivery, day)})"
+        )
+    return "cannot be collected, delivered and be back before the end of any driver's shift"

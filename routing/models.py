@@ -88,9 +88,14 @@ class Route(models.Model):
 
 
 class Stop(models.Model):
+    class Kind(models.TextChoices):
+        DELIVERY = "delivery", "Delivery"
+        PICKUP = "pickup", "Pickup"  # of a pickup-and-delivery order, before its delivery
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="stops")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DELIVERY)
     sequence = models.PositiveIntegerField()
     planned_arrival = models.DateTimeField()
     planned_departure = models.DateTimeField()
@@ -99,6 +104,8 @@ class Stop(models.Model):
     # What the vehicle carries after this stop: {"weight_kg": …, "volume_l": …, "items": …}
     load_after = models.JSONField(default=dict, blank=True)
     locked = models.BooleanField(default=False)  # done or under way: re-planning keeps it
+    # A pickup is done when the driver confirms it (a delivery stop is done with its order).
+    picked_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["route", "sequence"]
@@ -108,7 +115,7 @@ class Stop(models.Model):
                 name="stop_sequence_unique",
                 deferrable=models.Deferrable.DEFERRED,
             ),
-            models.UniqueConstraint(fields=["order"], name="stop_order_once"),
+            models.UniqueConstraint(fields=["order", "kind"], name="stop_order_kind_once"),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,15 @@ Point = tuple[float, float]  # (lat, lng)
 
 
 @dataclass(frozen=True)
+class PickupToPlan:
+    """Where the goods of a pickup-and-delivery order are collected, before delivery."""
+
+    location: Point
+    service_s: int
+    time_windows: tuple[tuple[datetime, datetime], ...] = ()
+
+
+@dataclass(frozen=True)
 class OrderToPlan:
     id: UUID
     label: str  # external id or a short id, for explanations
@@ -21,6 +30,7 @@ class OrderToPlan:
     items: int = 0
     skills: frozenset[str] = frozenset()
     priority: int = 0
+    pickup: PickupToPlan | None = None  # None: the goods leave from the route's start
 
 
 @dataclass(frozen=True)

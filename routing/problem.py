@@ -2,7 +2,7 @@
 answer → planned stops. Pure: the matrix comes in as a function."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -13,6 +13,7 @@ from routing import vroom
 from routing.planning import Day, DriverToPlan, OrderToPlan, Point
 
 UNLIMITED = 2**31 - 1
+VISIT_KINDS = ("job", "pickup", "delivery")
 # Loads travel to the solver as integers: grams, millilitres, items.
 DIMENSIONS = (("weight_kg", Decimal(1000)), ("volume_l", Decimal(1000)), ("items", Decimal(1)))
 
@@ -22,7 +23,7 @@ class Mapping:
     """How solver integers map back to our ids."""
 
     points: list[Point]
-    order_ids: dict[int, UUID]  # job id → order id
+    order_ids: dict[int, UUID]  # job id (or shipment pickup / delivery id) → order id
     driver_ids: dict[int, UUID]  # vehicle id → driver id
     dimensions: list[str]  # capacity dimensions in the solver's order
     skills: dict[str, int]
@@ -95,20 +96,39 @@ def problem_build(
             )
         )
 
-    jobs, order_ids = [], {}
-    for number, order in enumerate(orders, start=1):
+    jobs, shipments, order_ids = [], [], {}
+    number = 0
+    for order in orders:
+        number += 1
         order_ids[number] = order.id
-        jobs.append(
-            vroom.Job(
-                id=number,
-                location=place(order.location),
-                service=order.service_s,
-                delivery=tuple(_amount(getattr(order, name), name) for name in dimensions),
-                skills=frozenset(skills[s] for s in order.skills),
-                priority=order.priority,
-                time_windows=tuple(
-                    (day.seconds(start), day.seconds(end)) for start, end in order.time_windows
+        delivery = vroom.Job(
+            id=number,
+            location=place(order.location),
+            service=order.service_s,
+            delivery=tuple(_amount(getattr(order, name), name) for name in dimensions),
+            skills=frozenset(skills[s] for s in order.skills),
+            priority=order.priority,
+            time_windows=_seconds(day, order.time_windows),
+        )
+        if order.pickup is None:
+            jobs.append(delivery)
+            continue
+        # A pickup-and-delivery pair: one vehicle collects, then delivers, carrying the load
+        # in between. The pickup gets the next number; both map back to the order.
+        number += 1
+        order_ids[number] = order.id
+        shipments.append(
+            vroom.Shipment(
+                pickup=vroom.Job(
+                    id=number,
+                    location=place(order.pickup.location),
+                    service=order.pickup.service_s,
+                    time_windows=_seconds(day, order.pickup.time_windows),
                 ),
+                delivery=replace(delivery, delivery=(), skills=frozenset(), priority=0),
+                amount=delivery.delivery,
+                skills=delivery.skills,
+                priority=delivery.priority,
             )
         )
 
@@ -120,6 +140,7 @@ def problem_build(
         distances = np.asarray(matrix.distances) if distances is None else distances
     problem = vroom.Problem(
         jobs=jobs,
+        shipments=shipments,
         vehicles=vehicles,
         durations=durations,
         distances=distances if distances is not None else np.zeros((0, 0)),
@@ -131,6 +152,10 @@ def problem_build(
         dimensions=dimensions,
         skills=skills,
     )
+
+
+def _seconds(day: Day, windows) -> tuple[tuple[int, int], ...]:
+    return tuple((day.seconds(start), day.seconds(end)) for start, end in windows)
 
 
 class MatrixLike:  # the shape problem_build needs (routing.matrices.Matrix has it)
@@ -146,6 +171,7 @@ class PlannedStop:
     departure: datetime
     waiting_s: int
     load_after: dict[str, float]
+    kind: str = "delivery"  # or "pickup" (a pickup-and-delivery order has one of each)
 
 
 @dataclass(frozen=True)
@@ -164,20 +190,23 @@ def routes_read(
     """The solver's routes as planned stops with times in the business's zone and loads."""
     routes = []
     for route in solution.routes:
-        job_steps = [step for step in route.steps if step.kind == "job"]
-        if not job_steps:
+        visits = [step for step in route.steps if step.kind in VISIT_KINDS]
+        if not visits:
             continue
+        # On board at the start: what the route delivers without collecting it first.
         carried = {
             name: sum(
-                (getattr(orders[mapping.order_ids[s.id]], name) for s in job_steps), Decimal(0)
+                (getattr(orders[mapping.order_ids[s.id]], name) for s in visits if s.kind == "job"),
+                Decimal(0),
             )
             for name, _ in DIMENSIONS
         }
         stops = []
-        for sequence, step in enumerate(job_steps, start=1):
+        for sequence, step in enumerate(visits, start=1):
             order = orders[mapping.order_ids[step.id]]
+            sign = 1 if step.kind == "pickup" else -1
             for name in carried:
-                carried[name] -= Decimal(getattr(order, name))
+                carried[name] += sign * Decimal(getattr(order, name))
             # The solver's arrival excludes waiting: service starts at arrival + waiting.
             arrival = day.time_base + timedelta(seconds=step.arrival)
             departure = arrival + timedelta(seconds=step.waiting + step.service)
@@ -189,6 +218,7 @@ def routes_read(
                     departure=departure,
                     waiting_s=step.waiting,
                     load_after={name: float(value) for name, value in carried.items()},
+                    kind="pickup" if step.kind == "pickup" else "delivery",
                 )
             )
         first, last = route.steps[0], route.steps[-1]
@@ -203,6 +233,11 @@ def routes_read(
             )
         )
     return routes
+
+
+def unassigned_orders(solution: vroom.Solution, mapping: Mapping) -> list[UUID]:
+    """The orders the solver left out, once each (a pair's pickup and delivery are one order)."""
+    return list(dict.fromkeys(mapping.order_ids[number] for number in solution.unassigned))
 
 
 def drivers_by_id(drivers: Sequence[DriverToPlan]) -> dict[UUID, DriverToPlan]:

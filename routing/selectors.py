@@ -15,6 +15,8 @@ from routing.planning import (
     Day,
     DriverToPlan,
     OrderToPlan,
+    PickupToPlan,
+    Point,
     Underway,
     VehicleToPlan,
 )
@@ -29,21 +31,31 @@ def _moment(day: date, clock: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hours, minutes), tzinfo=tz)
 
 
+def _windows(windows: list[dict]) -> tuple[tuple[datetime, datetime], ...]:
+    return tuple(
+        (datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"])) for w in windows
+    )
+
+
 def order_to_plan(order: Order) -> OrderToPlan:
     return OrderToPlan(
         id=order.id,
         label=order.external_id or str(order.id)[:8],
         location=(order.lat, order.lng) if order.has_location else None,
         service_s=order.service_seconds,
-        time_windows=tuple(
-            (datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
-            for w in order.time_windows
-        ),
+        time_windows=_windows(order.time_windows),
         weight_kg=Decimal(order.weight_kg),
         volume_l=Decimal(order.volume_l),
         items=order.items,
         skills=frozenset(order.skills),
         priority=order.priority,
+        pickup=PickupToPlan(
+            location=(order.pickup_lat, order.pickup_lng),
+            service_s=order.pickup_service_seconds,
+            time_windows=_windows(order.pickup_time_windows),
+        )
+        if order.has_pickup
+        else None,
     )
 
 
@@ -101,6 +113,25 @@ def driver_to_plan(driver: Driver, *, delivery_date: date, tz: ZoneInfo) -> Driv
 DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
 
 
+def _stop_done(stop: Stop) -> bool:
+    if stop.order.status in DONE_STATUSES:
+        return True
+    return stop.kind == Stop.Kind.PICKUP and stop.picked_up_at is not None
+
+
+def _stop_place(stop: Stop) -> Point | None:
+    order = stop.order
+    if stop.kind == Stop.Kind.PICKUP:
+        return (order.pickup_lat, order.pickup_lng)
+    return (order.lat, order.lng) if order.has_location else None
+
+
+def _stop_service_s(stop: Stop) -> int:
+    if stop.kind == Stop.Kind.PICKUP:
+        return stop.order.pickup_service_seconds
+    return stop.order.service_seconds
+
+
 def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime):
     """Drivers and orders of routes under way, for mid-day re-planning: each van continues from
     its current stop (or where it is) with the stops it still carries, which stay in that van."""
@@ -116,23 +147,29 @@ def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime):
         if planned is None:
             continue
         stops = list(route.stops.select_related("order").order_by("sequence"))
-        done = [s for s in stops if s.order.status in DONE_STATUSES]
-        waiting = [s for s in stops if s.order.status not in DONE_STATUSES]
+        done = [s for s in stops if _stop_done(s)]
+        waiting = [s for s in stops if not _stop_done(s)]
         current = waiting[:1] if route.status == Route.Status.STARTED else []
         remaining = waiting[len(current) :]
         kept = [*done, *current]
         start_at = max(now, planned.shift_start)
         start = planned.start
-        if kept and kept[-1].order.has_location:
-            start = (kept[-1].order.lat, kept[-1].order.lng)
+        last = _stop_place(kept[-1]) if kept else None
+        if last is not None:
+            start = last
             if current:
-                start_at += timedelta(seconds=current[0].order.service_seconds)
+                start_at += timedelta(seconds=_stop_service_s(current[0]))
+        collected = {s.order_id for s in kept if s.kind == Stop.Kind.PICKUP}
         skill = f"route-{route.pk}"
         drivers.append(
             replace(planned, start=start, shift_start=start_at, skills=planned.skills | {skill})
         )
         for stop in remaining:
+            if stop.kind == Stop.Kind.PICKUP:
+                continue  # planned with its delivery, as one pickup-and-delivery order
             order = order_to_plan(stop.order)
+            if stop.order_id in collected:  # on board already: only the delivery is left
+                order = replace(order, pickup=None)
             orders.append(replace(order, skills=order.skills | {skill}))
         underway[route.driver_id] = Underway(
             route_id=route.pk, kept_stop_ids=tuple(s.pk for s in kept), skill=skill

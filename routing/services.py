@@ -14,7 +14,7 @@ from routing import matrices, vroom
 from routing.explanations import explain
 from routing.models import OptimizationJob, Route, Stop
 from routing.planning import Day
-from routing.problem import PlannedRoute, problem_build, routes_read
+from routing.problem import PlannedRoute, problem_build, routes_read, unassigned_orders
 from routing.realtime import dispatchers_notify
 from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan
 from routing.solvers import PlanResult, plan
@@ -150,6 +150,16 @@ class _Continued:
     on_their_way: list  # orders added to a started route: out for delivery at once
 
 
+def _route_measure(route: Route) -> None:
+    """Distance and driving time of the whole route as it now stands (done stops included)."""
+    from routing.edits import route_schedule  # edits builds on this module
+
+    stops = list(Stop.objects.select_related("order").filter(route=route).order_by("sequence"))
+    schedule = route_schedule(route, stops)
+    route.distance_m, route.travel_s = schedule.distance_m, schedule.travel_s
+    route.duration_s = int((route.planned_end - route.planned_start).total_seconds())
+
+
 def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
     """Routes under way keep their done and current stops first, as they were; the planned
     stops follow them. A remaining stop the solver could not fit stays in its van, last, with
@@ -174,6 +184,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
             Stop(
                 route=route,
                 order_id=stop.order_id,
+                kind=stop.kind,
                 sequence=len(kept) + stop.sequence,
                 planned_arrival=stop.arrival,
                 planned_departure=stop.departure,
@@ -186,6 +197,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
             Stop(
                 route=route,
                 order_id=old.order_id,
+                kind=old.kind,
                 sequence=len(kept) + len(planned_stops) + number,
                 planned_arrival=old.planned_arrival,
                 planned_departure=old.planned_departure,
@@ -196,6 +208,8 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
         ]
         Stop.objects.bulk_create(new_stops)
         for stop in new_stops:
+            if stop.kind != Stop.Kind.DELIVERY:
+                continue
             assignments.append(
                 (stop.order_id, driver_id, route.id, stop.sequence, stop.planned_arrival)
             )
@@ -203,7 +217,10 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
                 on_their_way.append(stop.order_id)
         if plan_route is not None:
             route.planned_end = max(plan_route.end, route.planned_end)
-            route.save(update_fields=["planned_end", "updated_at"])
+        _route_measure(route)
+        route.save(
+            update_fields=["planned_end", "distance_m", "travel_s", "duration_s", "updated_at"]
+        )
     return _Continued(assignments=assignments, on_their_way=on_their_way)
 
 
@@ -230,7 +247,9 @@ def routes_replace(
     left_behind = set(on_stale) - {*planned_orders, *unassigned_ids}
     stale.delete()
     # An order rescheduled from another day may still sit on that day's finished route.
-    Stop.objects.filter(order_id__in=planned_orders).delete()
+    # (Not the stops routes under way keep: a pickup done this morning stays where it was.)
+    kept = [stop_id for underway in day.underway.values() for stop_id in underway.kept_stop_ids]
+    Stop.objects.filter(order_id__in=planned_orders).exclude(pk__in=kept).delete()
     routes, stops, assignments = [], [], []
     continued = _routes_continue(day=day, planned=planned)
     for plan_route in planned:
@@ -258,6 +277,7 @@ def routes_replace(
                 Stop(
                     route=route,
                     order_id=stop.order_id,
+                    kind=stop.kind,
                     sequence=stop.sequence,
                     planned_arrival=stop.arrival,
                     planned_departure=stop.departure,
@@ -265,7 +285,10 @@ def routes_replace(
                     load_after=stop.load_after,
                 )
             )
-            assignments.append((stop.order_id, driver.id, route.id, stop.sequence, stop.arrival))
+            if stop.kind == Stop.Kind.DELIVERY:  # the order's route, sequence and ETA
+                assignments.append(
+                    (stop.order_id, driver.id, route.id, stop.sequence, stop.arrival)
+                )
     Route.objects.bulk_create(routes)
     Stop.objects.bulk_create(stops)
     orders_plan_apply(
@@ -311,7 +334,9 @@ def optimization_run(*, job_id) -> OptimizationJob:
 
         problem, mapping = problem_build(day, matrix_for=matrix_for)
         _progress(job, 30)
-        budget = job.params.get("time_budget_s") or default_budget_s(len(problem.jobs))
+        budget = job.params.get("time_budget_s") or default_budget_s(
+            len(problem.jobs) + len(problem.shipments)
+        )
         if problem.vehicles:
             result = plan(problem, time_budget=timedelta(seconds=budget))
         else:
@@ -327,7 +352,7 @@ def optimization_run(*, job_id) -> OptimizationJob:
         _progress(job, 90)
         orders = {order.id: order for order in day.orders}
         planned = routes_read(day, result.solution, mapping, orders)
-        left_out = [mapping.order_ids[number] for number in result.solution.unassigned]
+        left_out = unassigned_orders(result.solution, mapping)
         left_out += [order.id for order in day.orders if order.location is None]
 
         index = {point: number for number, point in enumerate(mapping.points)}
@@ -367,7 +392,9 @@ def optimization_run(*, job_id) -> OptimizationJob:
             job.unassigned = reasons
             job.summary = {
                 "routes": len(planned),
-                "orders_planned": sum(len(route.stops) for route in planned),
+                "orders_planned": sum(
+                    1 for route in planned for stop in route.stops if stop.kind == "delivery"
+                ),
                 "orders_unassigned": len(reasons),
                 "distance_m": sum(route.distance_m for route in planned),
                 "travel_s": sum(route.travel_s for route in planned),

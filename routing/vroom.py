@@ -184,7 +184,8 @@ def problem_input(problem: Problem) -> vroom.Input:
                 default_service=shipment.delivery.service,
                 time_windows=_windows(shipment.delivery.time_windows),
             ),
-            amount=list(shipment.amount),
+            # add_shipment passes `amount` straight to the C++ Job: it must be an Amount already.
+            amount=vroom.Amount(list(shipment.amount)),
             skills=set(shipment.skills),
             priority=shipment.priority,
         )

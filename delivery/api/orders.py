@@ -57,6 +57,7 @@ def order_as_input(order) -> dict:
         "skills": data["skills"],
         "priority": data["priority"],
         "notes": data["notes"],
+        "pickup": data["pickup"],
     }
 
 

@@ -51,6 +51,13 @@ class LoadSerializer(serializers.Serializer):
     items = serializers.IntegerField(min_value=0, required=False)
 
 
+class PickupSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    location = LocationSerializer()
+    time_windows = TimeWindowSerializer(many=True, required=False)
+    service_seconds = serializers.IntegerField(min_value=0, max_value=86400, required=False)
+
+
 class OrderWriteSerializer(serializers.Serializer):
     """The body of POST/PUT/PATCH /orders/ (documentation; validated by order_input_parse)."""
 
@@ -74,12 +81,19 @@ class OrderWriteSerializer(serializers.Serializer):
     skills = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     priority = serializers.IntegerField(min_value=0, max_value=100, required=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    pickup = PickupSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Pickup-and-delivery: the driver collects the goods here first, on the same "
+        "route. Null: the goods leave from the depot.",
+    )
 
 
 class OrderSerializer(serializers.ModelSerializer):
     recipient = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
     load = serializers.SerializerMethodField()
+    pickup = serializers.SerializerMethodField()
     route = serializers.UUIDField(source="route_id", allow_null=True, read_only=True)
     driver = serializers.UUIDField(source="driver_id", allow_null=True, read_only=True)
     tracking_url = serializers.SerializerMethodField()
@@ -103,6 +117,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "skills",
             "priority",
             "notes",
+            "pickup",
             "status",
             "driver",
             "route",
@@ -130,6 +145,16 @@ class OrderSerializer(serializers.ModelSerializer):
             "weight_kg": float(order.weight_kg),
             "volume_l": float(order.volume_l),
             "items": order.items,
+        }
+
+    def get_pickup(self, order) -> PickupSerializer(allow_null=True):
+        if not order.has_pickup:
+            return None
+        return {
+            "address": order.pickup_address,
+            "location": {"lat": order.pickup_lat, "lng": order.pickup_lng},
+            "time_windows": order.pickup_time_windows,
+            "service_seconds": order.pickup_service_seconds,
         }
 
     def get_tracking_url(self, order) -> str:

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from delivery.tests.factories import make_driver
-from routing.models import OptimizationJob, Route
+from delivery.tests.factories import make_driver, make_order
+from routing.models import OptimizationJob, Route, Stop
 from tests.isolation.registry import Endpoint, register
 
 DAY = timezone.now().date() + timedelta(days=30)  # ahead: a past date would be refused
@@ -41,6 +41,22 @@ def started_route(world) -> str:
     return route(world, Route.Status.STARTED)
 
 
+def pickup_stop(world) -> str:
+    """`<route id>/stops/<stop id>` of a started route's pickup stop."""
+    route_id = started_route(world)
+    with world.use():
+        order = make_order(delivery_date=DAY, pickup_location=(52.3600, 4.8800))
+        stop = Stop.objects.create(
+            route_id=route_id,
+            order=order,
+            kind=Stop.Kind.PICKUP,
+            sequence=1,
+            planned_arrival=datetime.combine(DAY, time(9), tzinfo=TZ),
+            planned_departure=datetime.combine(DAY, time(9, 5), tzinfo=TZ),
+        )
+    return f"{route_id}/stops/{stop.pk}"
+
+
 register(
     Endpoint("optimization-list", "GET", "/api/v1/optimizations"),
     Endpoint("optimization-list", "POST", "/api/v1/optimizations", body={"date": DAY.isoformat()}),
@@ -57,5 +73,8 @@ register(
         "/api/v1/routes/{id}/reorder",
         make_object=route,
         body={"stops": []},
+    ),
+    Endpoint(
+        "route-stop-picked-up", "POST", "/api/v1/routes/{id}/picked-up", make_object=pickup_stop
     ),
 )

@@ -48,6 +48,7 @@ def stop_json(stop: Stop) -> dict:
     order = stop.order
     return {
         "id": str(stop.pk),
+        "kind": stop.kind,
         "order": str(order.pk),
         "external_id": order.external_id,
         "address": order.address,
@@ -60,6 +61,7 @@ def stop_json(stop: Stop) -> dict:
         "eta": iso(stop.eta),
         "load_after": stop.load_after,
         "locked": stop.locked,
+        "picked_up_at": iso(stop.picked_up_at),
     }
 
 

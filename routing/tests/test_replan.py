@@ -1,12 +1,20 @@
 """Mid-day re-planning: new urgent orders go into the day's routes, routes under way keep their
 done and current stops first and their remaining stops in their own van."""
 
+import time
+
+from delivery.demo import DRIVERS, demo_deliveries_seed
 from delivery.models import Order, OrderStatus
 from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_order
+from routing.edits import route_schedule
 from routing.models import Route, Stop
 from routing.services import route_status_set
 from routing.tests.days import DAY, NORTH, run, small_day
+from routing.tests.test_services import DAY as API_DAY
+from tenants.accounts.models import Role
+from tenants.accounts.services import user_create
+from tests.api import send
 
 
 def test_replanning_keeps_done_and_current_stops_and_inserts_an_urgent_order(
@@ -56,6 +64,13 @@ def test_replanning_keeps_done_and_current_stops_and_inserts_an_urgent_order(
             order = Order.objects.get(pk=stop.order_id)
             assert (order.route_id, order.sequence) == (route.pk, stop.sequence)
             assert order.status == OrderStatus.OUT_FOR_DELIVERY
+        # and the route's distance and driving time cover the whole route as it now stands
+        route.refresh_from_db()
+        measured = route_schedule(
+            route, list(Stop.objects.filter(route=route).order_by("sequence"))
+        )
+        assert (route.distance_m, route.travel_s) == (measured.distance_m, measured.travel_s)
+        assert route.distance_m > 0
 
 
 def test_a_plain_plan_leaves_routes_under_way_alone(tenant_a, django_capture_on_commit_callbacks):
@@ -99,3 +114,68 @@ def test_remaining_stops_that_no_longer_fit_stay_in_their_van(
         assert set(Order.objects.filter(pk__in=before).values_list("status", flat=True)) == {
             OrderStatus.OUT_FOR_DELIVERY
         }
+
+
+def _finished(client, job_id: str, *, timeout_s: float = 90) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job = client.get(f"/api/v1/optimizations/{job_id}").json()
+        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.25)
+
+
+def test_a_mid_day_replan_through_the_api_and_the_worker(
+    committed_tenant, committed_db, celery_worker
+):
+    # given the demo bakery's day planned by the worker, its first route started with one
+    # delivery done
+    world = committed_tenant("replan-live")
+    with world.use():
+        for email, _ in DRIVERS:
+            user_create(email=email, role=Role.DRIVER, password=None, full_name=email[:7])
+        demo_deliveries_seed(today=API_DAY)
+    client = world.api(key=world.dispatcher_key)
+    planned = send(client, "post", "/api/v1/optimizations", {"date": API_DAY.isoformat()})
+    assert _finished(client, planned.json()["id"])["status"] == "succeeded"
+    route = client.get(f"/api/v1/routes?date={API_DAY.isoformat()}").json()["results"][0]
+    for step in ("dispatch", "start"):
+        assert send(client, "post", f"/api/v1/routes/{route['id']}/{step}", {}).status_code == 200
+    first, second = route["stops"][0], route["stops"][1]
+    delivered = send(
+        client, "post", f"/api/v1/orders/{first['order']}/transition", {"to": "delivered"}
+    )
+    assert delivered.status_code == 200, delivered.content
+    urgent = send(
+        client,
+        "post",
+        "/api/v1/orders",
+        {
+            "external_id": "URGENT-1",
+            "recipient": {"name": "Urgent"},
+            "address": second["address"],
+            "location": second["location"],
+            "delivery_date": API_DAY.isoformat(),
+            "priority": 100,
+        },
+    ).json()
+
+    # when the dispatcher re-plans the day
+    replan = send(
+        client, "post", "/api/v1/optimizations", {"date": API_DAY.isoformat(), "mode": "replan"}
+    )
+    job = _finished(client, replan.json()["id"])
+
+    # then the done and current stops lead the started route, locked, and the urgent order is
+    # planned (on its way at once if it joined the started route)
+    assert job["status"] == "succeeded", job
+    after = client.get(f"/api/v1/routes/{route['id']}").json()
+    assert [(s["id"], s["sequence"], s["locked"]) for s in after["stops"][:2]] == [
+        (first["id"], 1, True),
+        (second["id"], 2, True),
+    ]
+    assert after["status"] == "started"
+    order = client.get(f"/api/v1/orders/{urgent['id']}").json()
+    assert order["route"] is not None
+    on_started_route = order["route"] == route["id"]
+    assert order["status"] == ("out_for_delivery" if on_started_route else "assigned")

@@ -1,0 +1,1 @@
+"""The dispatcher's Plan and Live pages: server-rendered shells with their first paint as JSON."""

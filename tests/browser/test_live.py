@@ -1,0 +1,203 @@
+"""The Live page in Chromium: a driver's marker moves when `driver.position` reaches the tenant's
+dispatch group, and a route's list is re-fetched on `route.updated`."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from delivery.models import Order, OrderStatus
+from delivery.tests.factories import make_depot, make_driver, make_order, make_vehicle
+from routing.models import Route, Stop
+from routing.realtime import dispatchers_notify
+from routing.tests.days import DEPOT, TZ
+from tests.browser.dispatcher import local_only, sign_in
+from tests.fixtures.browser import page_url
+
+
+def route_under_way(world):
+    """Today: Anna's van is out with three stops, none done yet."""
+    today = timezone.now().astimezone(TZ).date()
+    start = datetime.combine(today, time(8), tzinfo=TZ)
+    with world.use():
+        depot = make_depot(lat=DEPOT[0], lng=DEPOT[1])
+        van = make_vehicle(name="Van A", capacity_items=10, depot=depot)
+        driver = make_driver(
+            email="anna@example.test",
+            shifts={"mon": {"start": "08:00", "end": "17:00"}},
+            default_vehicle=van,
+            depot=depot,
+        )
+        driver.user.full_name = "Anna Noord"
+        driver.user.save(update_fields=["full_name"])
+        route = Route.objects.create(
+            delivery_date=today,
+            driver=driver,
+            vehicle=van,
+            status=Route.Status.STARTED,
+            start_lat=DEPOT[0],
+            start_lng=DEPOT[1],
+            planned_start=start,
+            planned_end=start + timedelta(hours=3),
+            started_at=timezone.now(),
+        )
+        orders = []
+        for sequence in (1, 2, 3):
+            order = make_order(
+                external_id=f"L-{sequence}",
+                delivery_date=today,
+                location=(52.38 + 0.01 * sequence, 4.89),
+                items=1,
+            )
+            arrival = start + timedelta(minutes=30 * sequence)
+            Stop.objects.create(
+                route=route,
+                order=order,
+                sequence=sequence,
+                planned_arrival=arrival,
+                planned_departure=arrival + timedelta(minutes=5),
+                load_after={"items": 3 - sequence},
+            )
+            Order.objects.filter(pk=order.pk).update(
+                status=OrderStatus.OUT_FOR_DELIVERY,
+                driver=driver,
+                route_id=route.pk,
+                sequence=sequence,
+            )
+            orders.append(order)
+    return driver, route, orders
+
+
+def notify(world, message: dict) -> None:
+    """`dispatchers_notify` from another thread: Playwright's event loop runs in this one, and
+    async_to_sync refuses to run inside a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(dispatchers_notify, tenant_id=world.tenant.pk, message=message).result(
+            timeout=10
+        )
+
+
+def position(world, driver, route, lat: float, lng: float) -> None:
+    notify(
+        world,
+        {
+            "type": "driver.position",
+            "data": {
+                "driver": str(driver.pk),
+                "route": str(route.pk),
+                "lat": lat,
+                "lng": lng,
+                "accuracy": 8.0,
+                "heading": 0.0,
+                "speed": 9.5,
+                "recorded_at": timezone.now().isoformat(),
+            },
+        },
+    )
+
+
+def marker_at(page, driver) -> list[float] | None:
+    return page.evaluate("id => window.DeliveryLive.markerAt(id)", str(driver.pk))
+
+
+def test_live_page_moves_drivers_and_refreshes_routes(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given
+    world = committed_tenant("livepage")
+    driver, route, orders = route_under_way(world)
+    context = browser_context(viewport={"width": 1280, "height": 900})
+    local_only(context, asgi_server, world.host)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, asgi_server, world, then="/live/")
+    card = page.locator(f'article.route[data-route-id="{route.pk}"]')
+    expect(card.locator("h3")).to_have_text("Anna Noord")
+    expect(card.locator("[data-progress]")).to_have_text("0 / 3 stops done")
+    expect(card.locator(".next-stops li")).to_have_count(3)
+    expect(card.locator(".last-seen")).to_have_text("no position yet")
+    expect(page.locator("#live-map .stop-marker")).to_have_count(3)
+    expect(page.locator("#live-connection")).to_have_attribute("data-state", "open")
+    assert marker_at(page, driver) is None
+    shoot(page, "opened")
+
+    # when: the driver's phone reports a position
+    position(world, driver, route, 52.3801, 4.8902)
+
+    # then: a marker appears there, labelled with how long ago it was seen
+    expect(page.locator("#live-map .driver-marker")).to_have_count(1)
+    page.wait_for_function(
+        "id => { const at = window.DeliveryLive.markerAt(id); "
+        "return at && at[0] === 52.3801 && at[1] === 4.8902; }",
+        arg=str(driver.pk),
+    )
+    expect(card.locator(".last-seen")).to_have_text(re.compile(r"^last seen [0-9]+ s ago$"))
+
+    # when: the next position
+    position(world, driver, route, 52.3905, 4.8950)
+
+    # then: the same marker glides there
+    page.wait_for_function(
+        "id => { const at = window.DeliveryLive.markerAt(id); "
+        "return at && at[0] === 52.3905 && at[1] === 4.8950; }",
+        arg=str(driver.pk),
+    )
+    expect(page.locator("#live-map .driver-marker")).to_have_count(1)
+    expect(card.locator(".last-seen")).to_contain_text("last seen")
+    shoot(page, "driver-moved")
+
+    # when: the first stop is delivered and the route says so
+    with world.use():
+        Order.objects.filter(pk=orders[0].pk).update(status=OrderStatus.DELIVERED)
+    notify(
+        world,
+        {
+            "type": "route.updated",
+            "data": {
+                "id": str(route.pk),
+                "status": "started",
+                "driver": str(driver.pk),
+                "delivery_date": route.delivery_date.isoformat(),
+                "stops_done": 1,
+                "stops_total": 3,
+                "updated_at": timezone.now().isoformat(),
+            },
+        },
+    )
+
+    # then: the route is re-fetched: one done, the next stops start at L-2
+    expect(card.locator("[data-progress]")).to_have_text("1 / 3 stops done")
+    expect(card.locator(".next-stops li")).to_have_count(2)
+    expect(card.locator(".next-stops li").first).to_contain_text("L-2")
+    expect(page.locator("#live-map .stop-marker.done")).to_have_count(1)
+    shoot(page, "route-refreshed")
+
+    # when: an arrival suggestion comes in
+    notify(
+        world,
+        {
+            "type": "stop.arrived",
+            "data": {"driver": str(driver.pk), "route": str(route.pk), "order": str(orders[1].pk)},
+        },
+    )
+
+    # then
+    expect(page.locator("#arrival-list li")).to_have_text(
+        ["Anna Noord seems to have arrived at stop 2 (L-2)"]
+    )
+    assert errors == []
+
+
+def test_live_page_sends_drivers_to_their_own_page(asgi_server, committed_tenant, browser_context):
+    world = committed_tenant("livedriver")
+    context = browser_context(phone=True)
+    local_only(context, asgi_server, world.host)
+    page = context.new_page()
+
+    sign_in(page, asgi_server, world, role="driver", then="/")
+    page.goto(page_url(asgi_server, world.host, "/live/"))
+
+    assert page.url == page_url(asgi_server, world.host, "/driver/")
