@@ -28,7 +28,9 @@ def driver_today(*, user, now=None) -> dict:
     if driver is not None:
         filters = {"date": today, "driver": driver.pk, "status": ROUTE_STATUSES_SHOWN}
         route = routes_list(filters=filters).first()
-    orders = [stop.order for stop in route.stops.all()] if route is not None else []
+    # A pickup-and-delivery order has two stops (collect, then deliver): list it once.
+    stops = route.stops.all() if route is not None else []
+    orders = list({stop.order_id: stop.order for stop in stops}.values())
     return {
         "date": today.isoformat(),
         "driver": (

@@ -23,7 +23,7 @@
   let positionsWaiting = 0;
   let problems = [];
   let tab = "stop";
-  let selectedOrder = null;
+  let selectedStop = null;
   let form = null; // null | "deliver" | "fail"
   let photos = []; // Blobs chosen for the delivery being completed
   let signature = null;
@@ -80,6 +80,10 @@
         waiting.add(action.order);
       } else if (action.kind === "proof") {
         waiting.add(action.order);
+      } else if (action.kind === "stop.picked_up" && route && route.id === action.route) {
+        const stop = route.stops.find((s) => s.id === action.stop);
+        if (stop) stop.picked_up_at = stop.picked_up_at || new Date(action.createdAt).toISOString();
+        waiting.add(action.stop);
       }
     }
     return { state, waiting };
@@ -93,10 +97,18 @@
       .filter((entry) => entry.order);
   }
 
+  function isPickup(stop) {
+    return stop.kind === "pickup";
+  }
+
+  function stopDone({ stop, order }) {
+    if (FINISHED.has(order.status)) return true;
+    return isPickup(stop) && Boolean(stop.picked_up_at);
+  }
+
   function currentStop(state) {
-    const stops = stopsOf(state);
-    const open = stops.filter((entry) => !FINISHED.has(entry.order.status));
-    return open.find((entry) => entry.order.id === selectedOrder) || open[0] || null;
+    const open = stopsOf(state).filter((entry) => !stopDone(entry));
+    return open.find((entry) => entry.stop.id === selectedStop) || open[0] || null;
   }
 
   async function serverSet(data) {
@@ -137,7 +149,11 @@
 
   async function onResult(action, body) {
     if (!body) return;
-    if (action.kind === "route.start" || action.kind === "route.complete") {
+    if (
+      action.kind === "route.start" ||
+      action.kind === "route.complete" ||
+      action.kind === "stop.picked_up"
+    ) {
       await serverSet(Object.assign({}, server, { route: body }));
       if (action.kind === "route.start") refresh();
     } else if (action.kind === "order.delivered" || action.kind === "order.failed") {
@@ -202,6 +218,19 @@
       null,
       { route: route.id }
     );
+  }
+
+  async function pickedUp(stop, order) {
+    const route = view().state.route;
+    const where = freshLocation();
+    await jsonAction(
+      "stop.picked_up",
+      `Picked up for ${order.recipient.name || order.address}`,
+      `/api/v1/routes/${route.id}/stops/${stop.id}/picked-up`,
+      where ? { location: where } : {},
+      { route: route.id, stop: stop.id }
+    );
+    selectedStop = null;
   }
 
   async function photoForUpload(file) {
@@ -288,7 +317,7 @@
     form = null;
     photos = [];
     signature = null;
-    selectedOrder = null;
+    selectedStop = null;
     render();
     window.scrollTo(0, 0);
   }
@@ -313,9 +342,9 @@
     );
   }
 
-  function navigationLinks(order) {
-    const where = order.location;
-    const destination = where ? `${where.lat},${where.lng}` : order.address;
+  function navigationLinks(stop) {
+    const where = stop.location;
+    const destination = where ? `${where.lat},${where.lng}` : stop.address;
     const query = encodeURIComponent(destination);
     return [
       ["Google Maps", `https://www.google.com/maps/dir/?api=1&destination=${query}`],
@@ -401,7 +430,7 @@
 
   function renderSummary(state) {
     const stops = stopsOf(state);
-    const done = stops.filter((entry) => FINISHED.has(entry.order.status)).length;
+    const done = stops.filter(stopDone).length;
     return h(
       "p",
       { className: "summary" },
@@ -450,26 +479,40 @@
   function renderStopCard({ stop, order }, state, waiting) {
     const stops = stopsOf(state);
     const eta = stop.eta || stop.planned_arrival;
-    const canAct = state.route.status === "started" && order.status === "out_for_delivery";
+    const started = state.route.status === "started";
+    const canAct = started && order.status === "out_for_delivery";
+    const pickup = isPickup(stop);
+    const windows = pickup ? windowsText(order.pickup || {}) : windowsText(order);
+    let actions;
+    if (pickup && started) {
+      actions = h(
+        "div",
+        { className: "actions" },
+        h("button", { type: "button", className: "button ok huge", onclick: () => pickedUp(stop, order) }, "Picked up")
+      );
+    } else if (!pickup && canAct) {
+      actions = h(
+        "div",
+        { className: "actions" },
+        h("button", { type: "button", className: "button ok huge", onclick: () => { selectedStop = stop.id; form = "deliver"; render(); } }, "Delivered"),
+        h("button", { type: "button", className: "button bad huge", onclick: () => { selectedStop = stop.id; form = "fail"; render(); } }, "Not delivered")
+      );
+    } else {
+      actions = h("p", { className: "muted" }, state.route.status === "dispatched" ? "Start the route to deliver." : statusText(order.status));
+    }
     return h(
       "section",
       { className: "card stop", "aria-label": "Current stop" },
-      h("p", { className: "muted" }, `Stop ${stop.sequence} of ${stops.length}`, waiting.has(order.id) ? " · waiting to send" : ""),
-      h("h1", {}, order.recipient.name || "Recipient"),
-      h("p", { className: "address" }, order.address),
-      windowsText(order) ? h("p", { className: "window" }, `Time window ${windowsText(order)}`) : null,
+      h("p", { className: "muted" }, `Stop ${stop.sequence} of ${stops.length}`, pickup ? " · pickup" : "", waiting.has(order.id) || waiting.has(stop.id) ? " · waiting to send" : ""),
+      pickup ? h("p", { className: "kind" }, `Collect the goods for ${order.recipient.name || "the recipient"}`) : null,
+      h("h1", {}, pickup ? "Pickup" : order.recipient.name || "Recipient"),
+      h("p", { className: "address" }, stop.address),
+      windows ? h("p", { className: "window" }, `Time window ${windows}`) : null,
       eta ? h("p", {}, `Expected ${clock.format(new Date(eta))}`) : null,
       order.notes ? h("p", { className: "notes" }, h("strong", {}, "Notes: "), order.notes) : null,
-      contactLinks(order),
-      h("div", { className: "row" }, navigationLinks(order)),
-      canAct
-        ? h(
-            "div",
-            { className: "actions" },
-            h("button", { type: "button", className: "button ok huge", onclick: () => { selectedOrder = order.id; form = "deliver"; render(); } }, "Delivered"),
-            h("button", { type: "button", className: "button bad huge", onclick: () => { selectedOrder = order.id; form = "fail"; render(); } }, "Not delivered")
-          )
-        : h("p", { className: "muted" }, state.route.status === "dispatched" ? "Start the route to deliver." : statusText(order.status))
+      pickup ? null : contactLinks(order),
+      h("div", { className: "row" }, navigationLinks(stop)),
+      actions
     );
   }
 
@@ -568,9 +611,9 @@
           "button",
           {
             type: "button",
-            className: `stop-item status-${order.status}`,
+            className: `stop-item status-${stopDone({ stop, order }) && isPickup(stop) ? "picked-up" : order.status}`,
             onclick: () => {
-              selectedOrder = order.id;
+              selectedStop = stop.id;
               form = null;
               tab = "stop";
               render();
@@ -580,11 +623,16 @@
           h(
             "span",
             { className: "what" },
-            h("strong", {}, order.recipient.name || order.address),
-            h("span", {}, order.address),
-            windowsText(order) ? h("span", {}, windowsText(order)) : null
+            h("strong", {}, isPickup(stop) ? `Pickup for ${order.recipient.name}` : order.recipient.name || order.address),
+            h("span", {}, stop.address),
+            windowsText(isPickup(stop) ? order.pickup || {} : order) ? h("span", {}, windowsText(isPickup(stop) ? order.pickup || {} : order)) : null
           ),
-          h("span", { className: "state" }, statusText(order.status), waiting.has(order.id) ? " ⏳" : "")
+          h(
+            "span",
+            { className: "state" },
+            isPickup(stop) ? (stop.picked_up_at ? "Picked up" : "To collect") : statusText(order.status),
+            waiting.has(order.id) || waiting.has(stop.id) ? " ⏳" : ""
+          )
         )
       )
     );
@@ -614,12 +662,13 @@
     const points = [];
     if (state.route) {
       for (const { stop, order } of stopsOf(state)) {
-        if (!order.location) continue;
-        const at = [order.location.lat, order.location.lng];
+        if (!stop.location) continue;
+        const at = [stop.location.lat, stop.location.lng];
         points.push(at);
+        const look = isPickup(stop) ? (stop.picked_up_at ? "picked-up" : "pickup") : order.status;
         L.marker(at, {
-          icon: L.divIcon({ className: `pin status-${order.status}`, html: String(stop.sequence), iconSize: [34, 34] }),
-          title: `${stop.sequence}. ${order.address}`,
+          icon: L.divIcon({ className: `pin status-${look}`, html: String(stop.sequence), iconSize: [34, 34] }),
+          title: `${stop.sequence}. ${stop.address}`,
         }).addTo(mapLayer);
       }
       if (points.length > 1) L.polyline(points, { color: "#0645ad", weight: 4 }).addTo(mapLayer);
