@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from delivery.driver.selectors import driver_today
 from delivery.services import driver_save, tenant_time_zone
-from delivery.tests.driver_routes import route_for_day
+from delivery.tests.driver_routes import pickup_route_for_day, route_for_day
 from delivery.tests.factories import make_driver
 from delivery.tests.test_orders_api import order_json
 from routing.models import Route
@@ -200,3 +200,23 @@ def test_the_service_worker_is_served_for_the_driver_scope(tenant_a):
         '"/static/leaflet/leaflet.css", "/static/leaflet/leaflet.js"];'
     ) in body
     assert re.search(r'const CACHE = "driver-[0-9a-f]{16}";', body)
+
+
+def test_a_pickup_and_delivery_order_is_listed_once_with_both_stops(tenant_a, own_driver):
+    today = today_of(tenant_a)
+    with tenant_a.use():
+        route = pickup_route_for_day(own_driver, day=today, tz=tenant_time_zone())
+
+    payload = tenant_a.browser(Role.DRIVER).get("/driver/data/").json()
+
+    with tenant_a.use():
+        route = Route.objects.select_related("driver__user").get(pk=route.pk)
+        order = route.stops.get(kind="delivery").order
+    assert payload["route"]["id"] == str(route.pk)
+    assert [(s["kind"], s["address"]) for s in payload["route"]["stops"]] == [
+        ("pickup", "Flower market, Singel 630, Amsterdam"),
+        ("delivery", "Prinsengracht 263, Amsterdam"),
+    ]
+    assert [(o["id"], o["pickup"]["address"]) for o in payload["orders"]] == [
+        (str(order.pk), "Flower market, Singel 630, Amsterdam")
+    ]
