@@ -16,7 +16,7 @@ from websockets.sync.client import connect
 
 from delivery.models import Order, ProofFile
 from delivery.services import driver_save, tenant_time_zone
-from delivery.tests.driver_routes import route_for_day
+from delivery.tests.driver_routes import pickup_route_for_day, route_for_day
 from routing.models import Route
 from tenants.accounts.models import Role
 from tests.fixtures.browser import page_url
@@ -394,3 +394,35 @@ def test_positions_taken_in_a_dead_spot_wait_in_the_outbox_and_go_out_in_a_batch
         "heading": None,
         "speed": None,
     }
+
+
+def test_a_driver_collects_a_pickup_then_delivers_it(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given a route whose order is collected at a shop first
+    world = committed_tenant("drive-pickup")
+    with database(world):
+        driver = driver_save(driver=None, fields={}, user=world.users[Role.DRIVER])
+        today = timezone.localdate(timezone.now(), tenant_time_zone())
+        route = pickup_route_for_day(driver, day=today, tz=tenant_time_zone())
+        pickup = route.stops.get(kind="pickup")
+    context, page = phone_signed_in(browser_context, asgi_server, world)
+    route_started_from_phone(page, world, route)
+
+    # when the driver confirms the pickup
+    card = page.get_by_role("region", name="Current stop")
+    expect(card.get_by_role("heading", name="Pickup")).to_be_visible()
+    expect(card).to_contain_text("Flower market, Singel 630, Amsterdam")
+    expect(page.get_by_role("link", name="Waze")).to_have_attribute(
+        "href", "https://waze.com/ul?ll=52.3667%2C4.8913&navigate=yes"
+    )
+    shoot(page, "pickup")
+    page.get_by_role("button", name="Picked up").click()
+
+    # then the delivery of the same order is next, and the pickup is recorded
+    expect(card.get_by_role("heading", name="Recipient 1")).to_be_visible()
+    expect(page.locator("#waiting")).to_be_hidden(timeout=DRAIN_TIMEOUT_MS)
+    shoot(page, "delivery-after-pickup")
+    with database(world):
+        pickup.refresh_from_db()
+        assert pickup.picked_up_at is not None
