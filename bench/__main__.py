@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants", "orders_import", "routing", "optimization"]
+BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages"]
 BENCHMARKS += ["plan_pages"]  # the Plan and Live pages (routing/pages)
 
 

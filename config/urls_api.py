@@ -7,6 +7,7 @@ from delivery.api.imports import OrderBulkView, OrderExportView, OrderImportView
 from delivery.api.orders import OrderViewSet
 from delivery.api.proofs import OrderProofsView, ProofFileView
 from delivery.api.shopify import ShopifyConnectionViewSet
+from notifications.urls_api import notification_urls
 from routing.api import OptimizationViewSet, RouteViewSet
 from tenants.accounts.api import ApiKeyViewSet, MeView, UserViewSet
 from tenants.api.routers import UUID_PATTERN, ApiRouter
@@ -35,6 +36,7 @@ order_collection_urls: list = [
 urlpatterns = [
     re_path(r"^me/?$", MeView.as_view(), name="me"),
     *order_collection_urls,
+    *notification_urls(router),
     *router.urls,
     re_path(
         rf"^orders/(?P<id>{UUID_PATTERN})/proofs/?$", OrderProofsView.as_view(), name="order-proofs"

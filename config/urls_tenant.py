@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("tenants.accounts.urls")),
     path("driver/", include("delivery.driver.urls")),
     path("", include("routing.pages.urls")),
+    path("", include("notifications.urls")),
+    path("", include("delivery.pages.urls")),
 ]
 
 

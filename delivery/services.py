@@ -23,6 +23,7 @@ from delivery.models import (
     Vehicle,
 )
 from delivery.validation import OrderInput
+from notifications.events import order_events_record, orders_created_record
 from tenants.accounts.models import Role, User
 from tenants.actors import Actor
 from tenants.api.errors import ApplicationError
@@ -156,6 +157,7 @@ def order_create(*, data: OrderInput, actor: Actor, source: str = "api") -> Orde
             order_event(
                 order=order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status
             ).save()
+            orders_created_record(orders=[order])
     except IntegrityError:
         raise _duplicate_external_id(data.external_id) from None
     _geocode_after_commit([order])
@@ -241,6 +243,7 @@ def orders_create_many(*, inputs: list[OrderInput], actor: Actor, source: str) -
                         ]
                     )
             cursor.execute(insert_events, [*event_values, [order.pk for order in orders]])
+            orders_created_record(orders=orders)
     except IntegrityError:
         # Another request created one of these external ids since the caller checked.
         raise ApplicationError(
@@ -435,6 +438,7 @@ def order_transition(
                 attempted_at=timezone.now(),
             )
             ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
+        order_events_record(orders=[order], reason=reason, note=note)
     return order
 
 
@@ -489,6 +493,7 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
         batch_size=1000,
     )
     OrderEvent.objects.bulk_create(events, batch_size=1000)
+    order_events_record(orders=[event.order for event in events])
 
 
 def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
@@ -515,6 +520,7 @@ def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
             for order in orders
         ]
     )
+    order_events_record(orders=orders)
     return len(orders)
 
 

@@ -10,6 +10,7 @@ from rest_framework import status
 
 from delivery.models import Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply, tenant_time_zone
+from notifications.events import optimization_event_record, route_event_record
 from routing import matrices, vroom
 from routing.explanations import explain
 from routing.models import OptimizationJob, Route, Stop
@@ -405,6 +406,7 @@ def optimization_run(*, job_id) -> OptimizationJob:
             }
             job.finished_at = timezone.now()
             job.save()
+            optimization_event_record(job=job)
             _notify_after_commit(job)
     except (ApplicationError, matrices.MatrixError) as error:
         _fail(job, str(error))
@@ -428,6 +430,7 @@ def _fail(job: OptimizationJob, message: str) -> bool:
         job.refresh_from_db()
         if failed:
             _notify_after_commit(job)
+            optimization_event_record(job=job)
     return bool(failed)
 
 
@@ -469,6 +472,7 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
         route.status = to
         setattr(route, stamp[to], timezone.now())
         route.save(update_fields=["status", stamp[to], "updated_at"])
+        route_event_record(route=route)
         if to == Route.Status.STARTED:
             orders_out_for_delivery(
                 order_ids=route.stops.values_list("order_id", flat=True), actor=actor

@@ -29,6 +29,12 @@ class Tenant(TenantMixin):
         validators=[MinValueValidator(1), MaxValueValidator(10_000)],
         help_text="API requests per second per key; empty uses the platform default.",
     )
+    # Shown next to the name in the dashboard's header (an https URL; nothing uploaded).
+    logo_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="A small square image shown next to the business's name in the header.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

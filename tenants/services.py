@@ -166,6 +166,22 @@ def tenant_create(
     )
 
 
+def _logo_url_validate(logo_url: str) -> str:
+    logo_url = (logo_url or "").strip()
+    if logo_url and (not logo_url.startswith("https://") or len(logo_url) > 500):
+        message = "Give an https:// address of at most 500 characters, or leave it empty."
+        raise ApplicationError("validation_error", message, fields={"logo_url": [message]})
+    return logo_url
+
+
+def tenant_branding_update(*, tenant: Tenant, name: str, logo_url: str) -> Tenant:
+    """The business's name and logo as its pages show them (the address never changes)."""
+    tenant.name = _name_validate(name)
+    tenant.logo_url = _logo_url_validate(logo_url)
+    tenant.save(update_fields=["name", "logo_url"])
+    return tenant
+
+
 def tenant_delete(*, tenant: Tenant) -> None:
     """Drop a business and its schema (tests, and an operator's explicit request)."""
     connection.set_schema_to_public()

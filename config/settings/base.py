@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "delivery.models.OrderStatus",
         "LocationStatusEnum": "delivery.models.LocationStatus",
         "FailureReasonEnum": "delivery.models.FailureReason",
+        "WebhookDeliveryStatusEnum": "notifications.models.WebhookDelivery.Status",
+        "MessageStatusEnum": "notifications.models.Message.Status",
     },
 }
 
@@ -344,4 +346,46 @@ ROUTING_SPEEDS_KMH = {
     "cargo_bike": 13.0,
     "walk": 4.5,
     **json.loads(env_str("ROUTING_SPEEDS_KMH", "{}")),
+}
+
+# Notifications and webhooks (notifications/; README "Notifications and webhooks").
+NOTIFICATIONS_FROM_EMAIL = env_str("NOTIFICATIONS_FROM_EMAIL", "")  # default: DEFAULT_FROM_EMAIL
+NOTIFICATIONS_ETA_WINDOW_MINUTES = env_int("NOTIFICATIONS_ETA_WINDOW_MINUTES", 60)
+SMS_BACKEND = env_str("SMS_BACKEND", "console")  # console, file, locmem, twilio
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / ".data" / "sms.jsonl"))
+SMS_CONNECT_TIMEOUT = env_int("SMS_CONNECT_TIMEOUT", 5)
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_API_KEY_SID = env_str("TWILIO_API_KEY_SID", "")  # optional: an API key instead of the SID
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+# Provider failures are retried after these many seconds; permanent errors are not retried.
+MESSAGE_RETRY_SCHEDULE_SECONDS = [30, 120, 600, 1800, 3600]
+MESSAGE_CLAIM_SECONDS = 120
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Standard Webhooks' schedule after the first try: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
+# (27.6 h in all), then the delivery has failed.
+WEBHOOK_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000]
+# Retries up to this wait are queued with a countdown; longer ones are found by the sweep.
+WEBHOOK_RETRY_QUEUE_MAX_SECONDS = 600
+# An endpoint failing this many times in a row over at least this long is disabled.
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 24 * 3600)
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+# Events younger than this are left to their own after-commit dispatch by the sweep.
+OUTBOX_SWEEP_GRACE_SECONDS = 30
+CELERY_BEAT_SCHEDULE["notifications-outbox-sweep"] = {
+    "task": "tenants.tasks.tenants_fan_out",
+    "schedule": 60.0,
+    "args": ("notifications.tasks.outbox_sweep_task",),
+}
+# Events and webhook delivery logs are kept this long (the message log stays).
+NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["notifications-purge"] = {
+    "task": "tenants.tasks.tenants_fan_out",
+    "schedule": 24 * 3600.0,
+    "args": ("notifications.tasks.notifications_purge_task",),
 }

@@ -14,3 +14,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 
 # Served straight from the source folders (no collectstatic outside production).
 STATIC_ROOT = None
+# Webhooks to a receiver on this machine are fine while developing.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", True)

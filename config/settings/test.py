@@ -25,3 +25,9 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Served straight from the source folders (no collectstatic outside production).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Webhook receivers in tests listen on 127.0.0.1; SMS go to a list in memory.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+SMS_BACKEND = "locmem"
+
+# Tests never fetch map tiles from the internet: maps run in their degraded mode (markers only).
+MAP_TILE_URL = env_str("TEST_MAP_TILE_URL", "")

@@ -1,5 +1,6 @@
 """`/api/v1/orders/`: create, validate, read, filter, paginate, change, permissions, audit trail."""
 
+import functools
 import json
 import uuid
 from datetime import UTC, date, datetime
@@ -183,7 +184,10 @@ def test_with_a_geocoder_the_address_is_looked_up_after_commit(
 
     assert response.status_code == 201
     assert (response.json()["location"], response.json()["location_status"]) == (None, "pending")
-    assert len(callbacks) == 1  # the geocoding task, queued only once the order is committed
+    # the geocoding task, queued only once the order is committed (next to the outbox's dispatch)
+    queued = [c.func.__self__.name for c in callbacks if isinstance(c, functools.partial)]
+    assert queued == ["delivery.tasks.orders_geocode"]
+    assert len(callbacks) == 2
 
 
 def test_validation_errors_name_every_field_and_create_nothing(tenant_a):

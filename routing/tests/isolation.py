@@ -75,6 +75,10 @@ register(
         body={"stops": []},
     ),
     Endpoint(
-        "route-stop-picked-up", "POST", "/api/v1/routes/{id}/picked-up", make_object=pickup_stop
+        "route-stop-picked-up",
+        "POST",
+        "/api/v1/routes/{id}/picked-up",  # make_object gives "<route>/stops/<stop>" as the id
+        make_object=pickup_stop,
+        documented_path="/api/v1/routes/{id}/stops/{stop_id}/picked-up",
     ),
 )

@@ -23,3 +23,14 @@ class ApiKeyForm(forms.Form):
     role = forms.ChoiceField(
         label="Access", choices=ApiKey.KeyRole.choices, initial=ApiKey.KeyRole.ADMIN
     )
+
+
+class BusinessForm(forms.Form):
+    name = forms.CharField(label="Business name", max_length=120)
+    logo_url = forms.CharField(
+        label="Logo address",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput,
+        help_text="An https:// link to a small square image (PNG, SVG, …), shown in the header.",
+    )

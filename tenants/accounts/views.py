@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tenants.accounts.forms import ApiKeyForm, EmailAuthenticationForm, InviteForm
+from tenants.accounts.forms import ApiKeyForm, BusinessForm, EmailAuthenticationForm, InviteForm
 from tenants.accounts.models import ApiKey, Role, User
 from tenants.accounts.selectors import api_keys_list, users_list
 from tenants.accounts.services import (
@@ -23,6 +23,7 @@ from tenants.accounts.services import (
 )
 from tenants.accounts.sessions import session_expiry_set
 from tenants.api.errors import ApplicationError
+from tenants.services import tenant_branding_update
 
 
 def manager_required(view):
@@ -79,12 +80,6 @@ def token_login(request, token: str):
     return redirect("dashboard")
 
 
-@login_required
-@require_GET
-def dashboard(request):
-    return render(request, "accounts/dashboard.html")
-
-
 @manager_required
 def team(request):
     form = InviteForm(request.POST or None)
@@ -138,3 +133,26 @@ def api_key_revoke_view(request, key_id):
     api_key_revoke(api_key=api_key)
     messages.success(request, f"The key {api_key.prefix}… is revoked.")
     return redirect("api-keys")
+
+
+@manager_required
+def business_settings(request):
+    """The business's name and logo (owner/admin)."""
+    tenant = request.tenant
+    form = BusinessForm(
+        request.POST if request.method == "POST" else None,
+        initial={"name": tenant.name, "logo_url": tenant.logo_url},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant_branding_update(tenant=tenant, **form.cleaned_data)
+        except ApplicationError as error:
+            for field, field_messages in error.fields.items():
+                for message in field_messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("business-settings")
+    return render(
+        request, "accounts/business.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -79,6 +79,16 @@ def test_celery_app_delivery_guarantees():
             "schedule": 300.0,
             "args": ("routing.tasks.optimizations_reap_task",),
         },
+        "notifications-outbox-sweep": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 60.0,
+            "args": ("notifications.tasks.outbox_sweep_task",),
+        },
+        "notifications-purge": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 86400.0,
+            "args": ("notifications.tasks.notifications_purge_task",),
+        },
     }
 
 

@@ -14,6 +14,7 @@ APP_MODULES = [
     "tenants.tests.isolation",
     "delivery.tests.isolation",
     "routing.tests.isolation",
+    "notifications.tests.isolation",
 ]
 
 
@@ -25,6 +26,8 @@ class Endpoint:
     # Creates an object in the given business (a tests.fixtures.tenants.World); returns its id.
     make_object: Callable | None = None
     body: dict = field(default_factory=dict)
+    # The path as the OpenAPI schema writes it, when it has more than one id (else `path`).
+    documented_path: str = ""
 
     @property
     def name(self) -> str:

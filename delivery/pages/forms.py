@@ -1,0 +1,415 @@
+"""Dashboard forms. They only collect text: the same parsers as the API (delivery.validation)
+decide what is valid, and their messages are shown next to the fields they concern."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from delivery import validation
+from delivery.models import Depot, Driver, FailureReason, Fuel, Order, Vehicle, VehicleProfile
+from tenants.accounts.models import Role, User
+
+WINDOW_COUNT = 4
+WEEKDAYS = [
+    ("mon", "Mon"),
+    ("tue", "Tue"),
+    ("wed", "Wed"),
+    ("thu", "Thu"),
+    ("fri", "Fri"),
+    ("sat", "Sat"),
+    ("sun", "Sun"),
+]
+
+# The API's field names (delivery.validation) → this form's fields.
+ORDER_ERROR_FIELDS = {
+    "external_id": "external_id",
+    "recipient.name": "recipient_name",
+    "recipient.phone": "phone",
+    "recipient.email": "email",
+    "address": "address",
+    "location": "lat",
+    "delivery_date": "delivery_date",
+    "time_windows": "time_windows",
+    "service_seconds": "service_minutes",
+    "load.weight_kg": "weight_kg",
+    "load.volume_l": "volume_l",
+    "load.items": "items",
+    "skills": "skills",
+    "priority": "priority",
+    "notes": "notes",
+}
+
+
+def _text(label: str, *, required: bool = False, **kwargs) -> forms.CharField:
+    attrs = kwargs.pop("attrs", {})
+    if required:
+        attrs["aria-required"] = "true"
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=kwargs.pop("widget", forms.TextInput)(attrs=attrs),
+        **kwargs,
+    )
+
+
+def _time(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+
+class OrderForm(forms.Form):
+    """Create or edit an order. `order_raw()` gives the API's JSON shape for order_input_parse."""
+
+    external_id = _text("Your reference", max_length=100, help_text="Optional, unique.")
+    recipient_name = _text("Recipient", required=True)
+    phone = _text("Phone", widget=forms.TextInput, attrs={"type": "tel", "autocomplete": "off"})
+    email = _text("E-mail", attrs={"type": "email"})
+    address = _text("Address", required=True)
+    lat = _text("Latitude", attrs={"inputmode": "decimal"})
+    lng = _text("Longitude", attrs={"inputmode": "decimal"})
+    delivery_date = forms.CharField(
+        label="Delivery date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time_windows = forms.CharField(required=False, widget=forms.HiddenInput)
+    service_minutes = _text("Minutes at the stop", attrs={"inputmode": "decimal"})
+    weight_kg = _text("Weight (kg)", attrs={"inputmode": "decimal"})
+    volume_l = _text("Volume (litres)", attrs={"inputmode": "decimal"})
+    items = _text("Items", attrs={"inputmode": "numeric"})
+    skills = _text("Skills needed", help_text="Separated by commas, e.g. fridge, fragile.")
+    priority = _text("Priority (0–100)", attrs={"inputmode": "numeric"})
+    notes = forms.CharField(
+        label="Notes for the driver", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in range(1, WINDOW_COUNT + 1):
+            self.fields[f"window_{number}_start"] = _time(f"Window {number} from")
+            self.fields[f"window_{number}_end"] = _time(f"Window {number} until")
+
+    @property
+    def windows(self):
+        return [
+            (self[f"window_{n}_start"], self[f"window_{n}_end"]) for n in range(1, WINDOW_COUNT + 1)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for number in range(1, WINDOW_COUNT + 1):
+            start, end = data.get(f"window_{number}_start"), data.get(f"window_{number}_end")
+            if bool(start) != bool(end):
+                missing = f"window_{number}_end" if start else f"window_{number}_start"
+                self.add_error(missing, "Give both a start and an end.")
+        if bool(data.get("lat")) != bool(data.get("lng")):
+            self.add_error("lat", "Give both latitude and longitude, or neither.")
+        return data
+
+    def order_raw(self) -> dict:
+        data = self.cleaned_data
+        raw: dict = {
+            "external_id": data["external_id"] or None,
+            "recipient": {
+                "name": data["recipient_name"],
+                "phone": data["phone"],
+                "email": data["email"],
+            },
+            "address": data["address"],
+            "delivery_date": data["delivery_date"] or None,
+            "time_windows": [
+                {"start": data[f"window_{n}_start"], "end": data[f"window_{n}_end"]}
+                for n in range(1, WINDOW_COUNT + 1)
+                if data[f"window_{n}_start"] and data[f"window_{n}_end"]
+            ],
+            "load": {},
+            "skills": data["skills"],
+            "notes": data["notes"],
+        }
+        if data["lat"] and data["lng"]:
+            raw["location"] = {
+                "lat": data["lat"].replace(",", "."),
+                "lng": data["lng"].replace(",", "."),
+            }
+        if data["service_minutes"]:
+            try:
+                raw["service_seconds"] = round(
+                    float(data["service_minutes"].replace(",", ".")) * 60
+                )
+            except ValueError:
+                raw["service_seconds"] = data["service_minutes"]
+        for name in ("weight_kg", "volume_l", "items"):
+            if data[name]:
+                raw["load"][name] = data[name].replace(",", ".")
+        if data["priority"]:
+            raw["priority"] = data["priority"]
+        return raw
+
+    def add_field_errors(self, fields: dict[str, list[str]]) -> None:
+        """Errors of the shared validation (dotted API names) next to this form's fields."""
+        for name, messages in fields.items():
+            target = ORDER_ERROR_FIELDS.get(name)
+            if target is None and name.startswith("time_windows"):
+                target = "time_windows"
+            for message in messages:
+                self.add_error(target, message)
+
+
+def order_initial(order: Order, *, tz: ZoneInfo) -> dict:
+    """An order's values as the form shows them (windows as local clock times)."""
+    initial = {
+        "external_id": order.external_id or "",
+        "recipient_name": order.recipient_name,
+        "phone": order.recipient_phone,
+        "email": order.recipient_email,
+        "address": order.address,
+        "lat": "" if order.lat is None else f"{order.lat:g}",
+        "lng": "" if order.lng is None else f"{order.lng:g}",
+        "delivery_date": order.delivery_date.isoformat(),
+        "service_minutes": f"{order.service_seconds / 60:g}",
+        "weight_kg": f"{order.weight_kg.normalize():f}" if order.weight_kg else "",
+        "volume_l": f"{order.volume_l.normalize():f}" if order.volume_l else "",
+        "items": str(order.items) if order.items else "",
+        "skills": ", ".join(order.skills),
+        "priority": str(order.priority),
+        "notes": order.notes,
+    }
+    for number, window in enumerate(order.time_windows[:WINDOW_COUNT], start=1):
+        for end in ("start", "end"):
+            moment = datetime.fromisoformat(window[end]).astimezone(tz)
+            initial[f"window_{number}_{end}"] = moment.strftime("%H:%M")
+    return initial
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status"), *Order._meta.get_field("status").choices],
+    )
+    date = forms.DateField(
+        label="Delivery date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    driver = forms.ModelChoiceField(
+        label="Driver", required=False, queryset=Driver.objects.none(), empty_label="Any driver"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["driver"].queryset = Driver.objects.select_related("user").order_by(
+            "user__full_name", "user__email"
+        )
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [("cancel", "Cancel"), ("change_date", "Change date"), ("replan", "Re-plan")]
+    action = forms.ChoiceField(label="Action", choices=ACTIONS)
+    orders = forms.ModelMultipleChoiceField(
+        queryset=Order.objects.all(),
+        error_messages={
+            "required": "Select at least one order.",
+        },
+    )
+    date = forms.DateField(
+        label="New date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "change_date" and not data.get("date"):
+            self.add_error("date", "Choose the new delivery date.")
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, comma, semicolon or tab separated.")
+    date = forms.DateField(
+        label="Delivery date for rows without one",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    partial = forms.BooleanField(
+        label="Import the good rows even if some rows have errors", required=False
+    )
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Order._meta.get_field("status").choices)
+    driver = forms.ModelChoiceField(queryset=Driver.objects.filter(is_active=True), required=False)
+    reason = forms.ChoiceField(choices=[("", "—"), *FailureReason.choices], required=False)
+    note = forms.CharField(required=False, max_length=2000)
+    delivery_date = forms.DateField(required=False)
+    recipient_name = forms.CharField(required=False, max_length=200)
+
+
+# --- fleet ----------------------------------------------------------------------------------------
+
+
+def _weekly(days: list[str], start: str, end: str, *, many: bool) -> dict:
+    span = {"start": start, "end": end}
+    return validation.weekly_hours_parse({day: [span] if many else span for day in days}, many=many)
+
+
+class WeeklyMixin(forms.Form):
+    days = forms.MultipleChoiceField(
+        label="Days", choices=WEEKDAYS, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    opens = _time("From")
+    closes = _time("Until")
+
+    def weekly(self, *, many: bool) -> dict:
+        data = self.cleaned_data
+        if not data.get("days"):
+            return {}
+        if not data.get("opens") or not data.get("closes"):
+            self.add_error("opens", "Give the hours for the days you ticked.")
+            return {}
+        try:
+            return _weekly(data["days"], data["opens"], data["closes"], many=many)
+        except ValueError as error:
+            self.add_error("closes", str(error))
+            return {}
+
+
+def weekly_initial(hours: dict) -> dict:
+    days = list(hours)
+    if not days:
+        return {"days": []}
+    first = hours[days[0]]
+    span = first[0] if isinstance(first, list) else first
+    return {"days": days, "opens": span["start"], "closes": span["end"]}
+
+
+class DepotForm(WeeklyMixin):
+    name = forms.CharField(label="Name", max_length=120)
+    address = forms.CharField(label="Address", max_length=300)
+    lat = forms.CharField(label="Latitude", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lng = forms.CharField(label="Longitude", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    field_order = ["name", "address", "lat", "lng", "days", "opens", "closes"]
+
+    def depot_fields(self) -> dict | None:
+        data = self.cleaned_data
+        fields = {"name": data["name"], "address": data["address"]}
+        try:
+            fields["lat"], fields["lng"] = validation.coordinates(
+                data["lat"].replace(",", "."), data["lng"].replace(",", ".")
+            )
+        except ValueError as error:
+            self.add_error("lat", str(error))
+        fields["opening_hours"] = self.weekly(many=True)
+        return None if self.errors else fields
+
+
+class VehicleForm(forms.ModelForm):
+    skills_text = forms.CharField(
+        label="Skills", required=False, help_text="Separated by commas, e.g. fridge, tail-lift."
+    )
+
+    class Meta:
+        model = Vehicle
+        fields = [
+            "name",
+            "profile",
+            "fuel",
+            "depot",
+            "capacity_weight_kg",
+            "capacity_volume_l",
+            "capacity_items",
+        ]
+        labels = {
+            "capacity_weight_kg": "Capacity (kg)",
+            "capacity_volume_l": "Capacity (litres)",
+            "capacity_items": "Capacity (items)",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["depot"].queryset = Depot.objects.filter(is_active=True)
+        self.fields["profile"].choices = VehicleProfile.choices
+        self.fields["fuel"].choices = Fuel.choices
+        if self.instance.pk:
+            self.fields["skills_text"].initial = ", ".join(self.instance.skills)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("capacity_weight_kg", "capacity_volume_l"):
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, "Must not be negative.")
+        try:
+            data["skills"] = validation.skills_normalise(data.get("skills_text", ""))
+        except ValueError as error:
+            self.add_error("skills_text", str(error))
+        return data
+
+    def vehicle_fields(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in self.Meta.fields} | {"skills": data["skills"]}
+
+
+class DriverForm(WeeklyMixin):
+    user = forms.ModelChoiceField(
+        label="Existing user",
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="— invite a new driver below —",
+        help_text="A user whose role is driver and who has no driver profile yet.",
+    )
+    email = forms.EmailField(label="New driver's e-mail", required=False)
+    full_name = forms.CharField(label="New driver's name", required=False, max_length=150)
+    phone = forms.CharField(
+        label="Phone", required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    default_vehicle = forms.ModelChoiceField(
+        label="Vehicle", required=False, queryset=Vehicle.objects.none()
+    )
+    depot = forms.ModelChoiceField(label="Depot", required=False, queryset=Depot.objects.none())
+    skills = forms.CharField(label="Skills", required=False, help_text="Separated by commas.")
+    max_stops = forms.IntegerField(label="Most stops per route", required=False, min_value=1)
+
+    field_order = ["user", "email", "full_name", "phone", "default_vehicle", "depot"]
+
+    def __init__(self, *args, creating: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        self.fields["days"].label = "Works on"
+        self.fields["opens"].label = "Shift from"
+        self.fields["closes"].label = "Shift until"
+        self.fields["default_vehicle"].queryset = Vehicle.objects.filter(is_active=True)
+        self.fields["depot"].queryset = Depot.objects.filter(is_active=True)
+        if creating:
+            self.fields["user"].queryset = User.objects.filter(
+                role=Role.DRIVER, is_active=True, driver__isnull=True
+            ).order_by("email")
+        else:
+            for name in ("user", "email", "full_name"):
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if self.creating and not data.get("user") and not data.get("email"):
+            self.add_error("email", "Choose an existing user or give the new driver's e-mail.")
+        return data
+
+    def driver_fields(self, *, region: str | None) -> dict | None:
+        data = self.cleaned_data
+        fields = {
+            "default_vehicle": data["default_vehicle"],
+            "depot": data["depot"],
+            "max_stops": data["max_stops"],
+        }
+        try:
+            fields["phone"] = validation.phone_normalise(data["phone"], region=region)
+        except ValueError as error:
+            self.add_error("phone", str(error))
+        try:
+            fields["skills"] = validation.skills_normalise(data["skills"])
+        except ValueError as error:
+            self.add_error("skills", str(error))
+        fields["shifts"] = self.weekly(many=False)
+        return None if self.errors else fields
+
+
+class ReportForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
