@@ -196,7 +196,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations stay valid for three days
-SESSION_COOKIE_AGE = 60 * 24 * 3600  # drivers log in once and stay logged in
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+# Drivers log in once on their phone and stay logged in: a longer session, renewed on use.
+DRIVER_SESSION_AGE = env_int("DRIVER_SESSION_AGE", 30 * 24 * 3600)
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 LANGUAGE_CODE = "en"

@@ -7,12 +7,12 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tenants.accounts.forms import ApiKeyForm, BusinessForm, EmailAuthenticationForm, InviteForm
-from tenants.accounts.models import ApiKey, User
+from tenants.accounts.models import ApiKey, Role, User
 from tenants.accounts.selectors import api_keys_list, users_list
 from tenants.accounts.services import (
     api_key_create,
@@ -21,6 +21,7 @@ from tenants.accounts.services import (
     user_deactivate,
     user_invite,
 )
+from tenants.accounts.sessions import session_expiry_set
 from tenants.api.errors import ApplicationError
 from tenants.services import tenant_branding_update
 
@@ -40,6 +41,17 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        session_expiry_set(session=self.request.session, user=form.get_user())
+        return response
+
+    def get_default_redirect_url(self):
+        # A driver's phone goes straight to their route, unless `next` says otherwise.
+        if self.request.user.is_authenticated and self.request.user.role == Role.DRIVER:
+            return resolve_url("driver-home")
+        return super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):

@@ -1,0 +1,1 @@
+"""The driver's mobile web view (`/driver/`): today's route on a phone, offline-first."""
