@@ -197,7 +197,7 @@ def test_live_page_sends_drivers_to_their_own_page(asgi_server, committed_tenant
     local_only(context, asgi_server, world.host)
     page = context.new_page()
 
-    sign_in(page, asgi_server, world, role="driver", then="/")
+    sign_in(page, asgi_server, world, role="driver", then="/driver/")
     page.goto(page_url(asgi_server, world.host, "/live/"))
 
     assert page.url == page_url(asgi_server, world.host, "/driver/")
