@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),
     path("", include("tenants.accounts.urls")),
+    path("", include("tracking.urls")),
 ]
 
 

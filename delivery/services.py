@@ -139,6 +139,15 @@ def _geocode_after_commit(orders: Iterable[Order]) -> None:
         orders_geocode.delay_on_commit(pending)
 
 
+def _live_changed(*, order_ids: list, driver_ids: Iterable = ()) -> None:
+    """Dispatchers and tracking pages hear of changed orders after commit (`order.updated`).
+    The one place delivery reaches into tracking, imported late: tracking depends on delivery."""
+    from tracking.realtime import drivers_heading_reset, orders_changed
+
+    orders_changed(order_ids=order_ids)
+    drivers_heading_reset(driver_ids=driver_ids)
+
+
 def order_create(*, data: OrderInput, actor: Actor, source: str = "api") -> Order:
     order = _order_from_input(data, source=source)
     try:
@@ -423,6 +432,7 @@ def order_transition(
                 attempted_at=timezone.now(),
             )
             ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
+        _live_changed(order_ids=[order.pk], driver_ids=[order.driver_id])
     return order
 
 
@@ -477,6 +487,7 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
         batch_size=1000,
     )
     OrderEvent.objects.bulk_create(events, batch_size=1000)
+    _live_changed(order_ids=[order.pk for order in changed])
 
 
 def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
@@ -503,6 +514,7 @@ def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
             for order in orders
         ]
     )
+    _live_changed(order_ids=[order.pk for order in orders])
     return len(orders)
 
 
