@@ -14,6 +14,7 @@ APP_MODULES = [
     "tenants.tests.isolation",
     "delivery.tests.isolation",
     "routing.tests.isolation",
+    "tracking.tests.isolation",
 ]
 
 
