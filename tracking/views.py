@@ -6,7 +6,6 @@ import json
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from tenants.selectors import current_tenant
@@ -19,14 +18,13 @@ def proof_path(*, token: str, proof_id) -> str:
 
 def _private(response):
     # The page is the recipient's alone: no shared caches, no referrer carrying the token.
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = "private, no-store, max-age=0"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
 @require_safe
-@never_cache
 def tracking_page(request, token: str):
     order = order_for_token(token=token)
     if order is None:
