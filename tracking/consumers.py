@@ -109,34 +109,24 @@ class DispatchConsumer(AsyncJsonWebsocketConsumer):
         if self.outbox is not None:
             self.outbox.put(event["message"])
 
+    async def tenant_messages(self, event):
+        if self.outbox is not None:
+            for message in event["messages"]:
+                self.outbox.put(message)
+
 
 # --- the driver's phone -----------------------------------------------------------------------
 
 
 @database_sync_to_async
 def _driver_context(tenant, user) -> tuple | None:
-    from tracking.selectors import driver_for_user, driver_newest_recorded_at, driver_route_current
+    from tracking.selectors import driver_for_user, driver_newest_recorded_at
 
     with tenant_context(tenant):
         driver = driver_for_user(user=user)
         if driver is None:
             return None
-        return (
-            driver.pk,
-            driver_newest_recorded_at(driver_id=driver.pk),
-            driver_route_current(driver_id=driver.pk),
-        )
-
-
-@database_sync_to_async
-def _driver_route(tenant, driver_id):
-    from tracking.selectors import driver_route_current
-
-    with tenant_context(tenant):
-        return driver_route_current(driver_id=driver_id)
-
-
-ROUTE_REFRESH_SECONDS = 30
+        return driver.pk, driver_newest_recorded_at(driver_id=driver.pk)
 
 
 class DriverConsumer(AsyncJsonWebsocketConsumer):
@@ -144,8 +134,6 @@ class DriverConsumer(AsyncJsonWebsocketConsumer):
 
     driver_id = None
     newest = None
-    route_id = None
-    route_read_at = 0.0
 
     async def connect(self):
         await self.accept()
@@ -158,8 +146,7 @@ class DriverConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("not_a_driver", "Only drivers with a driver profile may send.")
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.driver_id, self.newest, self.route_id = context
-        self.route_read_at = asyncio.get_running_loop().time()
+        self.driver_id, self.newest = context
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if self.driver_id is None:
@@ -183,13 +170,12 @@ class DriverConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(checked, Rejection):
             await self.send_rejected(checked.recorded_at, checked.code, checked.reason)
             return
-        await self._route_refresh()
         tenant = self.scope["tenant"]
         previous, self.newest = self.newest, checked.recorded_at
         stored = await position_writer().write(
             schema=tenant.schema_name,
             tenant_id=tenant.pk,
-            entry=PositionEntry(driver_id=self.driver_id, route_id=self.route_id, position=checked),
+            entry=PositionEntry(driver_id=self.driver_id, position=checked),
         )
         if not stored:
             self.newest = previous
@@ -200,13 +186,6 @@ class DriverConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "position.accepted", "data": {"recorded_at": content["recorded_at"]}}
         )
-
-    async def _route_refresh(self) -> None:
-        """A route started (or completed) while the socket is open is noticed within 30 s."""
-        now = asyncio.get_running_loop().time()
-        if now - self.route_read_at >= ROUTE_REFRESH_SECONDS:
-            self.route_id = await _driver_route(self.scope["tenant"], self.driver_id)
-            self.route_read_at = now
 
     async def send_rejected(self, recorded_at, code: str, reason: str) -> None:
         await self.send_json(
@@ -260,6 +239,10 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         return  # the page only listens
+
+    async def tenant_messages(self, event):
+        for message in event["messages"]:
+            await self.tenant_message({"message": message})
 
     async def tenant_message(self, event):
         message = event["message"]

@@ -20,17 +20,29 @@ from tracking.groups import dispatch_group, track_group
 logger = logging.getLogger(__name__)
 
 
+SEND_CONCURRENCY = 20  # channels_redis pools hold 100 connections; sockets need some too
+
+
 async def group_messages_send(sends: list[tuple[str, dict]]) -> None:
-    """(group, message) pairs, sent concurrently."""
-    if not sends:
-        return
+    """(group, message) pairs, sent a few at a time. Messages for one group are sent as one
+    `tenant.messages` event, so a batch of positions costs one group_send, not one per driver."""
+    by_group: dict[str, list[dict]] = {}
+    for group, message in sends:
+        by_group.setdefault(group, []).append(message)
+    events = [
+        (group, {"type": "tenant.message", "message": messages[0]})
+        if len(messages) == 1
+        else (group, {"type": "tenant.messages", "messages": messages})
+        for group, messages in by_group.items()
+    ]
     layer = get_channel_layer()
-    await asyncio.gather(
-        *(
-            layer.group_send(group, {"type": "tenant.message", "message": message})
-            for group, message in sends
+    for start in range(0, len(events), SEND_CONCURRENCY):
+        await asyncio.gather(
+            *(
+                layer.group_send(group, event)
+                for group, event in events[start : start + SEND_CONCURRENCY]
+            )
         )
-    )
 
 
 def send_now(sends: list[tuple[str, dict]]) -> None:

@@ -31,14 +31,19 @@ def driver_newest_recorded_at(*, driver_id) -> datetime | None:
     ]
 
 
-def driver_route_current(*, driver_id):
-    """The id of the driver's started route (the newest one), or None."""
-    return (
-        Route.objects.filter(driver_id=driver_id, status=Route.Status.STARTED)
-        .order_by("-delivery_date", "-started_at")
-        .values_list("pk", flat=True)
-        .first()
-    )
+def drivers_routes_current(*, driver_ids) -> dict:
+    """driver id → the id of their started route (the newest one); drivers without one are
+    left out."""
+    if not driver_ids:
+        return {}
+    current = {}
+    for driver_id, route_id in (
+        Route.objects.filter(driver_id__in=list(driver_ids), status=Route.Status.STARTED)
+        .order_by("delivery_date", "started_at")
+        .values_list("driver_id", "pk")
+    ):
+        current[driver_id] = route_id  # the newest wins
+    return current
 
 
 def position_data(position: Position) -> dict:

@@ -24,7 +24,7 @@ from tracking.realtime import (
     routes_changed,
     tracking_revoked,
 )
-from tracking.selectors import driver_newest_recorded_at, driver_route_current, position_data
+from tracking.selectors import driver_newest_recorded_at, drivers_routes_current, position_data
 from tracking.validation import PositionInput, Rejection, position_check
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ class PositionEntry:
     """An accepted position on its way to the table."""
 
     driver_id: object
-    route_id: object
     position: PositionInput
 
 
@@ -56,10 +55,12 @@ def positions_store(*, entries: list[PositionEntry], now: datetime | None = None
     """Insert accepted positions in one statement, remember each driver's newest in Redis, and
     start live-ETA runs (throttled per driver). The caller validated them."""
     received_at = now or timezone.now()
+    # The route each driver is on now: one query per batch, not one per socket or per fix.
+    routes = drivers_routes_current(driver_ids={entry.driver_id for entry in entries})
     rows = [
         Position(
             driver_id=entry.driver_id,
-            route_id=entry.route_id,
+            route_id=routes.get(entry.driver_id),
             lat=entry.position.lat,
             lng=entry.position.lng,
             accuracy=entry.position.accuracy,
@@ -113,7 +114,6 @@ def positions_record(
     with transaction.atomic():
         Driver.objects.select_for_update().filter(pk=driver.pk).first()
         newest = driver_newest_recorded_at(driver_id=driver.pk)
-        route_id = driver_route_current(driver_id=driver.pk)
         entries, rejected = [], []
         for index, raw in enumerate(raw_positions):
             checked = position_check(raw, now=now, newest=newest)
@@ -121,7 +121,7 @@ def positions_record(
                 rejected.append((index, checked))
                 continue
             newest = checked.recorded_at
-            entries.append(PositionEntry(driver_id=driver.pk, route_id=route_id, position=checked))
+            entries.append(PositionEntry(driver_id=driver.pk, position=checked))
         stored = positions_store(entries=entries, now=now)
     return stored, rejected
 

@@ -56,13 +56,12 @@ def started_route():
     return route, stops
 
 
-def at(driver_id, where, seconds_ago=0.0, route_id=None):
+def at(driver_id, where, seconds_ago=0.0):
     lat, lng = where
     positions_store(
         entries=[
             PositionEntry(
                 driver_id=driver_id,
-                route_id=route_id,
                 position=PositionInput(
                     lat=lat,
                     lng=lng,

@@ -49,7 +49,6 @@ def driver_at(world, driver, lat=52.37, lng=4.88):
             entries=[
                 PositionEntry(
                     driver_id=driver.pk,
-                    route_id=None,
                     position=PositionInput(
                         lat=lat,
                         lng=lng,
