@@ -8,11 +8,11 @@ until it is accepted (and sends it again through the API otherwise).
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django_tenants.utils import schema_context
 from redis.exceptions import RedisError
 
@@ -30,10 +30,23 @@ class _Pending:
     waiting: list[asyncio.Future] = field(default_factory=list)
 
 
-@database_sync_to_async
-def _store(schema: str, entries: list[PositionEntry]) -> Stored:
-    with schema_context(schema):
-        return positions_store(entries=entries)
+# The writer's own thread keeps one database connection open between batches: opening one per
+# batch (what database_sync_to_async does with CONN_MAX_AGE=0) costs more than the INSERT, and
+# the thread never waits behind other sockets' session lookups.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="position-writer")
+
+
+def _store_now(schema: str, entries: list[PositionEntry]) -> Stored:
+    try:
+        with schema_context(schema):
+            return positions_store(entries=entries)
+    except DatabaseError:
+        connection.close()  # a broken connection is replaced on the next batch
+        raise
+
+
+async def _store(schema: str, entries: list[PositionEntry]) -> Stored:
+    return await asyncio.get_running_loop().run_in_executor(_executor, _store_now, schema, entries)
 
 
 def position_sends(*, tenant_id: int, stored: Stored) -> list[tuple[str, dict]]:
@@ -57,9 +70,15 @@ def position_sends(*, tenant_id: int, stored: Stored) -> list[tuple[str, dict]]:
 
 
 class PositionWriter:
+    """Group commit: while one batch is being written, the next one gathers. A lone position
+    waits at most TRACKING_WRITE_INTERVAL_MS for company. Fan-out runs in its own task, in
+    batch order, so writing never waits for Redis pushes."""
+
     def __init__(self) -> None:
         self.pending: dict[str, _Pending] = {}
         self.task: asyncio.Task | None = None
+        self.fanout: asyncio.Queue = asyncio.Queue()
+        self.sender: asyncio.Task | None = None
 
     async def write(self, *, schema: str, tenant_id: int, entry: PositionEntry) -> bool:
         """True once the position is stored; False if the database refused the batch."""
@@ -69,14 +88,18 @@ class PositionWriter:
         pending.waiting.append(future)
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run())
+        if self.sender is None or self.sender.done():
+            self.sender = asyncio.create_task(self._send())
         return await future
 
     async def _run(self) -> None:
+        await asyncio.sleep(settings.TRACKING_WRITE_INTERVAL_MS / 1000)
         while self.pending:
-            await asyncio.sleep(settings.TRACKING_WRITE_INTERVAL_MS / 1000)
             batches, self.pending = self.pending, {}
             for schema, pending in batches.items():
                 await self._flush(schema, pending)
+            if self.pending:
+                await asyncio.sleep(0)  # let the sockets that were answered go on
 
     async def _flush(self, schema: str, pending: _Pending) -> None:
         try:
@@ -95,10 +118,18 @@ class PositionWriter:
         for future in pending.waiting:
             if not future.done():
                 future.set_result(True)
-        try:
-            await group_messages_send(position_sends(tenant_id=pending.tenant_id, stored=stored))
-        except RedisError:
-            logger.warning("could not fan out positions", exc_info=True)
+        self.fanout.put_nowait(position_sends(tenant_id=pending.tenant_id, stored=stored))
+
+    async def _send(self) -> None:
+        while True:
+            sends = await self.fanout.get()
+            # Whatever queued meanwhile goes out together (one group_send per group).
+            while not self.fanout.empty():
+                sends += self.fanout.get_nowait()
+            try:
+                await group_messages_send(sends)
+            except RedisError:
+                logger.warning("could not fan out positions", exc_info=True)
 
 
 _writers: dict[int, PositionWriter] = {}
@@ -111,3 +142,9 @@ def position_writer() -> PositionWriter:
     if writer is None:
         writer = _writers[id(loop)] = PositionWriter()
     return writer
+
+
+def writer_connection_close() -> None:
+    """Close the writer thread's database connection (tests, before the database is dropped)."""
+    # `connection` must be looked up in the writer's thread, not bound here.
+    _executor.submit(lambda: connection.close()).result(timeout=10)
