@@ -20,6 +20,9 @@ from django_tenants.utils import tenant_context
 from tenants.accounts.models import OPERATIONS_ROLES
 from tenants.consumers import CLOSE_UNAUTHENTICATED
 from tracking.groups import DISPATCH_GROUP, dispatch_group, track_group
+from tracking.ingest import position_writer
+from tracking.services import PositionEntry
+from tracking.validation import Rejection, position_check
 
 __all__ = ["DISPATCH_GROUP", "DispatchConsumer", "DriverConsumer", "TrackConsumer"]
 
@@ -162,10 +165,6 @@ class DriverConsumer(AsyncJsonWebsocketConsumer):
         await self.position_receive(content)
 
     async def position_receive(self, content: dict) -> None:
-        from tracking.ingest import position_writer
-        from tracking.services import PositionEntry
-        from tracking.validation import Rejection, position_check
-
         checked = position_check(content, now=timezone.now(), newest=self.newest)
         if isinstance(checked, Rejection):
             await self.send_rejected(checked.recorded_at, checked.code, checked.reason)
