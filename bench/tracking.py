@@ -238,9 +238,14 @@ async def _scenario(port, host, people, dispatcher_cookie, drivers, interval, se
     for socket in dashboards:
         assert json.loads(await socket.recv())["type"] == "hello"
     listeners = [asyncio.create_task(_dispatcher(s, tally)) for s in dashboards]
-    phones = await asyncio.gather(
-        *(opened("/ws/driver/", cookie) for _, cookie in people[:drivers])
-    )
+
+    async def ready(cookie):
+        socket = await opened("/ws/driver/", cookie)
+        hello = json.loads(await socket.recv())  # the server has the driver: ready
+        assert hello["type"] == "hello", hello
+        return socket
+
+    phones = await asyncio.gather(*(ready(cookie) for _, cookie in people[:drivers]))
     until = asyncio.get_running_loop().time() + seconds
     await asyncio.gather(
         *(

@@ -150,6 +150,15 @@ class DriverConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.driver_id, self.newest = context
+        await self.send_json(
+            {
+                "type": "hello",
+                "data": {
+                    "driver": str(self.driver_id),
+                    "newest": self.newest.isoformat() if self.newest else None,
+                },
+            }
+        )
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if self.driver_id is None:

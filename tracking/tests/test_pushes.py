@@ -146,6 +146,7 @@ def test_a_driver_moving_on_a_started_route_gets_live_etas_pushed(
         phone = communicator(world.host, cookie=cookies[1], path="/ws/driver/")
         try:
             assert await phone.connect(timeout=5) == (True, None)
+            assert (await phone.receive_json_from(timeout=5))["type"] == "hello"
             # when the driver's phone sends a position
             await phone.send_json_to({"type": "position", **sent})
             accepted = await phone.receive_json_from(timeout=5)

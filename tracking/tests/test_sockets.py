@@ -23,8 +23,7 @@ DISPATCH_SOCKET = "/ws/dispatch/"
 async def _opened(host, cookie, path):
     socket = communicator(host, cookie=cookie, path=path)
     assert await socket.connect(timeout=5) == (True, None)
-    if path == DISPATCH_SOCKET:
-        assert (await socket.receive_json_from(timeout=5))["type"] == "hello"
+    assert (await socket.receive_json_from(timeout=5))["type"] == "hello"
     return socket
 
 
@@ -246,6 +245,10 @@ def test_real_server_driver_to_dispatcher(asgi_server, committed_tenant, committ
     ):
         assert json.loads(dashboard.recv(timeout=10))["type"] == "hello"
         assert json.loads(stranger.recv(timeout=10))["type"] == "hello"
+        assert json.loads(phone.recv(timeout=10)) == {
+            "type": "hello",
+            "data": {"driver": str(driver.pk), "newest": None},
+        }
         answers, pushed = [], []
         # when the phone sends two positions
         for message in sent:
