@@ -79,6 +79,11 @@ def test_celery_app_delivery_guarantees():
             "schedule": 300.0,
             "args": ("routing.tasks.optimizations_reap_task",),
         },
+        "purge-old-positions": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 3600.0,
+            "args": ("tracking.tasks.positions_purge_task",),
+        },
     }
 
 

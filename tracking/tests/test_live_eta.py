@@ -173,3 +173,14 @@ def test_old_positions_are_purged(tenant_a):
         assert list(Position.objects.values_list("recorded_at", flat=True)) == [
             now - timedelta(days=29)
         ]
+
+
+def test_the_purge_task_is_registered_and_tenant_aware():
+    from tenant_schemas_celery.task import TenantTask
+
+    from config.celery import app
+    from tracking.tasks import positions_purge_task, route_live_eta_task
+
+    assert isinstance(positions_purge_task, TenantTask)
+    assert isinstance(route_live_eta_task, TenantTask)
+    assert app.tasks["tracking.tasks.positions_purge_task"].name == positions_purge_task.name
