@@ -290,6 +290,7 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
             actor=actor,
             note="Changed: " + ", ".join(sorted(set(changed))),
         ).save()
+        _live_changed(order_ids=[order.pk])
     _geocode_after_commit([order])
     return order
 

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
@@ -43,6 +44,19 @@ def coalesce_key(message: dict) -> tuple:
     return ("once", next(_unique))
 
 
+class NoDatabaseDispatch:
+    """Channels closes stale database connections on Channels' one database thread before every
+    message (`aclose_old_connections`): a hop through a single thread for each of thousands of
+    positions per second. These consumers touch the database only through
+    `database_sync_to_async` (which closes its own) or the position writer's own thread."""
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
 class CoalescingSender:
     """Per-socket outbox: the newest message per key waits; one task sends them in order."""
 
@@ -71,7 +85,7 @@ class CoalescingSender:
         self.task.cancel()
 
 
-class DispatchConsumer(AsyncJsonWebsocketConsumer):
+class DispatchConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
     group: str | None = None
     outbox: CoalescingSender | None = None
 
@@ -132,8 +146,12 @@ def _driver_context(tenant, user) -> tuple | None:
         return driver.pk, driver_newest_recorded_at(driver_id=driver.pk)
 
 
-class DriverConsumer(AsyncJsonWebsocketConsumer):
+class DriverConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
     """The driver is the signed-in user: a message never says whose position it is."""
+
+    # A phone's socket never receives group messages: no channel-layer subscription (an alias
+    # that is not configured gives no layer), so thousands of idle phones cost Redis nothing.
+    channel_layer_alias = "none: driver sockets only send"
 
     driver_id = None
     newest = None
