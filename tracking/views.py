@@ -37,6 +37,7 @@ def tracking_page(request, token: str):
         "tracking/page.html",
         {
             "business_name": current_tenant().name,
+            "time_zone": current_tenant().time_zone,
             "snapshot": snapshot,
             "snapshot_json": json.dumps(snapshot),
             "socket_path": f"/ws/track/{token}/",

@@ -6,7 +6,8 @@
   var map = null, home = null, driver = null;
 
   function time(iso) {
-    return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+    // The business's clock: the recipient waits at the delivery address, in its time zone.
+    return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", timeZone: config.timeZone});
   }
 
   function icon(className) {
