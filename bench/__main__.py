@@ -2,6 +2,7 @@
 
 python -m bench              # all benchmarks
 python -m bench tenants      # only the named ones
+python -m bench tracking --quick  # a short run (BENCH_QUICK=1)
 """
 
 import importlib
@@ -9,7 +10,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages"]
+BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages", "tracking"]
 
 
 def main(argv: list[str]) -> int:
@@ -21,6 +22,9 @@ def main(argv: list[str]) -> int:
 
     from tenants.services import platform_ensure
 
+    if "--quick" in argv:  # short runs of the benchmarks that know BENCH_QUICK
+        os.environ["BENCH_QUICK"] = "1"
+        argv = [name for name in argv if name != "--quick"]
     names = argv or BENCHMARKS
     unknown = sorted(set(names) - set(BENCHMARKS))
     if unknown:

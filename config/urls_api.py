@@ -11,6 +11,12 @@ from notifications.urls_api import notification_urls
 from routing.api import OptimizationViewSet, RouteViewSet
 from tenants.accounts.api import ApiKeyViewSet, MeView, UserViewSet
 from tenants.api.routers import UUID_PATTERN, ApiRouter
+from tracking.api import (
+    DriverTrackView,
+    PositionsLatestView,
+    PositionsView,
+    TrackingLinkRotateView,
+)
 
 router = ApiRouter()
 router.register("users", UserViewSet, basename="user")
@@ -32,11 +38,25 @@ order_collection_urls: list = [
     re_path(r"^orders/import/?$", OrderImportView.as_view(), name="order-import"),
     re_path(r"^orders/export/?$", OrderExportView.as_view(), name="order-export"),
 ]
+# Live tracking (tracking/api.py).
+tracking_urls: list = [
+    re_path(r"^positions/?$", PositionsView.as_view(), name="positions"),
+    re_path(r"^positions/latest/?$", PositionsLatestView.as_view(), name="positions-latest"),
+    re_path(
+        rf"^drivers/(?P<id>{UUID_PATTERN})/track/?$", DriverTrackView.as_view(), name="driver-track"
+    ),
+    re_path(
+        rf"^orders/(?P<id>{UUID_PATTERN})/tracking-link/rotate/?$",
+        TrackingLinkRotateView.as_view(),
+        name="order-tracking-link-rotate",
+    ),
+]
 
 urlpatterns = [
     re_path(r"^me/?$", MeView.as_view(), name="me"),
     *order_collection_urls,
     *notification_urls(router),
+    *tracking_urls,
     *router.urls,
     re_path(
         rf"^orders/(?P<id>{UUID_PATTERN})/proofs/?$", OrderProofsView.as_view(), name="order-proofs"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("routing.pages.urls")),
     path("", include("notifications.urls")),
     path("", include("delivery.pages.urls")),
+    path("", include("tracking.urls")),
 ]
 
 

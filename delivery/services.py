@@ -149,6 +149,15 @@ def _geocode_after_commit(orders: Iterable[Order]) -> None:
         orders_geocode.delay_on_commit(pending)
 
 
+def _live_changed(*, order_ids: list, driver_ids: Iterable = ()) -> None:
+    """Dispatchers and tracking pages hear of changed orders after commit (`order.updated`).
+    The one place delivery reaches into tracking, imported late: tracking depends on delivery."""
+    from tracking.realtime import drivers_heading_reset, orders_changed
+
+    orders_changed(order_ids=order_ids)
+    drivers_heading_reset(driver_ids=driver_ids)
+
+
 def order_create(*, data: OrderInput, actor: Actor, source: str = "api") -> Order:
     order = _order_from_input(data, source=source)
     try:
@@ -293,6 +302,7 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
             actor=actor,
             note="Changed: " + ", ".join(sorted(set(changed))),
         ).save()
+        _live_changed(order_ids=[order.pk])
     _geocode_after_commit([order])
     return order
 
@@ -439,6 +449,7 @@ def order_transition(
             )
             ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
         order_events_record(orders=[order], reason=reason, note=note)
+        _live_changed(order_ids=[order.pk], driver_ids=[order.driver_id])
     return order
 
 
@@ -494,6 +505,7 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
     )
     OrderEvent.objects.bulk_create(events, batch_size=1000)
     order_events_record(orders=[event.order for event in events])
+    _live_changed(order_ids=[order.pk for order in changed])
 
 
 def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
@@ -521,6 +533,7 @@ def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
         ]
     )
     order_events_record(orders=orders)
+    _live_changed(order_ids=[order.pk for order in orders])
     return len(orders)
 
 

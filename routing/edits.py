@@ -13,6 +13,7 @@ from routing.selectors import driver_to_plan, order_to_plan
 from routing.services import _date_lock
 from tenants.actors import Actor
 from tenants.api.errors import ApplicationError
+from tracking.realtime import routes_changed
 
 EDITABLE = (Route.Status.PLANNED, Route.Status.DISPATCHED)
 
@@ -183,4 +184,5 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
             assignments += _apply(donor, remaining, route_schedule(donor, remaining))
             changed.append(donor)
         orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
+        routes_changed(route_ids=[changed_route.pk for changed_route in changed])
     return changed

@@ -22,6 +22,7 @@ from routing.solvers import PlanResult, plan
 from tenants.actors import Actor, system_actor
 from tenants.api.errors import ApplicationError
 from tenants.selectors import current_tenant
+from tracking.realtime import routes_changed
 
 logger = logging.getLogger(__name__)
 
@@ -299,6 +300,12 @@ def routes_replace(
     )
     if continued.on_their_way:
         orders_out_for_delivery(order_ids=continued.on_their_way, actor=actor)
+    routes_changed(
+        route_ids=[
+            *(route.pk for route in routes),
+            *(underway.route_id for underway in day.underway.values()),
+        ]
+    )
     return routes
 
 
@@ -477,15 +484,5 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
             orders_out_for_delivery(
                 order_ids=route.stops.values_list("order_id", flat=True), actor=actor
             )
-        message = {
-            "type": "route.updated",
-            "data": {
-                "id": str(route.pk),
-                "status": route.status,
-                "driver": str(route.driver_id),
-                "delivery_date": route.delivery_date.isoformat(),
-            },
-        }
-        tenant_id = current_tenant().pk
-        transaction.on_commit(lambda: dispatchers_notify(tenant_id=tenant_id, message=message))
+        routes_changed(route_ids=[route.pk])  # route.updated after commit
     return route

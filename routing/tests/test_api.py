@@ -575,6 +575,13 @@ def test_an_optimization_runs_on_the_worker_and_is_pushed_to_dispatchers(
         assert {str(route.optimization_id) for route in routes} == {job["id"]}
         assert Stop.objects.count() == summary["orders_planned"]
         assert Order.objects.filter(status="assigned").count() == summary["orders_planned"]
+    # Planning also pushes order.updated / route.updated (tracking); they all come before the
+    # job's final message, which is sent last, after the routes were written.
+    changes = [m for m in pushed if m["type"] != "optimization.updated"]
+    assert {m["type"] for m in changes} == {"order.updated", "route.updated"}
+    assert len([m for m in changes if m["type"] == "order.updated"]) == 60
+    assert len([m for m in changes if m["type"] == "route.updated"]) == summary["routes"]
+    pushed = [m for m in pushed if m["type"] == "optimization.updated"]
     assert [(m["type"], m["data"]["status"], m["data"]["progress"]) for m in pushed] == [
         ("optimization.updated", "queued", 0),
         ("optimization.updated", "running", 5),

@@ -21,6 +21,9 @@
   let server = embedded; // the newest data the server gave us
   let pending = []; // actions in the outbox, oldest first
   let positionsWaiting = 0;
+  // Positions sent on the socket and not yet answered (by recorded_at, in ms).
+  const unanswered = new Map();
+  const POSITION_ANSWER_MS = 10000;
   let problems = [];
   let tab = "stop";
   let selectedStop = null;
@@ -730,10 +733,24 @@
       speed: Number.isFinite(c.speed) ? c.speed : null,
       recorded_at: new Date(position.timestamp || Date.now()).toISOString(),
     };
-    // Live over the socket; anything taken while it is down goes to the outbox, in order.
-    if (socket && socket.readyState === WebSocket.OPEN && positionsWaiting === 0) {
+    // Live over the socket; anything taken while it is down goes to the outbox, in order. A
+    // position sent on the socket counts only once the server says it is stored: unanswered
+    // ones (a dead spot the phone has not noticed yet) go to the outbox too.
+    if (navigator.onLine && socket && socket.readyState === WebSocket.OPEN && positionsWaiting === 0) {
       socket.send(JSON.stringify(Object.assign({ type: "position" }, message)));
+      const key = Date.parse(message.recorded_at);
+      unanswered.set(key, message);
+      setTimeout(() => unansweredToOutbox([key]), POSITION_ANSWER_MS);
     } else {
+      outbox.addPosition(message).then(onChange);
+    }
+  }
+
+  function unansweredToOutbox(keys) {
+    for (const key of keys) {
+      const message = unanswered.get(key);
+      if (!message) continue;
+      unanswered.delete(key);
       outbox.addPosition(message).then(onChange);
     }
   }
@@ -755,6 +772,9 @@
     socket.onmessage = (event) => {
       try {
         const message = JSON.parse(event.data);
+        if (message.type === "position.accepted" || message.type === "position.rejected") {
+          unanswered.delete(Date.parse(message.data.recorded_at));
+        }
         if (message.type === "position.rejected") console.warn("position rejected", message.data);
       } catch (notJson) {
         /* ignore */
@@ -762,6 +782,7 @@
     };
     socket.onclose = () => {
       socket = null;
+      unansweredToOutbox([...unanswered.keys()]);
       if (watchId !== null) socketRetry();
     };
   }
@@ -784,6 +805,7 @@
       socket.close();
       socket = null;
     }
+    unansweredToOutbox([...unanswered.keys()]);
   }
 
   /* ---------- sign out ---------- */
@@ -818,7 +840,11 @@
         socketOpen();
       }
     });
-    window.addEventListener("offline", render);
+    window.addEventListener("offline", () => {
+      // The phone knows it lost the network: positions wait in the outbox until it is back.
+      socketClose();
+      render();
+    });
     outbox = await new DriverQueue.Outbox({
       csrf: config.csrf_token,
       onChange,

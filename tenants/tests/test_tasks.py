@@ -89,6 +89,11 @@ def test_celery_app_delivery_guarantees():
             "schedule": 86400.0,
             "args": ("notifications.tasks.notifications_purge_task",),
         },
+        "purge-old-positions": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 3600.0,
+            "args": ("tracking.tasks.positions_purge_task",),
+        },
     }
 
 

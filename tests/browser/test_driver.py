@@ -19,9 +19,10 @@ from delivery.services import driver_save, tenant_time_zone
 from delivery.tests.driver_routes import pickup_route_for_day, route_for_day
 from routing.models import Route
 from tenants.accounts.models import Role
-from tests.fixtures.browser import page_url
+from tests.fixtures.browser import off_loop, page_url
 from tests.fixtures.tenants import PASSWORD
 from tests.realtime import session_cookie
+from tracking.models import Position
 
 pytestmark = pytest.mark.browser
 
@@ -74,12 +75,14 @@ def wait_for(condition, timeout_s: float = 20.0):
 
 
 def driver_with_route(world):
-    with database(world):
-        driver = driver_save(driver=None, fields={}, user=world.users[Role.DRIVER])
-        today = timezone.localdate(timezone.now(), tenant_time_zone())
-        route = route_for_day(driver, day=today, tz=tenant_time_zone(), count=2)
-        orders = list(Order.objects.filter(route_id=route.pk).order_by("sequence"))
-    return route, orders
+    def make():
+        with world.use():
+            driver = driver_save(driver=None, fields={}, user=world.users[Role.DRIVER])
+            today = timezone.localdate(timezone.now(), tenant_time_zone())
+            route = route_for_day(driver, day=today, tz=tenant_time_zone(), count=2)
+            return route, list(Order.objects.filter(route_id=route.pk).order_by("sequence"))
+
+    return off_loop(make)
 
 
 def route_started_from_phone(page, world, route):
@@ -226,11 +229,15 @@ def test_a_conflict_is_shown_to_the_driver_not_dropped(
     page.get_by_label("Note").fill("Nobody answered")
     page.get_by_role("button", name="Confirm not delivered").click()
     expect(page.locator("#waiting")).to_have_text("1 action waiting")
-    with database(world):
+
+    def dispatcher_delivers():
         from delivery.services import order_transition
         from delivery.tests.factories import TEST_ACTOR
 
-        order_transition(order_id=orders[0].pk, to="delivered", actor=TEST_ACTOR)
+        with world.use():
+            order_transition(order_id=orders[0].pk, to="delivered", actor=TEST_ACTOR)
+
+    off_loop(dispatcher_delivers)
     context.set_offline(False)
 
     # then the refusal is on the screen, and the stop shows the truth
@@ -244,7 +251,6 @@ def test_a_conflict_is_shown_to_the_driver_not_dropped(
     expect(page.locator(".problem")).to_have_count(0)
 
 
-@pytest.mark.xfail(strict=True, reason="order.updated lands with the tracking branch")
 def test_the_dispatcher_hears_the_offline_delivery_when_the_phone_is_back(
     asgi_server, committed_tenant, committed_db, browser_context, shoot
 ):
@@ -401,11 +407,15 @@ def test_a_driver_collects_a_pickup_then_delivers_it(
 ):
     # given a route whose order is collected at a shop first
     world = committed_tenant("drive-pickup")
-    with database(world):
-        driver = driver_save(driver=None, fields={}, user=world.users[Role.DRIVER])
-        today = timezone.localdate(timezone.now(), tenant_time_zone())
-        route = pickup_route_for_day(driver, day=today, tz=tenant_time_zone())
-        pickup = route.stops.get(kind="pickup")
+
+    def make():
+        with world.use():
+            driver = driver_save(driver=None, fields={}, user=world.users[Role.DRIVER])
+            today = timezone.localdate(timezone.now(), tenant_time_zone())
+            route = pickup_route_for_day(driver, day=today, tz=tenant_time_zone())
+            return route, route.stops.get(kind="pickup")
+
+    route, pickup = off_loop(make)
     context, page = phone_signed_in(browser_context, asgi_server, world)
     route_started_from_phone(page, world, route)
 
@@ -426,3 +436,32 @@ def test_a_driver_collects_a_pickup_then_delivers_it(
     with database(world):
         pickup.refresh_from_db()
         assert pickup.picked_up_at is not None
+
+
+def test_positions_go_live_over_the_driver_socket_and_are_stored(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given a phone allowed to share its location, on a started route, online
+    world = committed_tenant("drive-live-gps")
+    route, orders = driver_with_route(world)
+    context, page = phone_signed_in(browser_context, asgi_server, world)
+    context.grant_permissions(["geolocation"])
+    route_started_from_phone(page, world, route)
+
+    # when the phone reports where it is
+    context.set_geolocation({"latitude": 52.3702, "longitude": 4.8952, "accuracy": 12})
+
+    # then the position is stored for this driver (sent on /ws/driver/, not queued)
+    def stored():
+        with database(world):
+            return list(Position.objects.values_list("driver_id", "lat", "lng", "accuracy"))
+
+    rows = []
+    for _ in range(75):  # Playwright hands over events only while it is called
+        rows = stored()
+        if rows:
+            break
+        page.wait_for_timeout(200)
+    assert rows == [(route.driver_id, 52.3702, 4.8952, 12.0)]
+    expect(page.locator("#waiting")).to_be_hidden()
+    shoot(page, "position-live")

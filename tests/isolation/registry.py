@@ -15,6 +15,7 @@ APP_MODULES = [
     "delivery.tests.isolation",
     "routing.tests.isolation",
     "notifications.tests.isolation",
+    "tracking.tests.isolation",
 ]
 
 

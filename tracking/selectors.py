@@ -1,0 +1,224 @@
+"""Reads of the tracking app: drivers' positions and tracks, orders as the tracking page and the
+dispatchers' socket see them."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
+from delivery.services import tenant_time_zone
+from routing.models import Route, Stop
+from tenants.accounts.models import Role, User
+from tracking import state
+from tracking.models import Position
+
+FINAL_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
+DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED)
+
+
+def driver_for_user(*, user) -> Driver | None:
+    """The Driver record of a signed-in user whose role is driver; None for anyone else."""
+    if not isinstance(user, User) or user.role != Role.DRIVER or not user.is_active:
+        return None
+    return Driver.objects.filter(user=user).first()
+
+
+def driver_newest_recorded_at(*, driver_id) -> datetime | None:
+    return Position.objects.filter(driver_id=driver_id).aggregate(newest=Max("recorded_at"))[
+        "newest"
+    ]
+
+
+def drivers_routes_current(*, driver_ids) -> dict:
+    """driver id → the id of their started route (the newest one); drivers without one are
+    left out."""
+    if not driver_ids:
+        return {}
+    current = {}
+    for driver_id, route_id in (
+        Route.objects.filter(driver_id__in=list(driver_ids), status=Route.Status.STARTED)
+        .order_by("delivery_date", "started_at")
+        .values_list("driver_id", "pk")
+    ):
+        current[driver_id] = route_id  # the newest wins
+    return current
+
+
+def position_data(position: Position) -> dict:
+    """A `driver.position` message's data (the contract of /ws/dispatch/)."""
+    return {
+        "driver": str(position.driver_id),
+        "route": str(position.route_id) if position.route_id else None,
+        "lat": position.lat,
+        "lng": position.lng,
+        "accuracy": position.accuracy,
+        "heading": position.heading,
+        "speed": position.speed,
+        "recorded_at": position.recorded_at.isoformat(),
+    }
+
+
+def positions_latest() -> list[dict]:
+    """Every driver's last known position (from Redis), newest first."""
+    latest = state.positions_last()
+    return sorted(latest.values(), key=lambda data: data["recorded_at"], reverse=True)
+
+
+def driver_track(*, driver_id, day: date) -> list[Position]:
+    """The driver's positions of `day` (the business's time zone), in time order."""
+    tz = tenant_time_zone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return list(
+        Position.objects.filter(
+            driver_id=driver_id,
+            recorded_at__gte=start,
+            recorded_at__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+        ).order_by("recorded_at")
+    )
+
+
+def eta_window(eta: datetime | None) -> dict | None:
+    """What a recipient is promised: TRACKING_ETA_WINDOW_MINUTES around the ETA, on 5 minutes."""
+    if eta is None:
+        return None
+    half = timedelta(minutes=settings.TRACKING_ETA_WINDOW_MINUTES / 2)
+    start = eta - half
+    start -= timedelta(
+        minutes=start.minute % 5, seconds=start.second, microseconds=start.microsecond
+    )
+    end = start + 2 * half
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def order_message(order: Order) -> dict:
+    """`order.updated` for the dispatchers."""
+    return {
+        "type": "order.updated",
+        "data": {
+            "id": str(order.pk),
+            "status": order.status,
+            "driver": str(order.driver_id) if order.driver_id else None,
+            "route": str(order.route_id) if order.route_id else None,
+            "sequence": order.sequence,
+            "eta": order.eta.isoformat() if order.eta else None,
+            "eta_window": eta_window(order.eta) if order.status not in FINAL_STATUSES else None,
+            "updated_at": order.updated_at.isoformat(),
+        },
+    }
+
+
+def routes_messages(*, route_ids) -> list[dict]:
+    """`route.updated` for the dispatchers, one per route that still exists."""
+    routes = Route.objects.filter(pk__in=list(route_ids)).annotate(
+        stops_total=Count("stops"),
+        stops_done=Count("stops", filter=Q(stops__order__status__in=DONE_STATUSES)),
+    )
+    return [
+        {
+            "type": "route.updated",
+            "data": {
+                "id": str(route.pk),
+                "status": route.status,
+                "driver": str(route.driver_id),
+                "delivery_date": route.delivery_date.isoformat(),
+                "stops_done": route.stops_done,
+                "stops_total": route.stops_total,
+                "updated_at": route.updated_at.isoformat(),
+            },
+        }
+        for route in routes
+    ]
+
+
+# --- the recipient's tracking page ----------------------------------------------------------
+
+
+def order_finished_at(order: Order) -> datetime | None:
+    """When the order reached its final status (None while it is not final)."""
+    if order.status not in FINAL_STATUSES:
+        return None
+    finished = (
+        OrderEvent.objects.filter(
+            order=order, kind=OrderEvent.Kind.STATUS_CHANGED, to_status=order.status
+        )
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return finished or order.updated_at
+
+
+def order_for_token(*, token: str, now: datetime | None = None) -> Order | None:
+    """The order a tracking link shows; None for an unknown, replaced or expired link (a final
+    status more than TRACKING_LINK_DAYS ago)."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 64:
+        return None
+    order = Order.objects.select_related("driver__user").filter(tracking_token=token).first()
+    if order is None:
+        return None
+    finished = order_finished_at(order)
+    now = now or timezone.now()
+    if finished is not None and now > finished + timedelta(days=settings.TRACKING_LINK_DAYS):
+        return None
+    return order
+
+
+def driver_heading_to(order: Order) -> bool:
+    """True while the order is out for delivery and is its driver's next stop."""
+    if order.status != OrderStatus.OUT_FOR_DELIVERY or order.driver_id is None:
+        return False
+    heading = state.next_stop(driver_id=order.driver_id)
+    if heading is not None:
+        return heading["order"] == str(order.pk)
+    # No live ETA run yet: the first remaining stop of the driver's started route.
+    first = (
+        Stop.objects.filter(
+            route__driver_id=order.driver_id,
+            route__status=Route.Status.STARTED,
+            order__status=OrderStatus.OUT_FOR_DELIVERY,
+        )
+        .order_by("route__delivery_date", "sequence")
+        .values_list("order_id", flat=True)
+        .first()
+    )
+    return first == order.pk
+
+
+def tracking_snapshot(order: Order, *, proof_url=None) -> dict:
+    """Everything the recipient may see, and nothing more: no other orders, no other stops, the
+    driver by first name only, their position only while they are heading here."""
+    heading_here = driver_heading_to(order)
+    position = None
+    if heading_here:
+        last = state.position_last(driver_id=order.driver_id)
+        if last is not None:
+            position = {key: last[key] for key in ("lat", "lng", "heading", "recorded_at")}
+    proofs = []
+    if order.status == OrderStatus.DELIVERED and proof_url is not None:
+        proofs = [
+            {"kind": proof.kind, "url": proof_url(proof)}
+            for proof in ProofFile.objects.filter(order=order).order_by("uploaded_at")
+        ]
+    driver_name = ""
+    if order.driver_id and order.status == OrderStatus.OUT_FOR_DELIVERY:
+        driver_name = (order.driver.user.full_name or "").split(" ")[0]
+    finished = order_finished_at(order)
+    return {
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "eta": order.eta.isoformat() if order.eta and order.status not in FINAL_STATUSES else None,
+        "eta_window": eta_window(order.eta) if order.status not in FINAL_STATUSES else None,
+        "finished_at": finished.isoformat() if finished else None,
+        "destination": ({"lat": order.lat, "lng": order.lng} if order.lat is not None else None),
+        "driver_first_name": driver_name,
+        "driver_position": position,
+        "proofs": proofs,
+    }
+
+
+def proof_for_token(*, order: Order, proof_id) -> ProofFile | None:
+    if order.status != OrderStatus.DELIVERED:
+        return None
+    return ProofFile.objects.filter(order=order, pk=proof_id).first()

@@ -1,0 +1,96 @@
+/* The recipient's tracking page: a Leaflet map that works without tiles, live over a socket. */
+(function () {
+  "use strict";
+  var config = window.TRACKING;
+  var snapshot = JSON.parse(document.getElementById("snapshot").textContent);
+  var map = null, home = null, driver = null;
+
+  function time(iso) {
+    // The business's clock: the recipient waits at the delivery address, in its time zone.
+    return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", timeZone: config.timeZone});
+  }
+
+  function icon(className) {
+    return L.divIcon({className: "", html: '<div class="' + className + '"></div>', iconSize: [18, 18]});
+  }
+
+  function mapSetup() {
+    if (typeof L === "undefined") return;
+    var centre = snapshot.destination || snapshot.driver_position;
+    if (!centre) { document.getElementById("map").hidden = true; return; }
+    map = L.map("map", {zoomControl: true}).setView([centre.lat, centre.lng], 14);
+    var tiles = L.tileLayer(config.tileUrl, {attribution: config.tileAttribution, maxZoom: 19});
+    tiles.on("tileerror", function () {
+      document.getElementById("map-note").textContent = "The map could not load; your address and the driver are shown as dots.";
+    });
+    tiles.addTo(map);
+    if (snapshot.destination) {
+      home = L.marker([snapshot.destination.lat, snapshot.destination.lng], {icon: icon("home-dot"), title: "Your address", keyboard: false}).addTo(map);
+    }
+  }
+
+  function driverShow(position) {
+    if (!map) return;
+    if (!position) {
+      if (driver) { map.removeLayer(driver); driver = null; }
+      return;
+    }
+    if (!driver) {
+      driver = L.marker([position.lat, position.lng], {icon: icon("driver-dot"), title: "Your driver", keyboard: false}).addTo(map);
+    } else {
+      driver.setLatLng([position.lat, position.lng]);
+    }
+    var points = [driver.getLatLng()];
+    if (home) points.push(home.getLatLng());
+    map.fitBounds(L.latLngBounds(points).pad(0.3), {maxZoom: 16});
+  }
+
+  function render(data) {
+    snapshot = data;
+    var status = document.getElementById("status");
+    status.textContent = data.status_label;
+    status.dataset.status = data.status;
+    var eta = document.getElementById("eta");
+    eta.hidden = !data.eta_window;
+    if (data.eta_window) {
+      document.getElementById("eta-start").textContent = time(data.eta_window.start);
+      document.getElementById("eta-end").textContent = time(data.eta_window.end);
+    }
+    var who = document.getElementById("driver");
+    who.hidden = !data.driver_first_name;
+    document.getElementById("driver-name").textContent = data.driver_first_name || "";
+    var finished = document.getElementById("finished");
+    finished.hidden = !data.finished_at;
+    if (data.finished_at) finished.textContent = data.status_label + " at " + time(data.finished_at) + ".";
+    var proofs = document.getElementById("proofs"), list = document.getElementById("proof-list");
+    proofs.hidden = !data.proofs.length;
+    list.replaceChildren.apply(list, data.proofs.map(function (proof) {
+      var img = document.createElement("img");
+      img.src = proof.url;
+      img.alt = (proof.kind === "signature" ? "Signature" : "Photo") + " taken at delivery";
+      return img;
+    }));
+    driverShow(data.driver_position);
+  }
+
+  function connect(delay) {
+    var live = document.getElementById("live");
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + config.socketPath);
+    socket.onopen = function () { live.textContent = "Live: this page updates by itself."; delay = 1000; };
+    socket.onmessage = function (event) {
+      var message = JSON.parse(event.data);
+      if (message.type === "tracking.updated") render(message.data);
+      if (message.type === "driver.position") driverShow(message.data);
+    };
+    socket.onclose = function (event) {
+      if (event.code === 4404 || event.code === 4410) { live.textContent = "This tracking link is no longer valid."; return; }
+      live.textContent = "Reconnecting…";
+      setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
+    };
+  }
+
+  mapSetup();
+  render(snapshot);
+  connect(1000);
+})();

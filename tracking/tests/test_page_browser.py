@@ -1,0 +1,123 @@
+"""The recipient's page in real Chromium on a phone: the map works without tiles (outside requests
+are blocked), the driver shows while heading here, and a delivery arrives live over the socket."""
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from delivery.services import order_transition
+from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
+from tests.fixtures.browser import page_url
+from tracking import state
+from tracking.selectors import eta_window
+from tracking.services import PositionEntry, positions_store
+from tracking.validation import PositionInput
+
+
+def in_a_thread(work):
+    """Run `work` where no event loop runs: Playwright's sync API keeps one in the test's thread,
+    and the services' after-commit pushes use async_to_sync."""
+    failures = []
+
+    def run():
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - re-raised in the test's thread
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    if failures:
+        raise failures[0]
+
+
+@pytest.mark.browser
+def test_the_tracking_page_on_a_phone_without_tiles_updates_live(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given an order out for delivery whose driver is heading to it
+    world = committed_tenant("trk-browser")
+    made = {}
+
+    def arrange():
+        with world.use():
+            driver = make_driver(email="mia.jansen@example.test")
+            order = make_order(recipient_name="Ada Recipient")
+            order_transition(order_id=order.pk, to="assigned", actor=TEST_ACTOR, driver=driver)
+            order_transition(order_id=order.pk, to="out_for_delivery", actor=TEST_ACTOR)
+            order.refresh_from_db()
+            order.eta = timezone.now() + timedelta(minutes=25)
+            order.save(update_fields=["eta"])
+            positions_store(
+                entries=[
+                    PositionEntry(
+                        driver_id=driver.pk,
+                        position=PositionInput(
+                            lat=52.37,
+                            lng=4.88,
+                            accuracy=5,
+                            heading=0,
+                            speed=5,
+                            recorded_at=timezone.now() - timedelta(seconds=2),
+                        ),
+                    )
+                ]
+            )
+            state.next_stop_set(driver_id=driver.pk, order_id=order.pk, route_id=None)
+            made["order"] = order
+
+    in_a_thread(arrange)
+    order = made["order"]
+    page = browser_context(phone=True).new_page()
+    own = f"http://{world.host}:{asgi_server.port}/"
+    outside: list[str] = []
+
+    def block(route):
+        if route.request.url.startswith(own):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", block)
+
+    # when the recipient opens their link
+    page.goto(page_url(asgi_server, world.host, f"/t/{order.tracking_token}/"))
+
+    # then status, ETA, the driver's first name and both dots show, with a map but no tiles
+    page.get_by_text("Live: this page updates by itself.").wait_for()
+    assert page.locator("#status").inner_text() == "Out for delivery"
+    assert page.locator("#eta").is_visible()
+    # in the business's time zone (Chromium's locale writes 12-hour times)
+    window, local = eta_window(order.eta), ZoneInfo("Europe/Amsterdam")
+    assert [page.locator(f"#eta-{key}").inner_text() for key in ("start", "end")] == [
+        datetime.fromisoformat(window[key]).astimezone(local).strftime("%I:%M %p")
+        for key in ("start", "end")
+    ]
+    assert page.locator("#driver").inner_text() == "Van is bringing your order."
+    assert page.locator(".driver-dot").count() == 1
+    assert page.locator(".home-dot").count() == 1
+    assert "Van Driver" not in page.content() and "mia.jansen" not in page.content()
+    shoot(page, "on-the-way")
+
+    # when the driver delivers
+    def deliver():
+        with world.use():
+            order_transition(order_id=order.pk, to="delivered", actor=TEST_ACTOR)
+
+    in_a_thread(deliver)
+
+    # then the page follows without a reload
+    page.locator("#status[data-status='delivered']").wait_for()
+    assert page.locator("#status").inner_text() == "Delivered"
+    assert page.locator("#eta").is_hidden()
+    assert page.locator(".driver-dot").count() == 0
+    shoot(page, "delivered")
+    assert outside and all(not url.startswith(own) for url in outside)  # only tiles were asked
