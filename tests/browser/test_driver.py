@@ -19,6 +19,7 @@ from delivery.services import driver_save, tenant_time_zone
 from delivery.tests.driver_routes import pickup_route_for_day, route_for_day
 from routing.models import Route
 from tenants.accounts.models import Role
+from tests.browser.dispatcher import sign_in
 from tests.fixtures.browser import off_loop, page_url
 from tests.fixtures.tenants import PASSWORD
 from tests.realtime import session_cookie
@@ -267,8 +268,16 @@ def test_the_dispatcher_hears_the_offline_delivery_when_the_phone_is_back(
         close_timeout=5,
     ) as dispatcher:
         assert json.loads(dispatcher.recv(timeout=10))["type"] == "hello"
+        # the dispatcher's Live page, open on a laptop
+        desk = browser_context(viewport={"width": 1280, "height": 900}).new_page()
+        sign_in(desk, asgi_server, world, role=Role.DISPATCHER, then="/live/")
+        progress = desk.locator(f'article[data-route-id="{route.pk}"] [data-progress]')
+        expect(progress).to_have_text("0 / 2 stops done")
         context, page = phone_signed_in(browser_context, asgi_server, world)
         first = deliver_first_stop_offline(page, context, world, route, orders, shoot)
+        # the phone is back online: the dispatcher's page follows without a reload
+        expect(progress).to_have_text("1 / 2 stops done", timeout=DRAIN_TIMEOUT_MS)
+        shoot(desk, "dispatcher-live-updated")
 
         def delivered_message():
             while True:
