@@ -17,23 +17,11 @@ from django.db.models import BooleanField, Count, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 
-from delivery.models import DeliveryAttempt, Driver, FailureReason, Fuel, OrderStatus
+from delivery.models import DeliveryAttempt, Driver, FailureReason, OrderStatus
 
-# Tailpipe CO2 per vehicle-kilometre by fuel, in grams, rounded from the UK Government GHG
-# Conversion Factors for Company Reporting (DESNZ/DEFRA, "Delivery vehicles" → "Vans", average
-# up to 3.5 tonnes). Electric vans emit nothing at the tailpipe (the electricity's own emissions
-# depend on the grid and are not counted here); human-powered vehicles emit nothing.
-EMISSION_FACTORS_G_PER_KM: dict[str, int] = {
-    Fuel.DIESEL: 250,
-    Fuel.PETROL: 215,
-    Fuel.ELECTRIC: 0,
-    Fuel.NONE: 0,
-}
-EMISSION_SOURCE = (
-    "UK Government GHG Conversion Factors for Company Reporting (DESNZ/DEFRA), "
-    "vans, average up to 3.5 t, tailpipe; "
-    "https://www.gov.uk/government/collections/government-conversion-factors-for-company-reporting"
-)
+# Tailpipe CO2 per vehicle-kilometre by fuel, in grams: settings.REPORTS_EMISSION_FACTORS_G_PER_KM
+# (defaults from DESNZ/DEFRA, stated on the page with their source). Electric vans emit nothing
+# at the tailpipe (the electricity's own emissions depend on the grid and are not counted here).
 MAX_REPORT_DAYS = 92
 UNOPTIMISED_CACHE_SECONDS = 30 * 24 * 3600
 DRIVEN_ROUTE_STATUSES = ("started", "completed")
@@ -205,7 +193,7 @@ def _add_route(row: ReportRow, *, fuel: str, planned_m: int, unoptimised_m: int)
     row.planned_m += planned_m
     row.unoptimised_m += unoptimised_m
     totals = row.fuels.setdefault(fuel, FuelTotals())
-    factor = EMISSION_FACTORS_G_PER_KM.get(fuel, 0)
+    factor = settings.REPORTS_EMISSION_FACTORS_G_PER_KM.get(fuel, 0)
     totals.km += planned_m / 1000
     totals.co2_kg += planned_m / 1000 * factor / 1000
     totals.co2_saved_kg += (unoptimised_m - planned_m) / 1000 * factor / 1000
@@ -271,5 +259,5 @@ def report_build(*, start: date, end: date, tz: ZoneInfo, provider=None) -> Repo
         days=list(days.values()),
         drivers=sorted(by_driver.values(), key=lambda row: row.label.lower()),
         total=total,
-        factors=dict(EMISSION_FACTORS_G_PER_KM),
+        factors=dict(settings.REPORTS_EMISSION_FACTORS_G_PER_KM),
     )

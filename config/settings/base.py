@@ -348,6 +348,27 @@ ROUTING_SPEEDS_KMH = {
     **json.loads(env_str("ROUTING_SPEEDS_KMH", "{}")),
 }
 
+# Reports: tailpipe CO2 per vehicle-km by fuel (grams); the defaults are rounded from the UK
+# Government GHG Conversion Factors (DESNZ/DEFRA, vans up to 3.5 t). Override with your country's.
+REPORTS_EMISSION_FACTORS_G_PER_KM = {
+    "diesel": 250,
+    "petrol": 215,
+    "electric": 0,
+    "none": 0,
+    **json.loads(env_str("REPORTS_EMISSION_FACTORS_G_PER_KM", "{}")),
+}
+REPORTS_EMISSION_SOURCE = env_str(
+    "REPORTS_EMISSION_SOURCE",
+    "UK Government GHG Conversion Factors for Company Reporting (DESNZ/DEFRA), vans, average up "
+    "to 3.5 t, tailpipe; "
+    "https://www.gov.uk/government/collections/government-conversion-factors-for-company-reporting",
+)
+if any(
+    not isinstance(grams, int | float) or grams < 0
+    for grams in REPORTS_EMISSION_FACTORS_G_PER_KM.values()
+):
+    raise ImproperlyConfigured("REPORTS_EMISSION_FACTORS_G_PER_KM: grams per km must be >= 0.")
+
 # Notifications and webhooks (notifications/; README "Notifications and webhooks").
 NOTIFICATIONS_FROM_EMAIL = env_str("NOTIFICATIONS_FROM_EMAIL", "")  # default: DEFAULT_FROM_EMAIL
 NOTIFICATIONS_ETA_WINDOW_MINUTES = env_int("NOTIFICATIONS_ETA_WINDOW_MINUTES", 60)

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -9,7 +10,7 @@ from delivery.models import Fuel
 from delivery.pages.access import operations_required
 from delivery.pages.charts import bar_chart
 from delivery.pages.forms import ReportForm
-from delivery.reports import EMISSION_SOURCE, report_build
+from delivery.reports import report_build
 from delivery.services import tenant_time_zone
 from routing.matrices import MatrixError
 
@@ -71,7 +72,7 @@ def reports(request):
                 )
                 for fuel, totals in (report.total.fuels.items() if report else [])
             ],
-            "source": EMISSION_SOURCE,
+            "source": settings.REPORTS_EMISSION_SOURCE,
         },
         status=200 if report else 400,
     )

@@ -5,9 +5,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from delivery.models import DeliveryAttempt, Order
-from delivery.reports import EMISSION_FACTORS_G_PER_KM, report_build, route_unoptimised_m
+from delivery.reports import report_build, route_unoptimised_m
 from delivery.tests.factories import make_driver, make_order, make_vehicle
 from routing.matrices import GreatCircleProvider
 from routing.models import Route, Stop
@@ -151,7 +153,23 @@ def test_the_report_per_day_per_driver_and_in_total(tenant_a, period):
     assert sorted(total.fuels) == ["diesel", "electric"]
     assert total.fuels["electric"].km == 2.224
     assert (total.fuels["electric"].co2_kg, total.fuels["electric"].co2_saved_kg) == (0, 0)
-    assert EMISSION_FACTORS_G_PER_KM == {"diesel": 250, "petrol": 215, "electric": 0, "none": 0}
+    assert settings.REPORTS_EMISSION_FACTORS_G_PER_KM == {
+        "diesel": 250,
+        "petrol": 215,
+        "electric": 0,
+        "none": 0,
+    }
+
+
+def test_the_emission_factors_come_from_the_settings(tenant_a, period):
+    factors = {"diesel": 100, "petrol": 215, "electric": 40, "none": 0}
+    with override_settings(REPORTS_EMISSION_FACTORS_G_PER_KM=factors), tenant_a.use():
+        report = report_build(start=DAY1, end=DAY2, tz=TZ, provider=PROVIDER)
+
+    total = report.total
+    # diesel 6.672 km × 100 g; electric 2.224 km × 40 g; saved: 2.224 km fewer diesel km × 100 g
+    assert total.co2_kg == pytest.approx(0.6672 + 0.08896, abs=1e-12)
+    assert total.co2_saved_kg == pytest.approx(0.2224, abs=1e-12)
 
 
 def test_a_period_must_be_ordered_and_at_most_92_days(tenant_a):
