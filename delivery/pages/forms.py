@@ -14,6 +14,7 @@ from tenants.accounts.models import Role, User
 WINDOW_COUNT = 10
 WINDOWS_SHOWN = 2
 PICKUP_WINDOWS_SHOWN = 1
+BREAK_COUNT = 5  # as many as validation.breaks_parse takes
 WEEKDAYS = [
     ("mon", "Mon"),
     ("tue", "Tue"),
@@ -432,7 +433,21 @@ class DriverForm(WeeklyMixin):
     )
     depot = forms.ModelChoiceField(label="Depot", required=False, queryset=Depot.objects.none())
     skills = forms.CharField(label="Skills", required=False, help_text="Separated by commas.")
-    max_stops = forms.IntegerField(label="Most stops per route", required=False, min_value=1)
+    # The API's bounds (DriverWriteSerializer).
+    max_stops = forms.IntegerField(
+        label="Most stops per route", required=False, min_value=1, max_value=1000
+    )
+    max_drive_minutes = forms.IntegerField(
+        label="Most driving minutes per route", required=False, min_value=1, max_value=1440
+    )
+    start_address = _text("Start address", max_length=300, help_text="Empty: the depot.")
+    start_lat = _text("Start latitude", attrs={"inputmode": "decimal"})
+    start_lng = _text("Start longitude", attrs={"inputmode": "decimal"})
+    end_address = _text(
+        "End address", max_length=300, help_text="Empty: the depot, or the start without one."
+    )
+    end_lat = _text("End latitude", attrs={"inputmode": "decimal"})
+    end_lng = _text("End longitude", attrs={"inputmode": "decimal"})
 
     field_order = ["user", "email", "full_name", "phone", "default_vehicle", "depot"]
 
@@ -444,6 +459,12 @@ class DriverForm(WeeklyMixin):
         self.fields["closes"].label = "Shift until"
         self.fields["default_vehicle"].queryset = Vehicle.objects.filter(is_active=True)
         self.fields["depot"].queryset = Depot.objects.filter(is_active=True)
+        for number in range(1, BREAK_COUNT + 1):
+            self.fields[f"break_{number}_start"] = _time(f"Break {number} may begin from")
+            self.fields[f"break_{number}_end"] = _time(f"Break {number} may begin until")
+            self.fields[f"break_{number}_minutes"] = _text(
+                f"Break {number} minutes", attrs={"inputmode": "numeric"}
+            )
         if creating:
             self.fields["user"].queryset = User.objects.filter(
                 role=Role.DRIVER, is_active=True, driver__isnull=True
@@ -451,6 +472,44 @@ class DriverForm(WeeklyMixin):
         else:
             for name in ("user", "email", "full_name"):
                 del self.fields[name]
+
+    @property
+    def fieldsets(self) -> list[tuple[str, list, list, str]]:
+        """(legend, rows shown, rows folded away, what unfolds them), shown after the other
+        fields; a break row with a value or an error is shown."""
+        breaks = [
+            [self[f"break_{n}_{part}"] for part in ("start", "end", "minutes")]
+            for n in range(1, BREAK_COUNT + 1)
+        ]
+        used = [
+            n for n, row in enumerate(breaks, start=1) if any(f.value() or f.errors for f in row)
+        ]
+        shown = max([1, *used])
+        return [
+            ("Route limits", [[self["max_stops"], self["max_drive_minutes"]]], [], ""),
+            (
+                "Where routes start",
+                [[self["start_address"]], [self["start_lat"], self["start_lng"]]],
+                [],
+                "",
+            ),
+            (
+                "Where routes end",
+                [[self["end_address"]], [self["end_lat"], self["end_lng"]]],
+                [],
+                "",
+            ),
+            ("Breaks, every working day", breaks[:shown], breaks[shown:], "Add a break"),
+        ]
+
+    @property
+    def grouped(self) -> set[str]:
+        return {
+            field.name
+            for _, shown, folded, _ in self.fieldsets
+            for row in shown + folded
+            for field in row
+        }
 
     def clean(self):
         data = super().clean()
@@ -474,7 +533,99 @@ class DriverForm(WeeklyMixin):
         except ValueError as error:
             self.add_error("skills", str(error))
         fields["shifts"] = self.weekly(many=False)
+        fields["max_drive_minutes"] = data["max_drive_minutes"]
+        for end in ("start", "end"):
+            fields |= self._place(end)
+        fields["breaks"] = self._breaks()
         return None if self.errors else fields
+
+    def _place(self, end: str) -> dict:
+        """Where routes start or end, as the API's `start` / `end`; no coordinates: none."""
+        data = self.cleaned_data
+        lat, lng = data[f"{end}_lat"], data[f"{end}_lng"]
+        if not lat and not lng:
+            if data[f"{end}_address"]:
+                self.add_error(f"{end}_lat", "Give the coordinates of this place.")
+            return {f"{end}_address": "", f"{end}_lat": None, f"{end}_lng": None}
+        try:
+            location = validation.location_parse(
+                {"lat": lat.replace(",", "."), "lng": lng.replace(",", ".")}
+                if lat and lng
+                else {"lat": lat}
+                if lat
+                else {"lng": lng}
+            )
+        except ValueError as error:
+            self.add_error(f"{end}_lat", str(error))
+            return {}
+        return {
+            f"{end}_address": data[f"{end}_address"],
+            f"{end}_lat": location[0],
+            f"{end}_lng": location[1],
+        }
+
+    def _breaks(self) -> list[dict]:
+        """The filled break rows through validation.breaks_parse, each error on its row."""
+        data = self.cleaned_data
+        rows = []
+        for number in range(1, BREAK_COUNT + 1):
+            item = {part: data[f"break_{number}_{part}"] for part in ("start", "end", "minutes")}
+            if not any(item.values()):
+                continue
+            missing = [part for part, value in item.items() if not value]
+            for part in missing:
+                self.add_error(
+                    f"break_{number}_{part}", "Give when the break may begin and its length."
+                )
+            if not missing:
+                rows.append((number, item))
+        for number, item in rows:
+            try:
+                validation.breaks_parse([item])
+            except ValueError as error:
+                self.add_error(*_break_error(number, item, str(error)))
+        try:
+            return validation.breaks_parse([item for _, item in rows])
+        except ValueError as error:
+            if not self.errors:
+                self.add_error(None, str(error))
+            return []
+
+
+def _break_error(number: int, item: dict, message: str) -> tuple[str, str]:
+    """(field, message) of breaks_parse's error on one break row."""
+    for part in ("start", "end"):
+        try:
+            validation.clock_parse(item[part])
+        except ValueError:
+            return f"break_{number}_{part}", message
+    if message.startswith("break 1: "):  # the one break parsed: its end is before its start
+        return f"break_{number}_end", message.removeprefix("break 1: ").capitalize()
+    return f"break_{number}_minutes", message
+
+
+def driver_initial(driver: Driver) -> dict:
+    """A driver's values as the form shows them."""
+    initial = {
+        "phone": driver.phone,
+        "default_vehicle": driver.default_vehicle_id,
+        "depot": driver.depot_id,
+        "skills": ", ".join(driver.skills),
+        "max_stops": driver.max_stops,
+        "max_drive_minutes": driver.max_drive_minutes,
+    } | weekly_initial(driver.shifts)
+    for end in ("start", "end"):
+        lat = getattr(driver, f"{end}_lat")
+        if lat is not None:
+            initial |= {
+                f"{end}_address": getattr(driver, f"{end}_address"),
+                f"{end}_lat": f"{lat:g}",
+                f"{end}_lng": f"{getattr(driver, f'{end}_lng'):g}",
+            }
+    for number, item in enumerate(driver.breaks[:BREAK_COUNT], start=1):
+        for part in ("start", "end", "minutes"):
+            initial[f"break_{number}_{part}"] = str(item[part])
+    return initial
 
 
 class ReportForm(forms.Form):

@@ -758,6 +758,142 @@ def test_a_driver_profile_for_an_existing_driver_user_and_errors(tenant_a):
         assert User.objects.filter(email="admin@alpha.test").get().role == "admin"
 
 
+DRIVER_ROUTE_FIELDS = {
+    "max_stops": "25",
+    "max_drive_minutes": "300",
+    "start_address": "Home, Utrecht",
+    "start_lat": "52,09",
+    "start_lng": "5.12",
+    "end_address": "",
+    "end_lat": "52.1",
+    "end_lng": "5.2",
+    "break_1_start": "12:00",
+    "break_1_end": "14:00",
+    "break_1_minutes": "30",
+    "break_2_start": "16:00",
+    "break_2_end": "16:30",
+    "break_2_minutes": "15",
+}
+
+
+def test_a_driver_is_saved_with_places_breaks_and_route_limits(tenant_a):
+    # given
+    user = tenant_a.users["driver"]
+    client = tenant_a.browser(Role.ADMIN)
+
+    # when
+    created = client.post("/settings/drivers/new/", {"user": str(user.pk)} | DRIVER_ROUTE_FIELDS)
+    with tenant_a.use():
+        driver = Driver.objects.get()
+    form_page = client.get(f"/settings/drivers/{driver.pk}/")
+
+    # then
+    assert created.status_code == 302
+    assert (
+        driver.max_stops,
+        driver.max_drive_minutes,
+        driver.start_address,
+        driver.start_lat,
+        driver.start_lng,
+        driver.end_address,
+        driver.end_lat,
+        driver.end_lng,
+    ) == (25, 300, "Home, Utrecht", 52.09, 5.12, "", 52.1, 5.2)
+    assert driver.breaks == [
+        {"start": "12:00", "end": "14:00", "minutes": 30},
+        {"start": "16:00", "end": "16:30", "minutes": 15},
+    ]
+    form = form_page.context["form"]
+    assert [(legend, len(shown), len(folded)) for legend, shown, folded, _ in form.fieldsets] == [
+        ("Route limits", 1, 0),
+        ("Where routes start", 2, 0),
+        ("Where routes end", 2, 0),
+        ("Breaks, every working day", 2, 3),
+    ]
+    assert "<summary>Add a break</summary>" in form_page.content.decode()
+    assert '<label for="id_break_5_minutes">Break 5 minutes</label>' in form_page.content.decode()
+    initial = form.initial
+    assert {name: initial.get(name) for name in DRIVER_ROUTE_FIELDS} == DRIVER_ROUTE_FIELDS | {
+        "max_stops": 25,
+        "max_drive_minutes": 300,
+        "start_lat": "52.09",
+    }
+
+
+def test_a_drivers_places_breaks_and_limits_are_cleared(tenant_a):
+    # given
+    user = tenant_a.users["driver"]
+    client = tenant_a.browser(Role.ADMIN)
+    client.post("/settings/drivers/new/", {"user": str(user.pk)} | DRIVER_ROUTE_FIELDS)
+    with tenant_a.use():
+        driver = Driver.objects.get()
+
+    # when
+    response = client.post(f"/settings/drivers/{driver.pk}/", {"phone": ""})
+
+    # then
+    assert response.status_code == 302
+    with tenant_a.use():
+        driver.refresh_from_db()
+    assert (
+        driver.max_stops,
+        driver.max_drive_minutes,
+        driver.start_address,
+        driver.start_lat,
+        driver.end_lat,
+        driver.breaks,
+    ) == (None, None, "", None, None, [])
+
+
+def test_driver_place_break_and_limit_errors_are_shown_next_to_the_fields(tenant_a):
+    # given
+    user = tenant_a.users["driver"]
+    client = tenant_a.browser(Role.ADMIN)
+    bad = {
+        "user": str(user.pk),
+        "max_stops": "0",
+        "max_drive_minutes": "1441",
+        "start_lat": "95",
+        "start_lng": "5",
+        "end_address": "Depot 2",
+        "break_1_start": "14:00",
+        "break_1_end": "12:00",
+        "break_1_minutes": "30",
+        "break_2_start": "16:00",
+        "break_2_end": "16:30",
+        "break_2_minutes": "500",
+        "break_3_start": "17:00",
+    }
+
+    # when
+    response = client.post("/settings/drivers/new/", bad)
+    only_lng = client.post("/settings/drivers/new/", {"user": str(user.pk), "end_lng": "5.2"})
+
+    # then
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "max_stops": ["Ensure this value is greater than or equal to 1."],
+        "max_drive_minutes": ["Ensure this value is less than or equal to 1440."],
+    }
+    response = client.post(
+        "/settings/drivers/new/", bad | {"max_stops": "", "max_drive_minutes": ""}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "start_lat": ["lat must be between -90 and 90."],
+        "end_lat": ["Give the coordinates of this place."],
+        "break_1_end": ["End must not be before start."],
+        "break_2_minutes": ["Must be between 1 and 240."],
+        "break_3_end": ["Give when the break may begin and its length."],
+        "break_3_minutes": ["Give when the break may begin and its length."],
+    }
+    assert b'<p class="error" role="alert">Must be between 1 and 240.</p>' in response.content
+    assert only_lng.status_code == 400
+    assert only_lng.context["form"].errors == {"end_lat": ["Give both lat and lng."]}
+    with tenant_a.use():
+        assert Driver.objects.count() == 0
+
+
 def test_a_driver_is_deactivated_and_reactivated(tenant_a):
     with tenant_a.use():
         driver = make_driver()
