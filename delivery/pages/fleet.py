@@ -8,7 +8,13 @@ from django.views.decorators.http import require_POST
 
 from delivery.models import Depot, Driver, Vehicle
 from delivery.pages.access import manager_required, posted
-from delivery.pages.forms import DepotForm, DriverForm, VehicleForm, weekly_initial
+from delivery.pages.forms import (
+    DepotForm,
+    DriverForm,
+    VehicleForm,
+    driver_initial,
+    weekly_initial,
+)
 from delivery.selectors import depots_list, drivers_list, vehicles_list
 from delivery.services import depot_save, driver_save, tenant_phone_region, vehicle_save
 from tenants.accounts.models import Role
@@ -112,15 +118,7 @@ def driver_form(request, driver_id=None):
         if driver_id
         else None
     )
-    initial = {}
-    if driver:
-        initial = {
-            "phone": driver.phone,
-            "default_vehicle": driver.default_vehicle_id,
-            "depot": driver.depot_id,
-            "skills": ", ".join(driver.skills),
-            "max_stops": driver.max_stops,
-        } | weekly_initial(driver.shifts)
+    initial = driver_initial(driver) if driver else {}
     form = DriverForm(posted(request), initial=initial, creating=driver is None)
     if request.method == "POST" and form.is_valid():
         fields = form.driver_fields(region=tenant_phone_region())

@@ -10,7 +10,11 @@ from delivery import validation
 from delivery.models import Depot, Driver, FailureReason, Fuel, Order, Vehicle, VehicleProfile
 from tenants.accounts.models import Role, User
 
-WINDOW_COUNT = 4
+# As many as the API takes (validation.time_windows_parse); the form shows the first few open.
+WINDOW_COUNT = 10
+WINDOWS_SHOWN = 2
+PICKUP_WINDOWS_SHOWN = 1
+BREAK_COUNT = 5  # as many as validation.breaks_parse takes
 WEEKDAYS = [
     ("mon", "Mon"),
     ("tue", "Tue"),
@@ -38,7 +42,13 @@ ORDER_ERROR_FIELDS = {
     "skills": "skills",
     "priority": "priority",
     "notes": "notes",
+    "pickup": None,
+    "pickup.address": "pickup_address",
+    "pickup.location": "pickup_lat",
+    "pickup.time_windows": "pickup_time_windows",
+    "pickup.service_seconds": "pickup_service_minutes",
 }
+PICKUP_FORM_FIELDS = ("pickup_address", "pickup_lat", "pickup_lng", "pickup_service_minutes")
 
 
 def _text(label: str, *, required: bool = False, **kwargs) -> forms.CharField:
@@ -82,29 +92,74 @@ class OrderForm(forms.Form):
     notes = forms.CharField(
         label="Notes for the driver", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    pickup_address = _text("Pickup address")
+    pickup_lat = _text("Pickup latitude", attrs={"inputmode": "decimal"})
+    pickup_lng = _text("Pickup longitude", attrs={"inputmode": "decimal"})
+    pickup_time_windows = forms.CharField(required=False, widget=forms.HiddenInput)
+    pickup_service_minutes = _text("Minutes at the pickup", attrs={"inputmode": "decimal"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for number in range(1, WINDOW_COUNT + 1):
-            self.fields[f"window_{number}_start"] = _time(f"Window {number} from")
-            self.fields[f"window_{number}_end"] = _time(f"Window {number} until")
+        for prefix, label in (("window", "Window"), ("pickup_window", "Pickup window")):
+            for number in range(1, WINDOW_COUNT + 1):
+                self.fields[f"{prefix}_{number}_start"] = _time(f"{label} {number} from")
+                self.fields[f"{prefix}_{number}_end"] = _time(f"{label} {number} until")
+
+    def _window_rows(self, prefix: str, shown: int) -> tuple[list, list]:
+        """(rows always shown, rows folded away); a row with a value or an error is shown."""
+        rows = [
+            (self[f"{prefix}_{n}_start"], self[f"{prefix}_{n}_end"])
+            for n in range(1, WINDOW_COUNT + 1)
+        ]
+        used = [n for n, (start, end) in enumerate(rows, start=1) if start.value() or end.value()]
+        used += [n for n, (start, end) in enumerate(rows, start=1) if start.errors or end.errors]
+        visible = max([shown, *used])
+        return rows[:visible], rows[visible:]
 
     @property
     def windows(self):
-        return [
-            (self[f"window_{n}_start"], self[f"window_{n}_end"]) for n in range(1, WINDOW_COUNT + 1)
-        ]
+        return self._window_rows("window", WINDOWS_SHOWN)
+
+    @property
+    def pickup_windows(self):
+        return self._window_rows("pickup_window", PICKUP_WINDOWS_SHOWN)
 
     def clean(self):
         data = super().clean()
-        for number in range(1, WINDOW_COUNT + 1):
-            start, end = data.get(f"window_{number}_start"), data.get(f"window_{number}_end")
-            if bool(start) != bool(end):
-                missing = f"window_{number}_end" if start else f"window_{number}_start"
-                self.add_error(missing, "Give both a start and an end.")
-        if bool(data.get("lat")) != bool(data.get("lng")):
-            self.add_error("lat", "Give both latitude and longitude, or neither.")
+        for prefix in ("window", "pickup_window"):
+            for number in range(1, WINDOW_COUNT + 1):
+                start, end = (
+                    data.get(f"{prefix}_{number}_start"),
+                    data.get(f"{prefix}_{number}_end"),
+                )
+                if bool(start) != bool(end):
+                    missing = f"{prefix}_{number}_end" if start else f"{prefix}_{number}_start"
+                    self.add_error(missing, "Give both a start and an end.")
+        for prefix in ("", "pickup_"):
+            if bool(data.get(f"{prefix}lat")) != bool(data.get(f"{prefix}lng")):
+                self.add_error(f"{prefix}lat", "Give both latitude and longitude, or neither.")
         return data
+
+    def _windows_raw(self, prefix: str) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"start": data[f"{prefix}_{n}_start"], "end": data[f"{prefix}_{n}_end"]}
+            for n in range(1, WINDOW_COUNT + 1)
+            if data[f"{prefix}_{n}_start"] and data[f"{prefix}_{n}_end"]
+        ]
+
+    def _pickup_raw(self) -> dict | None:
+        """The API's `pickup` object; None (no pickup) when every pickup field is empty."""
+        data = self.cleaned_data
+        windows = self._windows_raw("pickup_window")
+        if not windows and not any(data[name] for name in PICKUP_FORM_FIELDS):
+            return None
+        pickup: dict = {"address": data["pickup_address"], "time_windows": windows}
+        if data["pickup_lat"] and data["pickup_lng"]:
+            pickup["location"] = _location_raw(data["pickup_lat"], data["pickup_lng"])
+        if data["pickup_service_minutes"]:
+            pickup["service_seconds"] = _seconds_raw(data["pickup_service_minutes"])
+        return pickup
 
     def order_raw(self) -> dict:
         data = self.cleaned_data
@@ -117,27 +172,16 @@ class OrderForm(forms.Form):
             },
             "address": data["address"],
             "delivery_date": data["delivery_date"] or None,
-            "time_windows": [
-                {"start": data[f"window_{n}_start"], "end": data[f"window_{n}_end"]}
-                for n in range(1, WINDOW_COUNT + 1)
-                if data[f"window_{n}_start"] and data[f"window_{n}_end"]
-            ],
+            "time_windows": self._windows_raw("window"),
             "load": {},
             "skills": data["skills"],
             "notes": data["notes"],
+            "pickup": self._pickup_raw(),
         }
         if data["lat"] and data["lng"]:
-            raw["location"] = {
-                "lat": data["lat"].replace(",", "."),
-                "lng": data["lng"].replace(",", "."),
-            }
+            raw["location"] = _location_raw(data["lat"], data["lng"])
         if data["service_minutes"]:
-            try:
-                raw["service_seconds"] = round(
-                    float(data["service_minutes"].replace(",", ".")) * 60
-                )
-            except ValueError:
-                raw["service_seconds"] = data["service_minutes"]
+            raw["service_seconds"] = _seconds_raw(data["service_minutes"])
         for name in ("weight_kg", "volume_l", "items"):
             if data[name]:
                 raw["load"][name] = data[name].replace(",", ".")
@@ -149,10 +193,23 @@ class OrderForm(forms.Form):
         """Errors of the shared validation (dotted API names) next to this form's fields."""
         for name, messages in fields.items():
             target = ORDER_ERROR_FIELDS.get(name)
-            if target is None and name.startswith("time_windows"):
-                target = "time_windows"
+            for prefix in ("time_windows", "pickup.time_windows"):
+                if target is None and name.startswith(prefix):
+                    target = ORDER_ERROR_FIELDS[prefix]
             for message in messages:
                 self.add_error(target, message)
+
+
+def _location_raw(lat: str, lng: str) -> dict:
+    return {"lat": lat.replace(",", "."), "lng": lng.replace(",", ".")}
+
+
+def _seconds_raw(minutes: str) -> int | str:
+    """Minutes as typed → the API's seconds; left as typed when not a number, for its message."""
+    try:
+        return round(float(minutes.replace(",", ".")) * 60)
+    except ValueError:
+        return minutes
 
 
 def order_initial(order: Order, *, tz: ZoneInfo) -> dict:
@@ -174,10 +231,21 @@ def order_initial(order: Order, *, tz: ZoneInfo) -> dict:
         "priority": str(order.priority),
         "notes": order.notes,
     }
-    for number, window in enumerate(order.time_windows[:WINDOW_COUNT], start=1):
-        for end in ("start", "end"):
-            moment = datetime.fromisoformat(window[end]).astimezone(tz)
-            initial[f"window_{number}_{end}"] = moment.strftime("%H:%M")
+    if order.has_pickup:
+        initial |= {
+            "pickup_address": order.pickup_address,
+            "pickup_lat": f"{order.pickup_lat:g}",
+            "pickup_lng": f"{order.pickup_lng:g}",
+            "pickup_service_minutes": f"{order.pickup_service_seconds / 60:g}",
+        }
+    for prefix, windows in (
+        ("window", order.time_windows),
+        ("pickup_window", order.pickup_time_windows),
+    ):
+        for number, window in enumerate(windows[:WINDOW_COUNT], start=1):
+            for end in ("start", "end"):
+                moment = datetime.fromisoformat(window[end]).astimezone(tz)
+                initial[f"{prefix}_{number}_{end}"] = moment.strftime("%H:%M")
     return initial
 
 
@@ -365,7 +433,21 @@ class DriverForm(WeeklyMixin):
     )
     depot = forms.ModelChoiceField(label="Depot", required=False, queryset=Depot.objects.none())
     skills = forms.CharField(label="Skills", required=False, help_text="Separated by commas.")
-    max_stops = forms.IntegerField(label="Most stops per route", required=False, min_value=1)
+    # The API's bounds (DriverWriteSerializer).
+    max_stops = forms.IntegerField(
+        label="Most stops per route", required=False, min_value=1, max_value=1000
+    )
+    max_drive_minutes = forms.IntegerField(
+        label="Most driving minutes per route", required=False, min_value=1, max_value=1440
+    )
+    start_address = _text("Start address", max_length=300, help_text="Empty: the depot.")
+    start_lat = _text("Start latitude", attrs={"inputmode": "decimal"})
+    start_lng = _text("Start longitude", attrs={"inputmode": "decimal"})
+    end_address = _text(
+        "End address", max_length=300, help_text="Empty: the depot, or the start without one."
+    )
+    end_lat = _text("End latitude", attrs={"inputmode": "decimal"})
+    end_lng = _text("End longitude", attrs={"inputmode": "decimal"})
 
     field_order = ["user", "email", "full_name", "phone", "default_vehicle", "depot"]
 
@@ -377,6 +459,12 @@ class DriverForm(WeeklyMixin):
         self.fields["closes"].label = "Shift until"
         self.fields["default_vehicle"].queryset = Vehicle.objects.filter(is_active=True)
         self.fields["depot"].queryset = Depot.objects.filter(is_active=True)
+        for number in range(1, BREAK_COUNT + 1):
+            self.fields[f"break_{number}_start"] = _time(f"Break {number} may begin from")
+            self.fields[f"break_{number}_end"] = _time(f"Break {number} may begin until")
+            self.fields[f"break_{number}_minutes"] = _text(
+                f"Break {number} minutes", attrs={"inputmode": "numeric"}
+            )
         if creating:
             self.fields["user"].queryset = User.objects.filter(
                 role=Role.DRIVER, is_active=True, driver__isnull=True
@@ -384,6 +472,44 @@ class DriverForm(WeeklyMixin):
         else:
             for name in ("user", "email", "full_name"):
                 del self.fields[name]
+
+    @property
+    def fieldsets(self) -> list[tuple[str, list, list, str]]:
+        """(legend, rows shown, rows folded away, what unfolds them), shown after the other
+        fields; a break row with a value or an error is shown."""
+        breaks = [
+            [self[f"break_{n}_{part}"] for part in ("start", "end", "minutes")]
+            for n in range(1, BREAK_COUNT + 1)
+        ]
+        used = [
+            n for n, row in enumerate(breaks, start=1) if any(f.value() or f.errors for f in row)
+        ]
+        shown = max([1, *used])
+        return [
+            ("Route limits", [[self["max_stops"], self["max_drive_minutes"]]], [], ""),
+            (
+                "Where routes start",
+                [[self["start_address"]], [self["start_lat"], self["start_lng"]]],
+                [],
+                "",
+            ),
+            (
+                "Where routes end",
+                [[self["end_address"]], [self["end_lat"], self["end_lng"]]],
+                [],
+                "",
+            ),
+            ("Breaks, every working day", breaks[:shown], breaks[shown:], "Add a break"),
+        ]
+
+    @property
+    def grouped(self) -> set[str]:
+        return {
+            field.name
+            for _, shown, folded, _ in self.fieldsets
+            for row in shown + folded
+            for field in row
+        }
 
     def clean(self):
         data = super().clean()
@@ -407,7 +533,99 @@ class DriverForm(WeeklyMixin):
         except ValueError as error:
             self.add_error("skills", str(error))
         fields["shifts"] = self.weekly(many=False)
+        fields["max_drive_minutes"] = data["max_drive_minutes"]
+        for end in ("start", "end"):
+            fields |= self._place(end)
+        fields["breaks"] = self._breaks()
         return None if self.errors else fields
+
+    def _place(self, end: str) -> dict:
+        """Where routes start or end, as the API's `start` / `end`; no coordinates: none."""
+        data = self.cleaned_data
+        lat, lng = data[f"{end}_lat"], data[f"{end}_lng"]
+        if not lat and not lng:
+            if data[f"{end}_address"]:
+                self.add_error(f"{end}_lat", "Give the coordinates of this place.")
+            return {f"{end}_address": "", f"{end}_lat": None, f"{end}_lng": None}
+        try:
+            location = validation.location_parse(
+                {"lat": lat.replace(",", "."), "lng": lng.replace(",", ".")}
+                if lat and lng
+                else {"lat": lat}
+                if lat
+                else {"lng": lng}
+            )
+        except ValueError as error:
+            self.add_error(f"{end}_lat", str(error))
+            return {}
+        return {
+            f"{end}_address": data[f"{end}_address"],
+            f"{end}_lat": location[0],
+            f"{end}_lng": location[1],
+        }
+
+    def _breaks(self) -> list[dict]:
+        """The filled break rows through validation.breaks_parse, each error on its row."""
+        data = self.cleaned_data
+        rows = []
+        for number in range(1, BREAK_COUNT + 1):
+            item = {part: data[f"break_{number}_{part}"] for part in ("start", "end", "minutes")}
+            if not any(item.values()):
+                continue
+            missing = [part for part, value in item.items() if not value]
+            for part in missing:
+                self.add_error(
+                    f"break_{number}_{part}", "Give when the break may begin and its length."
+                )
+            if not missing:
+                rows.append((number, item))
+        for number, item in rows:
+            try:
+                validation.breaks_parse([item])
+            except ValueError as error:
+                self.add_error(*_break_error(number, item, str(error)))
+        try:
+            return validation.breaks_parse([item for _, item in rows])
+        except ValueError as error:
+            if not self.errors:
+                self.add_error(None, str(error))
+            return []
+
+
+def _break_error(number: int, item: dict, message: str) -> tuple[str, str]:
+    """(field, message) of breaks_parse's error on one break row."""
+    for part in ("start", "end"):
+        try:
+            validation.clock_parse(item[part])
+        except ValueError:
+            return f"break_{number}_{part}", message
+    if message.startswith("break 1: "):  # the one break parsed: its end is before its start
+        return f"break_{number}_end", message.removeprefix("break 1: ").capitalize()
+    return f"break_{number}_minutes", message
+
+
+def driver_initial(driver: Driver) -> dict:
+    """A driver's values as the form shows them."""
+    initial = {
+        "phone": driver.phone,
+        "default_vehicle": driver.default_vehicle_id,
+        "depot": driver.depot_id,
+        "skills": ", ".join(driver.skills),
+        "max_stops": driver.max_stops,
+        "max_drive_minutes": driver.max_drive_minutes,
+    } | weekly_initial(driver.shifts)
+    for end in ("start", "end"):
+        lat = getattr(driver, f"{end}_lat")
+        if lat is not None:
+            initial |= {
+                f"{end}_address": getattr(driver, f"{end}_address"),
+                f"{end}_lat": f"{lat:g}",
+                f"{end}_lng": f"{getattr(driver, f'{end}_lng'):g}",
+            }
+    for number, item in enumerate(driver.breaks[:BREAK_COUNT], start=1):
+        for part in ("start", "end", "minutes"):
+            initial[f"break_{number}_{part}"] = str(item[part])
+    return initial
 
 
 class ReportForm(forms.Form):

@@ -94,11 +94,8 @@ def order_list(request):
     )
 
 
-def _order_input(form: OrderForm, order: Order | None = None) -> validation.OrderInput | None:
+def _order_input(form: OrderForm) -> validation.OrderInput | None:
     raw = form.order_raw()
-    if order is not None:
-        # The form does not edit a pickup-and-delivery order's pickup: it is kept as it is.
-        raw["pickup"] = order_as_input(order)["pickup"]
     try:
         return validation.order_input_parse(
             raw, tz=tenant_time_zone(), phone_region=tenant_phone_region()
@@ -139,7 +136,7 @@ def order_edit(request, order_id):
     initial = order_initial(order, tz=tenant_time_zone())
     form = OrderForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = _order_input(form, order)
+        data = _order_input(form)
         if data is not None:
             try:
                 order_update(order_id=order.pk, data=data, actor=actor_for(request.user))

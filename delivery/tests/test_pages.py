@@ -758,6 +758,142 @@ def test_a_driver_profile_for_an_existing_driver_user_and_errors(tenant_a):
         assert User.objects.filter(email="admin@alpha.test").get().role == "admin"
 
 
+DRIVER_ROUTE_FIELDS = {
+    "max_stops": "25",
+    "max_drive_minutes": "300",
+    "start_address": "Home, Utrecht",
+    "start_lat": "52,09",
+    "start_lng": "5.12",
+    "end_address": "",
+    "end_lat": "52.1",
+    "end_lng": "5.2",
+    "break_1_start": "12:00",
+    "break_1_end": "14:00",
+    "break_1_minutes": "30",
+    "break_2_start": "16:00",
+    "break_2_end": "16:30",
+    "break_2_minutes": "15",
+}
+
+
+def test_a_driver_is_saved_with_places_breaks_and_route_limits(tenant_a):
+    # given
+    user = tenant_a.users["driver"]
+    client = tenant_a.browser(Role.ADMIN)
+
+    # when
+    created = client.post("/settings/drivers/new/", {"user": str(user.pk)} | DRIVER_ROUTE_FIELDS)
+    with tenant_a.use():
+        driver = Driver.objects.get()
+    form_page = client.get(f"/settings/drivers/{driver.pk}/")
+
+    # then
+    assert created.status_code == 302
+    assert (
+        driver.max_stops,
+        driver.max_drive_minutes,
+        driver.start_address,
+        driver.start_lat,
+        driver.start_lng,
+        driver.end_address,
+        driver.end_lat,
+        driver.end_lng,
+    ) == (25, 300, "Home, Utrecht", 52.09, 5.12, "", 52.1, 5.2)
+    assert driver.breaks == [
+        {"start": "12:00", "end": "14:00", "minutes": 30},
+        {"start": "16:00", "end": "16:30", "minutes": 15},
+    ]
+    form = form_page.context["form"]
+    assert [(legend, len(shown), len(folded)) for legend, shown, folded, _ in form.fieldsets] == [
+        ("Route limits", 1, 0),
+        ("Where routes start", 2, 0),
+        ("Where routes end", 2, 0),
+        ("Breaks, every working day", 2, 3),
+    ]
+    assert "<summary>Add a break</summary>" in form_page.content.decode()
+    assert '<label for="id_break_5_minutes">Break 5 minutes</label>' in form_page.content.decode()
+    initial = form.initial
+    assert {name: initial.get(name) for name in DRIVER_ROUTE_FIELDS} == DRIVER_ROUTE_FIELDS | {
+        "max_stops": 25,
+        "max_drive_minutes": 300,
+        "start_lat": "52.09",
+    }
+
+
+def test_a_drivers_places_breaks_and_limits_are_cleared(tenant_a):
+    # given
+    user = tenant_a.users["driver"]
+    client = tenant_a.browser(Role.ADMIN)
+    client.post("/settings/drivers/new/", {"user": str(user.pk)} | DRIVER_ROUTE_FIELDS)
+    with tenant_a.use():
+        driver = Driver.objects.get()
+
+    # when
+    response = client.post(f"/settings/drivers/{driver.pk}/", {"phone": ""})
+
+    # then
+    assert response.status_code == 302
+    with tenant_a.use():
+        driver.refresh_from_db()
+    assert (
+        driver.max_stops,
+        driver.max_drive_minutes,
+        driver.start_address,
+        driver.start_lat,
+        driver.end_lat,
+        driver.breaks,
+    ) == (None, None, "", None, None, [])
+
+
+def test_driver_place_break_and_limit_errors_are_shown_next_to_the_fields(tenant_a):
+    # given
+    user = tenant_a.users["driver"]
+    client = tenant_a.browser(Role.ADMIN)
+    bad = {
+        "user": str(user.pk),
+        "max_stops": "0",
+        "max_drive_minutes": "1441",
+        "start_lat": "95",
+        "start_lng": "5",
+        "end_address": "Depot 2",
+        "break_1_start": "14:00",
+        "break_1_end": "12:00",
+        "break_1_minutes": "30",
+        "break_2_start": "16:00",
+        "break_2_end": "16:30",
+        "break_2_minutes": "500",
+        "break_3_start": "17:00",
+    }
+
+    # when
+    response = client.post("/settings/drivers/new/", bad)
+    only_lng = client.post("/settings/drivers/new/", {"user": str(user.pk), "end_lng": "5.2"})
+
+    # then
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "max_stops": ["Ensure this value is greater than or equal to 1."],
+        "max_drive_minutes": ["Ensure this value is less than or equal to 1440."],
+    }
+    response = client.post(
+        "/settings/drivers/new/", bad | {"max_stops": "", "max_drive_minutes": ""}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "start_lat": ["lat must be between -90 and 90."],
+        "end_lat": ["Give the coordinates of this place."],
+        "break_1_end": ["End must not be before start."],
+        "break_2_minutes": ["Must be between 1 and 240."],
+        "break_3_end": ["Give when the break may begin and its length."],
+        "break_3_minutes": ["Give when the break may begin and its length."],
+    }
+    assert b'<p class="error" role="alert">Must be between 1 and 240.</p>' in response.content
+    assert only_lng.status_code == 400
+    assert only_lng.context["form"].errors == {"end_lat": ["Give both lat and lng."]}
+    with tenant_a.use():
+        assert Driver.objects.count() == 0
+
+
 def test_a_driver_is_deactivated_and_reactivated(tenant_a):
     with tenant_a.use():
         driver = make_driver()
@@ -847,7 +983,69 @@ def test_today_shows_routes_with_progress_in_the_business_time_zone(tenant_a):
     assert '<td class="num">1 / 2</td><td class="hide-phone">08:00</td>' in html
 
 
-def test_editing_a_pickup_and_delivery_order_keeps_its_pickup(tenant_a):
+def test_an_order_is_created_with_six_windows_the_empty_rows_folded_away(tenant_a):
+    # given
+    client = tenant_a.browser(Role.DISPATCHER)
+    windows = {
+        f"window_{n}_{end}": f"{7 + n:02d}:{minute}"
+        for n in range(1, 7)
+        for end, minute in (("start", "00"), ("end", "30"))
+    }
+
+    # when
+    form_page = client.get("/orders/new/")
+    response = client.post("/orders/new/", GOOD_ORDER | windows)
+
+    # then
+    shown, folded = form_page.context["form"].windows
+    assert (len(shown), len(folded)) == (2, 8)
+    assert "<summary>Add a window</summary>" in form_page.content.decode()
+    assert response.status_code == 302
+    with tenant_a.use():
+        order = Order.objects.get(external_id="WEB-1")
+    assert order.time_windows == [
+        {
+            "start": f"2026-11-27T{7 + n:02d}:00:00+01:00",
+            "end": f"2026-11-27T{7 + n:02d}:30:00+01:00",
+        }
+        for n in range(1, 7)
+    ]
+    assert order.has_pickup is False
+
+
+PICKUP = {
+    "pickup_address": "Farm, Utrecht",
+    "pickup_lat": "52,05",
+    "pickup_lng": "5.05",
+    "pickup_window_1_start": "07:00",
+    "pickup_window_1_end": "08:00",
+    "pickup_service_minutes": "10",
+}
+
+
+def test_an_order_is_created_with_a_pickup(tenant_a):
+    response = tenant_a.browser(Role.DISPATCHER).post("/orders/new/", GOOD_ORDER | PICKUP)
+
+    assert response.status_code == 302
+    with tenant_a.use():
+        order = Order.objects.get(external_id="WEB-1")
+    assert (
+        order.pickup_address,
+        order.pickup_lat,
+        order.pickup_lng,
+        order.pickup_time_windows,
+        order.pickup_service_seconds,
+    ) == (
+        "Farm, Utrecht",
+        52.05,
+        5.05,
+        [{"start": "2026-11-27T07:00:00+01:00", "end": "2026-11-27T08:00:00+01:00"}],
+        600,
+    )
+
+
+def test_a_pickup_is_shown_changed_and_removed_on_the_edit_form(tenant_a):
+    # given
     with tenant_a.use():
         order = make_order(
             pickup_address="Farm, Utrecht",
@@ -857,17 +1055,93 @@ def test_editing_a_pickup_and_delivery_order_keeps_its_pickup(tenant_a):
             ],
         )
     client = tenant_a.browser(Role.DISPATCHER)
+    changed = GOOD_ORDER | {
+        "external_id": "",
+        "pickup_address": "Bakery, Utrecht",
+        "pickup_lat": "52.1",
+        "pickup_lng": "5.2",
+        "pickup_window_1_start": "06:00",
+        "pickup_window_1_end": "06:30",
+        "pickup_window_2_start": "07:30",
+        "pickup_window_2_end": "08:00",
+        "pickup_service_minutes": "3",
+    }
 
-    response = client.post(f"/orders/{order.pk}/edit/", GOOD_ORDER | {"external_id": ""})
-    page = client.get(f"/orders/{order.pk}/")
-
-    assert response.status_code == 302
+    # when
+    form_page = client.get(f"/orders/{order.pk}/edit/")
+    changed_response = client.post(f"/orders/{order.pk}/edit/", changed)
     with tenant_a.use():
         order.refresh_from_db()
-    assert (order.recipient_name, order.pickup_address, order.pickup_lat, order.pickup_lng) == (
-        "Grace Hopper",
-        "Farm, Utrecht",
-        52.05,
-        5.05,
+        after_change = (
+            order.pickup_address,
+            order.pickup_lat,
+            order.pickup_lng,
+            order.pickup_time_windows,
+            order.pickup_service_seconds,
+        )
+    removed_response = client.post(f"/orders/{order.pk}/edit/", GOOD_ORDER | {"external_id": ""})
+    with tenant_a.use():
+        order.refresh_from_db()
+
+    # then
+    initial = form_page.context["form"].initial
+    assert {name: initial.get(name) for name in PICKUP} == {
+        "pickup_address": "Farm, Utrecht",
+        "pickup_lat": "52.05",
+        "pickup_lng": "5.05",
+        "pickup_window_1_start": "07:00",
+        "pickup_window_1_end": "08:00",
+        "pickup_service_minutes": "0",
+    }
+    assert (changed_response.status_code, removed_response.status_code) == (302, 302)
+    assert after_change == (
+        "Bakery, Utrecht",
+        52.1,
+        5.2,
+        [
+            {"start": "2026-11-27T06:00:00+01:00", "end": "2026-11-27T06:30:00+01:00"},
+            {"start": "2026-11-27T07:30:00+01:00", "end": "2026-11-27T08:00:00+01:00"},
+        ],
+        180,
     )
-    assert page.context["pickup_windows"] == ["07:00–08:00"]
+    assert (
+        order.has_pickup,
+        order.pickup_address,
+        order.pickup_lat,
+        order.pickup_lng,
+        order.pickup_time_windows,
+    ) == (False, "", None, None, [])
+
+
+def test_a_bad_pickup_shows_its_errors_on_its_fields(tenant_a):
+    client = tenant_a.browser(Role.DISPATCHER)
+
+    only_lat = client.post("/orders/new/", GOOD_ORDER | {"pickup_lat": "52.05"})
+    no_place = client.post(
+        "/orders/new/",
+        GOOD_ORDER
+        | {
+            "pickup_address": "Farm",
+            "pickup_window_1_start": "09:00",
+            "pickup_window_1_end": "08:00",
+            "pickup_service_minutes": "-1",
+        },
+    )
+    bad_place = client.post("/orders/new/", GOOD_ORDER | {"pickup_lat": "95", "pickup_lng": "5.05"})
+
+    assert (only_lat.status_code, no_place.status_code, bad_place.status_code) == (400, 400, 400)
+    assert only_lat.context["form"].errors == {
+        "pickup_lat": ["Give both latitude and longitude, or neither."]
+    }
+    assert no_place.context["form"].errors == {
+        "pickup_lat": ["A pickup needs its location (lat and lng)."],
+        "pickup_time_windows": ["window 1: end must be after start."],
+        "pickup_service_minutes": ["Must be between 0 and 86400."],
+    }
+    assert bad_place.context["form"].errors == {"pickup_lat": ["lat must be between -90 and 90."]}
+    assert (
+        b'<p class="error" role="alert">A pickup needs its location (lat and lng).</p>'
+        in no_place.content
+    )
+    with tenant_a.use():
+        assert Order.objects.count() == 0
