@@ -124,6 +124,8 @@ class Driver(models.Model):
     end_address = models.CharField(max_length=300, blank=True)
     end_lat = models.FloatField(null=True, blank=True)
     end_lng = models.FloatField(null=True, blank=True)
+    # Open routes: the route ends at its last stop (no drive back to the depot or end place).
+    open_route = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -72,7 +72,9 @@ def driver_to_plan(driver: Driver, *, delivery_date: date, tz: ZoneInfo) -> Driv
         start = (depot.lat, depot.lng)
     else:
         return None
-    if driver.end_lat is not None:
+    if driver.open_route:
+        end = None  # the route ends at its last stop
+    elif driver.end_lat is not None:
         end = (driver.end_lat, driver.end_lng)
     else:
         end = (depot.lat, depot.lng) if depot is not None else start

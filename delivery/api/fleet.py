@@ -12,7 +12,7 @@ from delivery.api.serializers import (
     DriverWriteSerializer,
     VehicleSerializer,
 )
-from delivery.models import Depot, Vehicle
+from delivery.models import Depot, Driver, Vehicle
 from delivery.selectors import depots_list, drivers_list, vehicles_list
 from delivery.services import depot_save, driver_save, tenant_phone_region, vehicle_save
 from tenants.accounts.models import Role, User
@@ -157,7 +157,9 @@ class DriverViewSet(FleetViewSet):
             drivers = drivers.filter(user=self.request.user)
         return drivers
 
-    def _fields(self, request, partial: bool) -> tuple[dict, User | None]:
+    def _fields(
+        self, request, partial: bool, driver: Driver | None = None
+    ) -> tuple[dict, User | None]:
         data = _validated(
             DriverWriteSerializer, request, partial=partial, shown_by=DriverSerializer
         )
@@ -204,7 +206,12 @@ class DriverViewSet(FleetViewSet):
                             f"{end}_lng": lng,
                         }
                     )
-        fields.update(data)  # is_active
+        fields.update(data)  # is_active, open_route
+        open_route = fields.get("open_route", driver.open_route if driver else False)
+        end_lat = fields.get("end_lat", driver.end_lat if driver else None)
+        if open_route and end_lat is not None:
+            message = "An open route ends at its last stop: leave end empty, or open_route false."
+            raise serializers.ValidationError({"end": [message]})
         return fields, user
 
     @extend_schema(request=DriverWriteSerializer, responses={201: DriverSerializer})
@@ -216,7 +223,7 @@ class DriverViewSet(FleetViewSet):
     @extend_schema(request=DriverWriteSerializer, responses=DriverSerializer)
     def update(self, request, pk=None, partial=False):
         driver = self.get_object()
-        fields, user = self._fields(request, partial)
+        fields, user = self._fields(request, partial, driver)
         if user is not None and user.pk != driver.user_id:
             raise ApplicationError(
                 "validation_error",

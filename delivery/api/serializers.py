@@ -305,6 +305,7 @@ class DriverSerializer(serializers.ModelSerializer):
             "skills",
             "start",
             "end",
+            "open_route",
             "is_active",
             "created_at",
             "updated_at",
@@ -357,5 +358,9 @@ class DriverWriteSerializer(serializers.Serializer):
     )
     end = PlaceSerializer(
         required=False, allow_null=True, help_text="Where routes end; default: the depot."
+    )
+    open_route = serializers.BooleanField(
+        required=False,
+        help_text="Routes end at their last stop (no way back); then `end` must be empty.",
     )
     is_active = serializers.BooleanField(required=False)

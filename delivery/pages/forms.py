@@ -448,6 +448,9 @@ class DriverForm(WeeklyMixin):
     )
     end_lat = _text("End latitude", attrs={"inputmode": "decimal"})
     end_lng = _text("End longitude", attrs={"inputmode": "decimal"})
+    open_route = forms.BooleanField(
+        label="Routes end at the last stop (open route, no way back)", required=False
+    )
 
     field_order = ["user", "email", "full_name", "phone", "default_vehicle", "depot"]
 
@@ -495,7 +498,7 @@ class DriverForm(WeeklyMixin):
             ),
             (
                 "Where routes end",
-                [[self["end_address"]], [self["end_lat"], self["end_lng"]]],
+                [[self["open_route"]], [self["end_address"]], [self["end_lat"], self["end_lng"]]],
                 [],
                 "",
             ),
@@ -536,6 +539,9 @@ class DriverForm(WeeklyMixin):
         fields["max_drive_minutes"] = data["max_drive_minutes"]
         for end in ("start", "end"):
             fields |= self._place(end)
+        fields["open_route"] = data["open_route"]
+        if data["open_route"] and fields.get("end_lat") is not None:
+            self.add_error("end_lat", "An open route ends at its last stop: leave this empty.")
         fields["breaks"] = self._breaks()
         return None if self.errors else fields
 
@@ -613,6 +619,7 @@ def driver_initial(driver: Driver) -> dict:
         "skills": ", ".join(driver.skills),
         "max_stops": driver.max_stops,
         "max_drive_minutes": driver.max_drive_minutes,
+        "open_route": driver.open_route,
     } | weekly_initial(driver.shifts)
     for end in ("start", "end"):
         lat = getattr(driver, f"{end}_lat")

@@ -2,13 +2,15 @@
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from delivery.models import Depot, Driver, Vehicle
 from delivery.services import driver_save, order_transition
 from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order, make_vehicle
+from routing.selectors import driver_to_plan
 from tenants.accounts.models import Role, User
 from tenants.models import Tenant
 
@@ -429,6 +431,7 @@ def test_create_a_driver(tenant_a, driver_user):
         "skills": ["fridge"],
         "start": {"address": "Home, Lombok", "lat": 52.0935, "lng": 5.1006},
         "end": None,
+        "open_route": False,
         "is_active": True,
         "created_at": iso(driver.created_at),
         "updated_at": iso(driver.updated_at),
@@ -769,3 +772,28 @@ def test_a_drivers_breaks_and_route_limits(tenant_a):
             [{"start": "12:00", "end": "13:30", "minutes": 30}],
             40,
         )
+
+
+def test_an_open_route_ends_at_the_last_stop_and_refuses_an_end_place(tenant_a):
+    with tenant_a.use():
+        driver = make_driver(depot=make_depot(), shifts={"mon": {"start": "08:00", "end": "16:00"}})
+    path = f"/api/v1/drivers/{driver.pk}"
+
+    opened = send(tenant_a.api(), "patch", path, {"open_route": True})
+    both = send(
+        tenant_a.api(), "patch", path, {"end": {"lat": 52.1, "lng": 5.1}, "open_route": True}
+    )
+
+    assert (opened.status_code, opened.json()["open_route"], opened.json()["end"]) == (
+        200,
+        True,
+        None,
+    )
+    assert both.status_code == 400
+    assert both.json()["error"]["fields"] == {
+        "end": ["An open route ends at its last stop: leave end empty, or open_route false."]
+    }
+    with tenant_a.use():
+        driver.refresh_from_db()
+        planned = driver_to_plan(driver, delivery_date=date(2026, 11, 30), tz=ZoneInfo("UTC"))
+    assert (driver.end_lat, planned.end) == (None, None)  # planned without a way back

@@ -807,7 +807,7 @@ def test_a_driver_is_saved_with_places_breaks_and_route_limits(tenant_a):
     assert [(legend, len(shown), len(folded)) for legend, shown, folded, _ in form.fieldsets] == [
         ("Route limits", 1, 0),
         ("Where routes start", 2, 0),
-        ("Where routes end", 2, 0),
+        ("Where routes end", 3, 0),
         ("Breaks, every working day", 2, 3),
     ]
     assert "<summary>Add a break</summary>" in form_page.content.decode()
@@ -818,6 +818,26 @@ def test_a_driver_is_saved_with_places_breaks_and_route_limits(tenant_a):
         "max_drive_minutes": 300,
         "start_lat": "52.09",
     }
+
+
+def test_a_driver_gets_open_routes_but_not_with_an_end_place(tenant_a):
+    user = tenant_a.users["driver"]
+    client = tenant_a.browser(Role.ADMIN)
+    fields = {"user": str(user.pk)} | DRIVER_ROUTE_FIELDS
+
+    refused = client.post("/settings/drivers/new/", fields | {"open_route": "on"})
+    created = client.post(
+        "/settings/drivers/new/", fields | {"open_route": "on", "end_lat": "", "end_lng": ""}
+    )
+
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["end_lat"] == [
+        "An open route ends at its last stop: leave this empty."
+    ]
+    assert created.status_code == 302
+    with tenant_a.use():
+        driver = Driver.objects.get()
+    assert (driver.open_route, driver.end_lat) == (True, None)
 
 
 def test_a_drivers_places_breaks_and_limits_are_cleared(tenant_a):
