@@ -75,6 +75,7 @@ def driver_json(driver) -> dict:
         "skills": [],
         "start": None,
         "end": None,
+        "open_route": False,
         "is_active": True,
         "created_at": iso(driver.created_at),
         "updated_at": iso(driver.updated_at),
