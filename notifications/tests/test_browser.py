@@ -1,34 +1,15 @@
 """The template editor's live preview in real Chromium (htmx from our own static files)."""
 
-from pathlib import Path
-
 import pytest
 
-from tests.fixtures.browser import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, page_url
+from tests.fixtures.browser import page_url
 from tests.fixtures.tenants import PASSWORD
 
 
-@pytest.fixture
-def own_browser_page():
-    """A browser of this test only: Playwright's event loop ends with the test, so later tests
-    in this process (async_to_sync, Channels) do not find a running loop in their thread."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.set_default_timeout(ACTION_TIMEOUT_MS)
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
 @pytest.mark.browser
-def test_the_template_preview_follows_typing(asgi_server, worlds, own_browser_page, shoot):
+def test_the_template_preview_follows_typing(asgi_server, worlds, browser_context, shoot):
     world = worlds["a"]
-    page = own_browser_page
+    page = browser_context().new_page()
     page.goto(page_url(asgi_server, world.host, "/login/"))
     page.get_by_label("E-mail").fill(world.users["owner"].email)
     page.get_by_label("Password").fill(PASSWORD)

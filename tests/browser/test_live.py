@@ -2,7 +2,6 @@
 dispatch group, and a route's list is re-fetched on `route.updated`."""
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
@@ -14,7 +13,7 @@ from routing.models import Route, Stop
 from routing.realtime import dispatchers_notify
 from routing.tests.days import DEPOT, TZ
 from tests.browser.dispatcher import local_only, sign_in
-from tests.fixtures.browser import page_url
+from tests.fixtures.browser import off_loop, page_url
 
 
 def route_under_way(world):
@@ -71,12 +70,7 @@ def route_under_way(world):
 
 
 def notify(world, message: dict) -> None:
-    """`dispatchers_notify` from another thread: Playwright's event loop runs in this one, and
-    async_to_sync refuses to run inside a running loop."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(dispatchers_notify, tenant_id=world.tenant.pk, message=message).result(
-            timeout=10
-        )
+    off_loop(dispatchers_notify, tenant_id=world.tenant.pk, message=message)
 
 
 def position(world, driver, route, lat: float, lng: float) -> None:

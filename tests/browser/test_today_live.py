@@ -2,17 +2,14 @@
 map, and an `order.updated` makes the page re-fetch its numbers (htmx)."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from routing.realtime import dispatchers_notify
-from tests.fixtures.browser import page_url
+from tests.fixtures.browser import off_loop, page_url
 from tests.fixtures.tenants import PASSWORD
 
 
 def notify(tenant_id: int, message: dict) -> None:
-    """Send from another thread: Playwright's event loop runs in this one."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(dispatchers_notify, tenant_id=tenant_id, message=message).result(timeout=10)
+    off_loop(dispatchers_notify, tenant_id=tenant_id, message=message)
 
 
 def test_today_moves_drivers_and_refreshes_on_dispatch_messages(

@@ -1,44 +1,23 @@
 """The recipient's page in real Chromium on a phone: the map works without tiles (outside requests
 are blocked), the driver shows while heading here, and a delivery arrives live over the socket."""
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
-from tests.fixtures.browser import page_url
+from tests.browser.dispatcher import local_only
+from tests.fixtures.browser import off_loop, page_url
 from tracking import state
 from tracking.ingest import position_sends
 from tracking.realtime import send_now
 from tracking.selectors import eta_window
 from tracking.services import PositionEntry, positions_store
 from tracking.validation import PositionInput
-
-
-def in_a_thread(work):
-    """Run `work` where no event loop runs: Playwright's sync API keeps one in the test's thread,
-    and the services' after-commit pushes use async_to_sync."""
-    failures = []
-
-    def run():
-        try:
-            work()
-        except Exception as error:  # noqa: BLE001 - re-raised in the test's thread
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=30)
-    if failures:
-        raise failures[0]
 
 
 @pytest.mark.browser
@@ -76,20 +55,11 @@ def test_the_tracking_page_on_a_phone_without_tiles_updates_live(
             state.next_stop_set(driver_id=driver.pk, order_id=order.pk, route_id=None)
             made["order"], made["driver"] = order, driver
 
-    in_a_thread(arrange)
+    off_loop(arrange)
     order = made["order"]
-    page = browser_context(phone=True).new_page()
-    own = f"http://{world.host}:{asgi_server.port}/"
-    outside: list[str] = []
-
-    def block(route):
-        if route.request.url.startswith(own):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", block)
+    context = browser_context(phone=True)
+    outside = local_only(context, asgi_server, world.host)
+    page = context.new_page()
 
     # when the recipient opens their link
     page.goto(page_url(asgi_server, world.host, f"/t/{order.tracking_token}/"))
@@ -124,7 +94,7 @@ def test_the_tracking_page_on_a_phone_without_tiles_updates_live(
             stored = positions_store(entries=[entry])
         send_now(position_sends(tenant_id=world.tenant.pk, stored=stored))
 
-    in_a_thread(move)
+    off_loop(move)
 
     # then the driver's dot moves on the recipient's map, without a reload
     expect(page.locator(".driver-dot")).not_to_have_attribute("style", before)
@@ -135,7 +105,7 @@ def test_the_tracking_page_on_a_phone_without_tiles_updates_live(
         with world.use():
             order_transition(order_id=order.pk, to="delivered", actor=TEST_ACTOR)
 
-    in_a_thread(deliver)
+    off_loop(deliver)
 
     # then the page follows without a reload
     page.locator("#status[data-status='delivered']").wait_for()
