@@ -60,6 +60,7 @@ def _pairing(orders: Sequence[OrderToPlan], kinds: Sequence[str]) -> list[Violat
     violations = []
     seen_pickup: set = set()
     delivered = {order.id for order, kind in zip(orders, kinds, strict=True) if kind == DELIVERY}
+    pickups = {order.id for order, kind in zip(orders, kinds, strict=True) if kind == PICKUP}
     for order, kind in zip(orders, kinds, strict=True):
         if kind == PICKUP:
             seen_pickup.add(order.id)
@@ -72,7 +73,6 @@ def _pairing(orders: Sequence[OrderToPlan], kinds: Sequence[str]) -> list[Violat
                     )
                 )
         elif order.pickup is not None and order.id not in seen_pickup:
-            pickups = {o.id for o, k in zip(orders, kinds, strict=True) if k == PICKUP}
             message = (
                 f"{order.label} is delivered before it is collected"
                 if order.id in pickups

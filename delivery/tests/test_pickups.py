@@ -1,6 +1,7 @@
 """Pickup-and-delivery orders: the goods are collected at `pickup` first, then delivered."""
 
 from delivery.models import Order
+from delivery.tests.test_imports import upload
 from tests.api import error, send
 
 ORDERS = "/api/v1/orders/"
@@ -112,7 +113,6 @@ def test_patch_keeps_the_pickup_and_null_removes_it(tenant_a):
     assert (order.pickup_lat, order.pickup_lng, order.pickup_time_windows) == (None, None, [])
 
 
-IMPORT = "/api/v1/orders/import"
 PICKUP_CSV = (
     "external_id,recipient_name,address,lat,lng,delivery_date,pickup_address,pickup_lat,"
     "pickup_lng,pickup_window_start,pickup_window_end,pickup_service_seconds\n"
@@ -121,15 +121,8 @@ PICKUP_CSV = (
 )
 
 
-def _upload(client, content: str):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    file = SimpleUploadedFile("orders.csv", content.encode(), content_type="text/csv")
-    return client.post(IMPORT, {"file": file})
-
-
 def test_a_csv_import_reads_the_pickup_columns(tenant_a):
-    response = _upload(tenant_a.api(), PICKUP_CSV)
+    response = upload(tenant_a.api(), PICKUP_CSV)
 
     assert response.status_code == 201, response.content
     with tenant_a.use():
@@ -148,7 +141,7 @@ def test_a_csv_import_reads_the_pickup_columns(tenant_a):
 def test_csv_pickup_errors_point_at_the_pickup_columns(tenant_a):
     content = PICKUP_CSV.replace("52.084,5.123,08:00,10:00", "52.084,,08:00,")
 
-    response = _upload(tenant_a.api(), content)
+    response = upload(tenant_a.api(), content)
 
     assert response.status_code == 400
     assert response.json()["error"]["rows"] == [
