@@ -31,18 +31,12 @@ def _seed(today) -> dict:
     """The demo at 10× size, through the same services as real data (orders in bulk)."""
     from delivery import demo
     from delivery.models import DeliveryAttempt, Driver, Order, OrderEvent, OrderStatus
-    from delivery.services import (
-        depot_save,
-        driver_save,
-        orders_create_many,
-        tenant_phone_region,
-        tenant_time_zone,
-        vehicle_save,
-    )
+    from delivery.services import depot_save, driver_save, orders_create_many, vehicle_save
     from delivery.validation import order_input_parse, phone_normalise
     from routing.models import Route, Stop
     from tenants.accounts.models import Role
     from tenants.accounts.services import user_create
+    from tenants.selectors import tenant_phone_region, tenant_time_zone
 
     tz, region = tenant_time_zone(), tenant_phone_region()
     drivers: list[Driver] = []
@@ -179,7 +173,7 @@ def run():
     tenant, host = provisioned.tenant, provisioned.domain.domain
     try:
         with schema_context(tenant.schema_name):
-            from delivery.services import tenant_time_zone
+            from tenants.selectors import tenant_time_zone
 
             connection.tenant = tenant  # current_tenant() outside a request
             today = datetime.now(UTC).astimezone(tenant_time_zone()).date()

@@ -10,17 +10,11 @@ from datetime import date
 from django.db import transaction
 
 from delivery.models import Depot, Driver
-from delivery.services import (
-    depot_save,
-    driver_save,
-    order_create,
-    tenant_phone_region,
-    tenant_time_zone,
-    vehicle_save,
-)
+from delivery.services import depot_save, driver_save, order_create, vehicle_save
 from delivery.validation import order_input_parse, phone_normalise, weekly_hours_parse
 from tenants.accounts.models import Role, User
 from tenants.actors import system_actor
+from tenants.selectors import tenant_phone_region, tenant_time_zone
 
 ACTOR = system_actor("demo")
 ORDERS_PER_DAY = 60

@@ -13,13 +13,12 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db.models import Func, IntegerField, Max, QuerySet
-from rest_framework import status
 
 from delivery import validation
 from delivery.models import Order
 from delivery.services import orders_create_many, orders_existing_external_ids
 from tenants.actors import Actor
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 
 MAX_BULK_ORDERS = 1000
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -250,9 +249,7 @@ def _file_error(message: str) -> ApplicationError:
 
 
 def _too_large(message: str) -> ApplicationError:
-    return ApplicationError(
-        "payload_too_large", message, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    )
+    return ApplicationError("payload_too_large", message)
 
 
 # --- reading a sheet ----------------------------------------------------------------------------
@@ -712,7 +709,6 @@ def orders_bulk_create(
             "payload_too_large",
             message,
             fields={"orders": [message]},
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     inputs: list[validation.OrderInput | None] = []
     problems: dict[int, dict[str, list[str]]] = {}

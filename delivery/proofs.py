@@ -9,13 +9,12 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
-from rest_framework import status
 
 from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
 from delivery.services import order_event
 from tenants.accounts.models import Role
 from tenants.actors import Actor
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +102,6 @@ def proof_uploads_check(
             "payload_too_large",
             first,
             fields=too_large,
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
 
     allowed = set(settings.PROOF_CONTENT_TYPES)
@@ -172,7 +170,6 @@ def proofs_add(
                     "order_not_out_for_delivery",
                     f"Proof of delivery can be added only while the order is out for delivery; "
                     f"this one is {order.status}.",
-                    status=status.HTTP_409_CONFLICT,
                 )
             proofs = []
             for upload in uploads:

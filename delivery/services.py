@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from delivery import geocoding
 from delivery.models import (
@@ -26,8 +25,8 @@ from delivery.validation import OrderInput
 from notifications.events import order_events_record, orders_created_record
 from tenants.accounts.models import Role, User
 from tenants.actors import Actor
-from tenants.api.errors import ApplicationError
-from tenants.selectors import current_tenant
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_time_zone
 
 # The order lifecycle of SPEC.md; anything else is a 409 invalid_transition.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -49,14 +48,6 @@ EDITABLE_FIELDS = (
     "pickup_lng",
 )
 EDITABLE_STATUSES = frozenset({OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.FAILED})
-
-
-def tenant_time_zone() -> ZoneInfo:
-    return ZoneInfo(current_tenant().time_zone)
-
-
-def tenant_phone_region() -> str | None:
-    return current_tenant().country or None
 
 
 def order_event(
@@ -258,7 +249,6 @@ def orders_create_many(*, inputs: list[OrderInput], actor: Actor, source: str) -
         raise ApplicationError(
             "conflict",
             "Some external_id was created meanwhile by another request; retry.",
-            status=status.HTTP_409_CONFLICT,
         ) from None
     for order in orders:
         order._state.adding = False
@@ -275,7 +265,6 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
             raise ApplicationError(
                 "order_locked",
                 f"An order that is {order.get_status_display().lower()} cannot be edited.",
-                status=status.HTTP_409_CONFLICT,
             )
         replacement = _order_from_input(data, source=order.source)
         changed = []
@@ -376,13 +365,11 @@ def order_transition(
                 raise ApplicationError(
                     "permission_denied",
                     "Drivers may only start, deliver or fail a delivery.",
-                    status=status.HTTP_403_FORBIDDEN,
                 )
         if to not in TRANSITIONS[order.status]:
             raise ApplicationError(
                 "invalid_transition",
                 f"An order that is {order.status} cannot become {to}.",
-                status=status.HTTP_409_CONFLICT,
             )
         from_status = order.status
         update = ["status", "updated_at"]

@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from delivery import validation
 from delivery.models import Order, ShopifyConnection, ShopifyWebhookReceipt
-from delivery.services import order_create, tenant_phone_region, tenant_time_zone
+from delivery.services import order_create
 from tenants.actors import integration_actor
-from tenants.api.errors import ApplicationError, validation_message
+from tenants.api.errors import validation_message
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_phone_region, tenant_time_zone
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from rest_framework import status as http_status
 
 from notifications import signing as webhook_signing
 from notifications.mail import email_send
@@ -43,7 +42,7 @@ from notifications.rendering import (
 )
 from notifications.sms import SendError, sms_send
 from notifications.targets import TargetRefused, guarded_session, target_check
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 from tenants.selectors import current_tenant, tenant_url
 
 logger = logging.getLogger(__name__)
@@ -635,7 +634,6 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
             raise ApplicationError(
                 "endpoint_disabled",
                 "Enable the endpoint before redelivering to it.",
-                status=http_status.HTTP_409_CONFLICT,
             )
         delivery.status = WebhookDelivery.Status.PENDING
         delivery.next_attempt_at = timezone.now()

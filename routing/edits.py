@@ -2,9 +2,8 @@
 constraints it breaks are recorded on the route (`violations`) instead of refused."""
 
 from django.db import transaction
-from rest_framework import status
 
-from delivery.services import orders_plan_apply, tenant_time_zone
+from delivery.services import orders_plan_apply
 from routing import matrices
 from routing.models import Route, Stop
 from routing.planning import DriverToPlan
@@ -12,7 +11,8 @@ from routing.schedule import Schedule, schedule_route
 from routing.selectors import driver_to_plan, order_to_plan
 from routing.services import _date_lock
 from tenants.actors import Actor
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_time_zone
 from tracking.realtime import routes_changed
 
 EDITABLE = (Route.Status.PLANNED, Route.Status.DISPATCHED)
@@ -125,7 +125,6 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
             raise ApplicationError(
                 "route_locked",
                 f"A route that is {route.status} cannot be edited; re-plan it.",
-                status=status.HTTP_409_CONFLICT,
             )
         stops = {
             stop.pk: stop

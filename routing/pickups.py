@@ -2,13 +2,12 @@
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from delivery.models import OrderEvent
 from delivery.services import order_event
 from routing.models import Route, Stop
 from tenants.actors import Actor
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 
 
 def stop_pickup_confirm(
@@ -24,26 +23,21 @@ def stop_pickup_confirm(
             .first()
         )
         if stop is None:
-            raise ApplicationError(
-                "not_found", "This route has no such stop.", status=status.HTTP_404_NOT_FOUND
-            )
+            raise ApplicationError("not_found", "This route has no such stop.")
         if stop.kind != Stop.Kind.PICKUP:
             raise ApplicationError(
                 "not_a_pickup",
                 "This stop is a delivery; deliveries are completed through the order's transition.",
-                status=status.HTTP_409_CONFLICT,
             )
         if route.status != Route.Status.STARTED:
             raise ApplicationError(
                 "route_not_started",
                 f"Start the route first: it is {route.status}.",
-                status=status.HTTP_409_CONFLICT,
             )
         if stop.picked_up_at is not None:
             raise ApplicationError(
                 "already_picked_up",
                 f"Picked up already, at {stop.picked_up_at.isoformat()}.",
-                status=status.HTTP_409_CONFLICT,
             )
         stop.picked_up_at = timezone.now()
         stop.save(update_fields=["picked_up_at"])

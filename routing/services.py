@@ -6,10 +6,9 @@ from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from delivery.models import Order, OrderStatus
-from delivery.services import orders_out_for_delivery, orders_plan_apply, tenant_time_zone
+from delivery.services import orders_out_for_delivery, orders_plan_apply
 from notifications.events import optimization_event_record, route_event_record
 from routing import matrices, vroom
 from routing.explanations import explain
@@ -20,8 +19,8 @@ from routing.realtime import dispatchers_notify
 from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan
 from routing.solvers import PlanResult, plan
 from tenants.actors import Actor, system_actor
-from tenants.api.errors import ApplicationError
-from tenants.selectors import current_tenant
+from tenants.errors import ApplicationError
+from tenants.selectors import current_tenant, tenant_time_zone
 from tracking.realtime import routes_changed
 
 logger = logging.getLogger(__name__)
@@ -142,7 +141,6 @@ def _day_unchanged(day: Day) -> None:
             f"The routes or orders of {day.delivery_date.isoformat()} changed while planning "
             "(a route was dispatched or an order changed); the routes were left as they were. "
             "Plan again.",
-            status=status.HTTP_409_CONFLICT,
         )
 
 
@@ -474,7 +472,6 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
             raise ApplicationError(
                 "invalid_transition",
                 f"A route that is {route.status} cannot become {to}.",
-                status=status.HTTP_409_CONFLICT,
             )
         route.status = to
         setattr(route, stamp[to], timezone.now())

@@ -1,5 +1,7 @@
 """Reads about tenants and their hosts."""
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import connection
 
@@ -47,3 +49,13 @@ def current_tenant() -> Tenant:
     if isinstance(tenant, Tenant):
         return tenant
     return Tenant.objects.get(schema_name=connection.schema_name)
+
+
+def tenant_time_zone() -> ZoneInfo:
+    """The business's time zone: delivery dates, shifts and every time shown are in it."""
+    return ZoneInfo(current_tenant().time_zone)
+
+
+def tenant_phone_region() -> str | None:
+    """The business's country, for phone numbers written without their country code."""
+    return current_tenant().country or None

@@ -18,7 +18,7 @@ from tenants.accounts.services import (
     password_validate,
     user_create,
 )
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 from tenants.models import Domain, Tenant
 from tenants.selectors import tenant_host
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from django_tenants.utils import schema_context
 
 from tenants.accounts.services import login_token_issue
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 from tenants.forms import SignupForm
 from tenants.selectors import tenant_url
 from tenants.services import tenant_create

@@ -12,12 +12,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from delivery.models import Driver, Order
-from delivery.services import tenant_time_zone
 from tenants.accounts.models import Role
 from tenants.actors import actor_for
-from tenants.api.errors import ApplicationError
 from tenants.api.permissions import IsOperations
 from tenants.api.views import ApiView
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_time_zone
 from tracking.links import tracking_url
 from tracking.selectors import driver_for_user, driver_track, position_data, positions_latest
 from tracking.services import MAX_BATCH, order_tracking_link_rotate, positions_record
@@ -66,7 +66,6 @@ def _signed_in_driver(request) -> Driver:
         raise ApplicationError(
             "permission_denied",
             "Only drivers with a driver profile may send positions, and only their own.",
-            status=403,
         )
     return driver
 
@@ -92,7 +91,6 @@ class PositionsView(ApiView):
                 "payload_too_large",
                 f"At most {MAX_BATCH} positions per request; send the rest in another.",
                 fields={"positions": [f"At most {MAX_BATCH} items."]},
-                status=413,
             )
         stored, rejected = positions_record(driver=driver, raw_positions=positions)
         if stored.positions:
@@ -149,7 +147,7 @@ class DriverTrackView(ApiView):
             if own is None or str(own.pk) != str(id):
                 raise Http404  # someone else's track is simply not there
         elif not user.is_operations:
-            raise ApplicationError("permission_denied", "You may not do this.", status=403)
+            raise ApplicationError("permission_denied", "You may not do this.")
         driver = get_object_or_404(Driver, pk=id)
         raw_date = request.query_params.get("date")
         try:

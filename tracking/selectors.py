@@ -8,9 +8,9 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
-from delivery.services import tenant_time_zone
 from routing.models import Route, Stop
 from tenants.accounts.models import Role, User
+from tenants.selectors import tenant_time_zone
 from tracking import state
 from tracking.models import Position
 

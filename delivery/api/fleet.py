@@ -14,12 +14,13 @@ from delivery.api.serializers import (
 )
 from delivery.models import Depot, Driver, Vehicle
 from delivery.selectors import depots_list, drivers_list, vehicles_list
-from delivery.services import depot_save, driver_save, tenant_phone_region, vehicle_save
+from delivery.services import depot_save, driver_save, vehicle_save
 from tenants.accounts.models import Role, User
-from tenants.api.errors import ApplicationError
 from tenants.api.permissions import IsManager, IsOperations
 from tenants.api.routers import UUID_PATTERN
 from tenants.api.views import ApiGenericViewSet
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_phone_region
 
 
 def _checked(parse, *args, field: str, **kwargs):

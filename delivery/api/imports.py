@@ -24,12 +24,12 @@ from delivery.imports import (
     orders_import_csv,
 )
 from delivery.selectors import orders_list
-from delivery.services import tenant_phone_region, tenant_time_zone
 from tenants.actors import actor_for
-from tenants.api.errors import ApplicationError, error_body
+from tenants.api.errors import error_body
 from tenants.api.permissions import IsOperations
 from tenants.api.views import ApiView
-from tenants.selectors import current_tenant
+from tenants.errors import ApplicationError
+from tenants.selectors import current_tenant, tenant_phone_region, tenant_time_zone
 
 # The multipart envelope around the file: boundaries, headers, the `file` field's name.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -131,7 +131,6 @@ class OrderImportView(ApiView):
             raise ApplicationError(
                 "payload_too_large",
                 f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.",
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         upload = request.FILES.get("file")
         if upload is None:
@@ -141,7 +140,6 @@ class OrderImportView(ApiView):
             raise ApplicationError(
                 "payload_too_large",
                 f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.",
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         try:
             result = orders_import_csv(

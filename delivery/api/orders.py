@@ -18,19 +18,13 @@ from delivery.api.serializers import (
 )
 from delivery.models import Driver, OrderStatus
 from delivery.selectors import order_events, orders_list, orders_visible_to
-from delivery.services import (
-    order_create,
-    order_transition,
-    order_update,
-    tenant_phone_region,
-    tenant_time_zone,
-    windows_moved,
-)
+from delivery.services import order_create, order_transition, order_update, windows_moved
 from tenants.actors import actor_for
-from tenants.api.errors import ApplicationError
 from tenants.api.permissions import IsOperations
 from tenants.api.routers import UUID_PATTERN
 from tenants.api.views import ApiGenericViewSet
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_phone_region, tenant_time_zone
 
 
 def order_input(raw) -> validation.OrderInput:

@@ -25,8 +25,8 @@ from delivery.proofs import (
 )
 from delivery.selectors import orders_visible_to
 from tenants.actors import actor_for
-from tenants.api.errors import ApplicationError
 from tenants.api.views import ApiView
+from tenants.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,6 @@ class OrderProofsView(ApiView):
                 raise ApplicationError(
                     "payload_too_large",
                     "The upload is larger than the files allowed in one request.",
-                    status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                 )
 
     @extend_schema(

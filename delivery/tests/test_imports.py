@@ -16,7 +16,8 @@ from delivery.services import order_transition, orders_create_many
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
 from delivery.validation import OrderInput
 from tenants.accounts.models import Role
-from tenants.api.errors import ApplicationError
+from tenants.api.errors import status_for
+from tenants.errors import ApplicationError
 
 BULK = "/api/v1/orders/bulk"
 IMPORT = "/api/v1/orders/import"
@@ -255,7 +256,7 @@ def test_orders_created_meanwhile_by_another_request_answer_409_and_write_nothin
             orders_create_many(inputs=inputs, actor=TEST_ACTOR, source="bulk")
 
         # then it is a conflict, and neither the orders nor their events were written
-        assert (raised.value.status, raised.value.code) == (409, "conflict")
+        assert (status_for(raised.value.code), raised.value.code) == (409, "conflict")
         assert list(Order.objects.values_list("external_id", flat=True)) == ["RACE-1"]
         assert OrderEvent.objects.count() == 1
 

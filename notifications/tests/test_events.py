@@ -16,7 +16,7 @@ from routing.models import OptimizationJob, Route
 from routing.services import optimizations_reap, route_status_set
 from routing.tests.days import run, small_day, start
 from routing.tests.test_services import make_route
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 
 
 def _names() -> list[str]:

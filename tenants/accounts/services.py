@@ -17,10 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework import status
 
 from tenants.accounts.models import ApiKey, Role, User
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 
 API_KEY_PREFIX = "dk_"
 LOGIN_TOKEN_SALT = "tenants.accounts.login-token"  # noqa: S105 (a salt, not a secret)
@@ -100,7 +99,6 @@ def user_invite(*, actor, email: str, role: str, full_name: str = "") -> User:
         raise ApplicationError(
             "permission_denied",
             f"You cannot invite someone as {role}: it is above your role.",
-            status=status.HTTP_403_FORBIDDEN,
         )
     with transaction.atomic():
         user = user_create(
@@ -116,14 +114,11 @@ def user_invite(*, actor, email: str, role: str, full_name: str = "") -> User:
 
 def user_deactivate(*, actor, user: User) -> User:
     if isinstance(actor, User) and actor.pk == user.pk:
-        raise ApplicationError(
-            "invalid_operation", "You cannot deactivate yourself.", status=status.HTTP_409_CONFLICT
-        )
+        raise ApplicationError("invalid_operation", "You cannot deactivate yourself.")
     if user.role == Role.OWNER and _actor_role(actor) != Role.OWNER:
         raise ApplicationError(
             "permission_denied",
             "Only an owner can deactivate an owner.",
-            status=status.HTTP_403_FORBIDDEN,
         )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

@@ -22,7 +22,7 @@ from tenants.accounts.services import (
     user_invite,
 )
 from tenants.accounts.sessions import session_expiry_set
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 from tenants.services import tenant_branding_update
 
 

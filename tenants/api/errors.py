@@ -12,25 +12,36 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from tenants.errors import ApplicationError
+
 logger = logging.getLogger(__name__)
 
 
-class ApplicationError(Exception):
-    """An expected failure with a stable code, a human message and optional per-field errors."""
+# Every code an ApplicationError may carry that is not a plain 400, and its HTTP status: the one
+# place where a domain failure becomes a status.
+STATUS_BY_CODE = {
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "permission_denied": status.HTTP_403_FORBIDDEN,
+    "conflict": status.HTTP_409_CONFLICT,
+    "invalid_transition": status.HTTP_409_CONFLICT,
+    "invalid_operation": status.HTTP_409_CONFLICT,
+    "order_locked": status.HTTP_409_CONFLICT,
+    "route_locked": status.HTTP_409_CONFLICT,
+    "route_not_started": status.HTTP_409_CONFLICT,
+    "not_a_pickup": status.HTTP_409_CONFLICT,
+    "already_picked_up": status.HTTP_409_CONFLICT,
+    "order_not_out_for_delivery": status.HTTP_409_CONFLICT,
+    "endpoint_disabled": status.HTTP_409_CONFLICT,
+    "idempotency_request_in_progress": status.HTTP_409_CONFLICT,
+    "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
+}
 
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        fields: dict[str, list[str]] | None = None,
-        status: int = status.HTTP_400_BAD_REQUEST,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
-        self.status = status
+
+def status_for(code: str) -> int:
+    """The HTTP status of an ApplicationError code (400 unless the table says otherwise)."""
+    return STATUS_BY_CODE.get(code, status.HTTP_400_BAD_REQUEST)
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -83,7 +94,7 @@ _DRF_CODES = {
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every expected failure becomes the error shape."""
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        return Response(error_body(exc.code, exc.message, exc.fields), status=status_for(exc.code))
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("payload_too_large", "The request body is too large."),

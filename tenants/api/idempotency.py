@@ -13,10 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from rest_framework import status
 
 from tenants.accounts.models import IdempotencyRecord
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -97,19 +96,16 @@ def idempotency_claim(*, principal: str, key: str, fingerprint: str) -> Idempote
                 raise ApplicationError(
                     "idempotency_key_reused",
                     f"This {HEADER} was already used with a different request body.",
-                    status=status.HTTP_422_UNPROCESSABLE_ENTITY,
                 )
             if record.is_complete:
                 return IdempotencyClaim(record=record, replay=_replay(record))
             raise ApplicationError(
                 "idempotency_request_in_progress",
                 f"A request with this {HEADER} is still being processed; retry shortly.",
-                status=status.HTTP_409_CONFLICT,
             )
     raise ApplicationError(
         "idempotency_request_in_progress",
         f"A request with this {HEADER} is still being processed; retry shortly.",
-        status=status.HTTP_409_CONFLICT,
     )
 
 

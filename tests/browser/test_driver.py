@@ -15,10 +15,11 @@ from playwright.sync_api import expect
 from websockets.sync.client import connect
 
 from delivery.models import Order, ProofFile
-from delivery.services import driver_save, tenant_time_zone
+from delivery.services import driver_save
 from delivery.tests.driver_routes import pickup_route_for_day, route_for_day
 from routing.models import Route
 from tenants.accounts.models import Role
+from tenants.selectors import tenant_time_zone
 from tests.browser.dispatcher import sign_in
 from tests.fixtures.browser import off_loop, page_url
 from tests.fixtures.tenants import PASSWORD

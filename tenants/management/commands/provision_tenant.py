@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.api.errors import ApplicationError
+from tenants.errors import ApplicationError
 from tenants.services import tenant_create
 
 
