@@ -183,7 +183,7 @@ class Order(models.Model):
     sequence = models.PositiveIntegerField(null=True, blank=True)
     eta = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, default="api")
-    # The recipient's public tracking page /t/<token>/ (tracking.links); replaced to revoke it.
+    # The recipient's public tracking page /t/<token>/ (delivery.links); replaced to revoke it.
     tracking_token = models.CharField(
         max_length=43, unique=True, default=tracking_token_new, editable=False
     )

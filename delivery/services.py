@@ -21,6 +21,8 @@ from delivery.models import (
     ProofFile,
     Vehicle,
 )
+from delivery.payloads import orders_data
+from delivery.realtime import orders_changed
 from delivery.validation import OrderInput
 from notifications.events import order_events_record, orders_created_record
 from tenants.accounts.models import Role, User
@@ -140,15 +142,6 @@ def _geocode_after_commit(orders: Iterable[Order]) -> None:
         orders_geocode.delay_on_commit(pending)
 
 
-def _live_changed(*, order_ids: list, driver_ids: Iterable = ()) -> None:
-    """Dispatchers and tracking pages hear of changed orders after commit (`order.updated`).
-    The one place delivery reaches into tracking, imported late: tracking depends on delivery."""
-    from tracking.realtime import drivers_heading_reset, orders_changed
-
-    orders_changed(order_ids=order_ids)
-    drivers_heading_reset(driver_ids=driver_ids)
-
-
 def order_create(*, data: OrderInput, actor: Actor, source: str = "api") -> Order:
     order = _order_from_input(data, source=source)
     try:
@@ -157,7 +150,7 @@ def order_create(*, data: OrderInput, actor: Actor, source: str = "api") -> Orde
             order_event(
                 order=order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status
             ).save()
-            orders_created_record(orders=[order])
+            orders_created_record(snapshots=orders_data([order]))
     except IntegrityError:
         raise _duplicate_external_id(data.external_id) from None
     _geocode_after_commit([order])
@@ -243,7 +236,7 @@ def orders_create_many(*, inputs: list[OrderInput], actor: Actor, source: str) -
                         ]
                     )
             cursor.execute(insert_events, [*event_values, [order.pk for order in orders]])
-            orders_created_record(orders=orders)
+            orders_created_record(snapshots=orders_data(orders))
     except IntegrityError:
         # Another request created one of these external ids since the caller checked.
         raise ApplicationError(
@@ -291,7 +284,7 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
             actor=actor,
             note="Changed: " + ", ".join(sorted(set(changed))),
         ).save()
-        _live_changed(order_ids=[order.pk])
+        orders_changed(order_ids=[order.pk])
     _geocode_after_commit([order])
     return order
 
@@ -399,14 +392,7 @@ def order_transition(
             order.driver, order.route_id, order.sequence, order.eta = None, None, None, None
             update += ["driver", "route_id", "sequence", "eta"]
             if delivery_date is not None:
-                order.delivery_date = delivery_date
-                order.time_windows = windows_moved(
-                    order.time_windows, delivery_date, tenant_time_zone()
-                )
-                order.pickup_time_windows = windows_moved(
-                    order.pickup_time_windows, delivery_date, tenant_time_zone()
-                )
-                update += ["delivery_date", "time_windows", "pickup_time_windows"]
+                update += _day_move(order, delivery_date)
         if to == OrderStatus.CANCELLED:
             order.route_id, order.sequence, order.eta = None, None, None
             update += ["route_id", "sequence", "eta"]
@@ -435,8 +421,8 @@ def order_transition(
                 attempted_at=timezone.now(),
             )
             ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
-        order_events_record(orders=[order], reason=reason, note=note)
-        _live_changed(order_ids=[order.pk], driver_ids=[order.driver_id])
+        order_events_record(snapshots=orders_data([order], reason=reason, note=note))
+        orders_changed(order_ids=[order.pk])
     return order
 
 
@@ -491,8 +477,8 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
         batch_size=1000,
     )
     OrderEvent.objects.bulk_create(events, batch_size=1000)
-    order_events_record(orders=[event.order for event in events])
-    _live_changed(order_ids=[order.pk for order in changed])
+    order_events_record(snapshots=orders_data([event.order for event in events]))
+    orders_changed(order_ids=[order.pk for order in changed])
 
 
 def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
@@ -519,9 +505,45 @@ def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
             for order in orders
         ]
     )
-    order_events_record(orders=orders)
-    _live_changed(order_ids=[order.pk for order in orders])
+    order_events_record(snapshots=orders_data(orders))
+    orders_changed(order_ids=[order.pk for order in orders])
     return len(orders)
+
+
+def _day_move(order: Order, delivery_date: date) -> list[str]:
+    """The one rule for moving an order to another day: its delivery and its pickup windows
+    keep their clock times on the new day. Returns the fields changed."""
+    tz = tenant_time_zone()
+    order.delivery_date = delivery_date
+    order.time_windows = windows_moved(order.time_windows, delivery_date, tz)
+    order.pickup_time_windows = windows_moved(order.pickup_time_windows, delivery_date, tz)
+    return ["delivery_date", "time_windows", "pickup_time_windows"]
+
+
+def order_reschedule(*, order_id, delivery_date: date, actor: Actor) -> Order:
+    """Move an order that is not on its way or done to another day (windows keep their clock
+    times, pickup windows too). Used by the API's PATCH of `delivery_date`, the orders page and,
+    through `_day_move`, the lifecycle's reschedule of a failed order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in EDITABLE_STATUSES:
+            raise ApplicationError(
+                "order_locked",
+                f"An order that is {order.get_status_display().lower()} cannot be edited.",
+            )
+        if order.delivery_date == delivery_date:
+            return order
+        before = order.delivery_date
+        changed = _day_move(order, delivery_date)
+        order.save(update_fields=[*changed, "updated_at"])
+        order_event(
+            order=order,
+            kind=OrderEvent.Kind.UPDATED,
+            actor=actor,
+            note=f"Moved from {before.isoformat()} to {delivery_date.isoformat()}",
+        ).save()
+        orders_changed(order_ids=[order.pk])
+    return order
 
 
 def windows_moved(windows: list[dict], new_date: date, tz: ZoneInfo) -> list[dict]:
@@ -585,5 +607,21 @@ def driver_save(*, driver: Driver | None, fields: dict, user: User | None = None
         driver = Driver(user=user)
     for name, value in fields.items():
         setattr(driver, name, value)
+    _driver_check(driver)
     driver.save()
     return driver
+
+
+def _driver_check(driver: Driver) -> None:
+    """The rules a driver's settings obey together, whoever saves them (API, page, import)."""
+    if driver.open_route and driver.end_lat is not None:
+        message = "An open route ends at its last stop: leave end empty, or open_route false."
+        raise ApplicationError("validation_error", f"end: {message}", fields={"end": [message]})
+    if (driver.end_lat is None) != (driver.end_lng is None) or (driver.start_lat is None) != (
+        driver.start_lng is None
+    ):
+        message = "A place needs both its latitude and its longitude."
+        field = "end" if (driver.end_lat is None) != (driver.end_lng is None) else "start"
+        raise ApplicationError(
+            "validation_error", f"{field}: {message}", fields={field: [message]}
+        )

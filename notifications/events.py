@@ -81,44 +81,34 @@ ORDER_STATUS_EVENTS = {
 }
 
 
-def order_events_record(*, orders: Iterable, **extra) -> None:
-    """The event of each order's (new) status, with the order's snapshot plus `extra`
-    (reason, note). For the delivery app's lifecycle services, inside their transactions."""
-    from notifications.payloads import orders_data
-
-    by_name: dict[str, list] = {}
-    for order in orders:
-        name = ORDER_STATUS_EVENTS.get(order.status)
+def order_events_record(*, snapshots: Iterable[dict]) -> None:
+    """The event of each order's (new) status, with the snapshot the delivery app built
+    (`delivery.payloads`). For its lifecycle services, inside their transactions."""
+    by_name: dict[str, list[dict]] = {}
+    for snapshot in snapshots:
+        name = ORDER_STATUS_EVENTS.get(snapshot["status"])
         if name is not None:
-            by_name.setdefault(name, []).append(order)
-    for name, group in by_name.items():
-        items = orders_data(group, **extra)
+            by_name.setdefault(name, []).append(snapshot)
+    for name, items in by_name.items():
         if len(items) == 1:
             event_record(name=name, data=items[0])
         else:
             events_record_many(name=name, items=items)
 
 
-def orders_created_record(*, orders: Iterable) -> None:
+def orders_created_record(*, snapshots: list[dict]) -> None:
     """`order.created` for new orders (one COPY however many)."""
-    from notifications.payloads import orders_data
-
-    orders = list(orders)
-    if len(orders) == 1:
-        event_record(name="order.created", data=orders_data(orders)[0])
-    elif orders:
-        events_record_many(name="order.created", items=orders_data(orders))
+    if len(snapshots) == 1:
+        event_record(name="order.created", data=snapshots[0])
+    elif snapshots:
+        events_record_many(name="order.created", items=snapshots)
 
 
-def route_event_record(*, route) -> None:
+def route_event_record(*, snapshot: dict) -> None:
     """`route.dispatched` / `route.started` / `route.completed` for the route's new status."""
-    from notifications.payloads import route_data
-
-    event_record(name=f"route.{route.status}", data=route_data(route))
+    event_record(name=f"route.{snapshot['status']}", data=snapshot)
 
 
-def optimization_event_record(*, job) -> None:
+def optimization_event_record(*, snapshot: dict) -> None:
     """`optimization.succeeded` / `optimization.failed` for a finished job."""
-    from notifications.payloads import optimization_data
-
-    event_record(name=f"optimization.{job.status}", data=optimization_data(job))
+    event_record(name=f"optimization.{snapshot['status']}", data=snapshot)

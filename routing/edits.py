@@ -7,13 +7,13 @@ from delivery.services import orders_plan_apply
 from routing import matrices
 from routing.models import Route, Stop
 from routing.planning import DriverToPlan
+from routing.realtime import routes_changed
 from routing.schedule import Schedule, schedule_route
 from routing.selectors import driver_to_plan, order_to_plan
 from routing.services import _date_lock
 from tenants.actors import Actor
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_time_zone
-from tracking.realtime import routes_changed
 
 EDITABLE = (Route.Status.PLANNED, Route.Status.DISPATCHED)
 

@@ -1,23 +1,47 @@
-"""Messages to the tenant's dispatchers (`/ws/dispatch/`): {"type": …, "data": {…}}."""
+"""Routing's live pushes to the business's dispatchers (/ws/dispatch/): `route.updated` after
+commit and `optimization.updated` while a job runs, through the platform helper."""
 
-import logging
+from django.db.models import Count, Q
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from redis.exceptions import RedisError
+from delivery.models import OrderStatus
+from routing.models import Route
+from tenants.realtime import DISPATCH_GROUP, publish, publish_after_commit
 
-from tenants.realtime import tenant_group
-from tracking.consumers import DISPATCH_GROUP
-
-logger = logging.getLogger(__name__)
+DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED)
 
 
 def dispatchers_notify(*, tenant_id: int, message: dict) -> None:
-    """Best effort: a dashboard that misses a push reloads the state over the API."""
-    try:
-        async_to_sync(get_channel_layer().group_send)(
-            tenant_group(tenant_id=tenant_id, name=DISPATCH_GROUP),
-            {"type": "tenant.message", "message": message},
+    """Now, best effort: a dashboard that misses a push reloads the state over the API."""
+    publish(tenant_id=tenant_id, sends=[(DISPATCH_GROUP, message)])
+
+
+def routes_messages(*, route_ids) -> list[dict]:
+    """`route.updated` for the dispatchers, one per route that still exists."""
+    routes = Route.objects.filter(pk__in=list(route_ids)).annotate(
+        stops_total=Count("stops"),
+        stops_done=Count("stops", filter=Q(stops__order__status__in=DONE_STATUSES)),
+    )
+    return [
+        {
+            "type": "route.updated",
+            "data": {
+                "id": str(route.pk),
+                "status": route.status,
+                "driver": str(route.driver_id),
+                "delivery_date": route.delivery_date.isoformat(),
+                "stops_done": route.stops_done,
+                "stops_total": route.stops_total,
+                "updated_at": route.updated_at.isoformat(),
+            },
+        }
+        for route in routes
+    ]
+
+
+def routes_changed(*, route_ids) -> None:
+    """Call inside the transaction that changed the routes: pushes once it commits."""
+    ids = [route_id for route_id in route_ids if route_id]
+    if ids:
+        publish_after_commit(
+            lambda: [(DISPATCH_GROUP, message) for message in routes_messages(route_ids=ids)]
         )
-    except RedisError:
-        logger.warning("could not notify dispatchers", exc_info=True)

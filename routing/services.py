@@ -13,15 +13,15 @@ from notifications.events import optimization_event_record, route_event_record
 from routing import matrices, vroom
 from routing.explanations import explain
 from routing.models import OptimizationJob, Route, Stop
+from routing.payloads import optimization_data, route_data
 from routing.planning import Day
 from routing.problem import PlannedRoute, problem_build, routes_read, unassigned_orders
-from routing.realtime import dispatchers_notify
+from routing.realtime import dispatchers_notify, routes_changed
 from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan
 from routing.solvers import PlanResult, plan
 from tenants.actors import Actor, system_actor
 from tenants.errors import ApplicationError
 from tenants.selectors import current_tenant, tenant_time_zone
-from tracking.realtime import routes_changed
 
 logger = logging.getLogger(__name__)
 
@@ -411,7 +411,7 @@ def optimization_run(*, job_id) -> OptimizationJob:
             }
             job.finished_at = timezone.now()
             job.save()
-            optimization_event_record(job=job)
+            optimization_event_record(snapshot=optimization_data(job))
             _notify_after_commit(job)
     except (ApplicationError, matrices.MatrixError) as error:
         _fail(job, str(error))
@@ -435,7 +435,7 @@ def _fail(job: OptimizationJob, message: str) -> bool:
         job.refresh_from_db()
         if failed:
             _notify_after_commit(job)
-            optimization_event_record(job=job)
+            optimization_event_record(snapshot=optimization_data(job))
     return bool(failed)
 
 
@@ -476,7 +476,7 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
         route.status = to
         setattr(route, stamp[to], timezone.now())
         route.save(update_fields=["status", stamp[to], "updated_at"])
-        route_event_record(route=route)
+        route_event_record(snapshot=route_data(route))
         if to == Route.Status.STARTED:
             orders_out_for_delivery(
                 order_ids=route.stops.values_list("order_id", flat=True), actor=actor

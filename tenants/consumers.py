@@ -7,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from tenants.realtime import tenant_group
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403  # signed in, but this socket is not for your role
 
 
 class PingConsumer(AsyncJsonWebsocketConsumer):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from delivery.links import tracking_url
 from delivery.models import Driver, Order
 from tenants.accounts.models import Role
 from tenants.actors import actor_for
@@ -18,7 +19,6 @@ from tenants.api.permissions import IsOperations
 from tenants.api.views import ApiView
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_time_zone
-from tracking.links import tracking_url
 from tracking.selectors import driver_for_user, driver_track, position_data, positions_latest
 from tracking.services import MAX_BATCH, order_tracking_link_rotate, positions_record
 
@@ -94,8 +94,8 @@ class PositionsView(ApiView):
             )
         stored, rejected = positions_record(driver=driver, raw_positions=positions)
         if stored.positions:
+            from tenants.realtime import send_now
             from tracking.ingest import position_sends
-            from tracking.realtime import send_now
 
             send_now(position_sends(tenant_id=request.tenant.pk, stored=stored))
         return Response(

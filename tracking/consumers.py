@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from tenants.accounts.models import OPERATIONS_ROLES
-from tenants.consumers import CLOSE_UNAUTHENTICATED
+from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from tracking.groups import DISPATCH_GROUP, dispatch_group, track_group
 from tracking.ingest import position_writer
 from tracking.services import PositionEntry
@@ -27,7 +27,6 @@ from tracking.validation import Rejection, position_check
 
 __all__ = ["DISPATCH_GROUP", "DispatchConsumer", "DriverConsumer", "TrackConsumer"]
 
-CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_REVOKED = 4410
 # Message types that replace an older one about the same thing: the key names that thing.
@@ -230,8 +229,8 @@ class DriverConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
 
 @database_sync_to_async
 def _tracked(tenant, token: str) -> tuple | None:
+    from tracking.paths import proof_path
     from tracking.selectors import order_for_token, tracking_snapshot
-    from tracking.views import proof_path
 
     with tenant_context(tenant):
         order = order_for_token(token=token)
@@ -247,6 +246,7 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
     """Public: the token is the only credential; the socket only ever hears about its order."""
 
     group: str | None = None
+    status: str = ""
 
     async def connect(self):
         await self.accept()
@@ -255,6 +255,7 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         order_id, snapshot = tracked
+        self.status = snapshot["status"]
         self.group = track_group(tenant_id=self.scope["tenant"].pk, order_id=order_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_json({"type": "tracking.updated", "data": snapshot})
@@ -272,7 +273,10 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
 
     async def tenant_message(self, event):
         message = event["message"]
-        if message.get("type") == "tracking.updated":
+        kind = message.get("type")
+        if kind == "driver.position" and self.status != "out_for_delivery":
+            return  # the driver is no longer on the way here (the order changed meanwhile)
+        if kind in ("order.changed", "tracking.updated"):
             # Rebuilt here: proof URLs carry this socket's token.
             tracked = await _tracked(
                 self.scope["tenant"], self.scope["url_route"]["kwargs"]["token"]
@@ -281,6 +285,7 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
             message = {"type": "tracking.updated", "data": tracked[1]}
+            self.status = tracked[1]["status"]
         await self.send_json(message)
         if message.get("type") == "tracking.revoked":
             await self.close(code=CLOSE_REVOKED)

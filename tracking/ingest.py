@@ -16,8 +16,8 @@ from django.db import DatabaseError, connection
 from django_tenants.utils import schema_context
 from redis.exceptions import RedisError
 
+from tenants.realtime import group_messages_send
 from tracking.groups import dispatch_group, track_group
-from tracking.realtime import group_messages_send
 from tracking.services import PositionEntry, Stored, positions_store
 
 logger = logging.getLogger(__name__)

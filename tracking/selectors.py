@@ -4,9 +4,10 @@ dispatchers' socket see them."""
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
+from delivery.arrival import arrival_window
 from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
 from routing.models import Route, Stop
 from tenants.accounts.models import Role, User
@@ -79,59 +80,6 @@ def driver_track(*, driver_id, day: date) -> list[Position]:
     )
 
 
-def eta_window(eta: datetime | None) -> dict | None:
-    """What a recipient is promised: TRACKING_ETA_WINDOW_MINUTES around the ETA, on 5 minutes."""
-    if eta is None:
-        return None
-    half = timedelta(minutes=settings.TRACKING_ETA_WINDOW_MINUTES / 2)
-    start = eta - half
-    start -= timedelta(
-        minutes=start.minute % 5, seconds=start.second, microseconds=start.microsecond
-    )
-    end = start + 2 * half
-    return {"start": start.isoformat(), "end": end.isoformat()}
-
-
-def order_message(order: Order) -> dict:
-    """`order.updated` for the dispatchers."""
-    return {
-        "type": "order.updated",
-        "data": {
-            "id": str(order.pk),
-            "status": order.status,
-            "driver": str(order.driver_id) if order.driver_id else None,
-            "route": str(order.route_id) if order.route_id else None,
-            "sequence": order.sequence,
-            "eta": order.eta.isoformat() if order.eta else None,
-            "eta_window": eta_window(order.eta) if order.status not in FINAL_STATUSES else None,
-            "updated_at": order.updated_at.isoformat(),
-        },
-    }
-
-
-def routes_messages(*, route_ids) -> list[dict]:
-    """`route.updated` for the dispatchers, one per route that still exists."""
-    routes = Route.objects.filter(pk__in=list(route_ids)).annotate(
-        stops_total=Count("stops"),
-        stops_done=Count("stops", filter=Q(stops__order__status__in=DONE_STATUSES)),
-    )
-    return [
-        {
-            "type": "route.updated",
-            "data": {
-                "id": str(route.pk),
-                "status": route.status,
-                "driver": str(route.driver_id),
-                "delivery_date": route.delivery_date.isoformat(),
-                "stops_done": route.stops_done,
-                "stops_total": route.stops_total,
-                "updated_at": route.updated_at.isoformat(),
-            },
-        }
-        for route in routes
-    ]
-
-
 # --- the recipient's tracking page ----------------------------------------------------------
 
 
@@ -170,7 +118,13 @@ def driver_heading_to(order: Order) -> bool:
     if order.status != OrderStatus.OUT_FOR_DELIVERY or order.driver_id is None:
         return False
     heading = state.next_stop(driver_id=order.driver_id)
-    if heading is not None:
+    if heading is not None and (
+        heading["order"] == str(order.pk)
+        or Order.objects.filter(
+            pk=heading["order"], status=OrderStatus.OUT_FOR_DELIVERY
+        ).exists()
+    ):
+        # The stop the last live-ETA run named, unless that order was finished since.
         return heading["order"] == str(order.pk)
     # No live ETA run yet: the first remaining stop of the driver's started route.
     first = (
@@ -209,7 +163,7 @@ def tracking_snapshot(order: Order, *, proof_url=None) -> dict:
         "status": order.status,
         "status_label": order.get_status_display(),
         "eta": order.eta.isoformat() if order.eta and order.status not in FINAL_STATUSES else None,
-        "eta_window": eta_window(order.eta) if order.status not in FINAL_STATUSES else None,
+        "eta_window": arrival_window(order.eta) if order.status not in FINAL_STATUSES else None,
         "finished_at": finished.isoformat() if finished else None,
         "destination": ({"lat": order.lat, "lng": order.lng} if order.lat is not None else None),
         "driver_first_name": driver_name,

@@ -12,20 +12,17 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from delivery.models import Driver, Order, OrderEvent, OrderStatus, tracking_token_new
+from delivery.payloads import order_data
+from delivery.realtime import orders_changed
 from delivery.services import order_event
 from notifications.events import event_record
-from notifications.payloads import order_data
 from routing import matrices
 from routing.models import Route, Stop
+from routing.realtime import routes_changed
 from tenants.actors import Actor
 from tracking import state
 from tracking.models import OrderApproach, Position
-from tracking.realtime import (
-    dispatchers_suggest,
-    orders_changed,
-    routes_changed,
-    tracking_revoked,
-)
+from tracking.realtime import dispatchers_suggest, tracking_revoked
 from tracking.selectors import driver_newest_recorded_at, drivers_routes_current, position_data
 from tracking.validation import PositionInput, Rejection, position_check
 

@@ -43,6 +43,7 @@ TENANT_APPS = [
     "routing",
     "tracking",
     "notifications",
+    "web",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -371,7 +372,6 @@ if any(
 
 # Notifications and webhooks (notifications/; README "Notifications and webhooks").
 NOTIFICATIONS_FROM_EMAIL = env_str("NOTIFICATIONS_FROM_EMAIL", "")  # default: DEFAULT_FROM_EMAIL
-NOTIFICATIONS_ETA_WINDOW_MINUTES = env_int("NOTIFICATIONS_ETA_WINDOW_MINUTES", 60)
 SMS_BACKEND = env_str("SMS_BACKEND", "console")  # console, file, locmem, twilio
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / ".data" / "sms.jsonl"))
 SMS_CONNECT_TIMEOUT = env_int("SMS_CONNECT_TIMEOUT", 5)
@@ -420,7 +420,6 @@ TRACKING_RETENTION_DAYS = env_int("TRACKING_RETENTION_DAYS", 30)
 TRACKING_WRITE_INTERVAL_MS = env_int("TRACKING_WRITE_INTERVAL_MS", 10)
 TRACKING_ETA_INTERVAL_SECONDS = env_int("TRACKING_ETA_INTERVAL_SECONDS", 30)
 TRACKING_ETA_PUSH_SECONDS = env_int("TRACKING_ETA_PUSH_SECONDS", 60)
-TRACKING_ETA_WINDOW_MINUTES = env_int("TRACKING_ETA_WINDOW_MINUTES", 30)
 TRACKING_APPROACH_METERS = env_int("TRACKING_APPROACH_METERS", 500)
 TRACKING_APPROACH_SECONDS = env_int("TRACKING_APPROACH_SECONDS", 300)
 TRACKING_ARRIVAL_RADIUS_M = env_int("TRACKING_ARRIVAL_RADIUS_M", 60)
@@ -431,3 +430,8 @@ CELERY_BEAT_SCHEDULE["purge-old-positions"] = {
     "schedule": 3600.0,
     "args": ("tracking.tasks.positions_purge_task",),
 }
+
+# The arrival window told to recipients (SMS, e-mail, tracking page): this wide around the ETA,
+# starting on a multiple of the step (delivery.arrival).
+ARRIVAL_WINDOW_MINUTES = env_int("ARRIVAL_WINDOW_MINUTES", 60)
+ARRIVAL_WINDOW_STEP_MINUTES = env_int("ARRIVAL_WINDOW_STEP_MINUTES", 15)

@@ -207,12 +207,7 @@ class DriverViewSet(FleetViewSet):
                             f"{end}_lng": lng,
                         }
                     )
-        fields.update(data)  # is_active, open_route
-        open_route = fields.get("open_route", driver.open_route if driver else False)
-        end_lat = fields.get("end_lat", driver.end_lat if driver else None)
-        if open_route and end_lat is not None:
-            message = "An open route ends at its last stop: leave end empty, or open_route false."
-            raise serializers.ValidationError({"end": [message]})
+        fields.update(data)  # is_active, open_route (driver_save checks them together)
         return fields, user
 
     @extend_schema(request=DriverWriteSerializer, responses={201: DriverSerializer})

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -18,7 +19,7 @@ from delivery.api.serializers import (
 )
 from delivery.models import Driver, OrderStatus
 from delivery.selectors import order_events, orders_list, orders_visible_to
-from delivery.services import order_create, order_transition, order_update, windows_moved
+from delivery.services import order_create, order_reschedule, order_transition, order_update
 from tenants.actors import actor_for
 from tenants.api.permissions import IsOperations
 from tenants.api.routers import UUID_PATTERN
@@ -140,28 +141,27 @@ class OrderViewSet(ApiGenericViewSet):
         order = self.get_object()
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        patch = request.data
-        merged = order_as_input(order)
-        for name, value in patch.items():
-            if name in ("recipient", "load") and isinstance(value, dict):
-                merged[name] = {**(merged.get(name) or {}), **value}
-            else:
-                merged[name] = value
-        if "address" in patch and "location" not in patch:
-            merged["location"] = None  # a new address is geocoded, not kept at the old spot
-        if "delivery_date" in patch and "time_windows" not in patch and order.time_windows:
-            # Moving the day keeps the preferred hours, as rescheduling does.
-            try:
-                new_date = validation.date_parse(patch["delivery_date"])
-            except ValueError:
-                new_date = None  # order_input_parse reports it
-            if new_date is not None:
-                merged["time_windows"] = windows_moved(
-                    order.time_windows, new_date, tenant_time_zone()
-                )
-        order = order_update(
-            order_id=order.pk, data=order_input(merged), actor=actor_for(request.user)
-        )
+        patch = dict(request.data)
+        actor = actor_for(request.user)
+        with transaction.atomic():
+            if "delivery_date" in patch and not {"time_windows", "pickup"} & patch.keys():
+                # Only the day changes: the windows keep their clock times (order_reschedule).
+                try:
+                    new_date = validation.date_parse(patch.pop("delivery_date"))
+                except ValueError as error:
+                    raise serializers.ValidationError({"delivery_date": [str(error)]}) from None
+                order = order_reschedule(order_id=order.pk, delivery_date=new_date, actor=actor)
+                if not patch:
+                    return Response(OrderSerializer(order).data)
+            merged = order_as_input(order)
+            for name, value in patch.items():
+                if name in ("recipient", "load") and isinstance(value, dict):
+                    merged[name] = {**(merged.get(name) or {}), **value}
+                else:
+                    merged[name] = value
+            if "address" in patch and "location" not in patch:
+                merged["location"] = None  # a new address is geocoded, not kept at the old spot
+            order = order_update(order_id=order.pk, data=order_input(merged), actor=actor)
         return Response(OrderSerializer(order).data)
 
     @extend_schema(

@@ -2,16 +2,15 @@
 
 import json
 import uuid
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
 
 from delivery.models import Depot, Driver, Vehicle
 from delivery.services import driver_save, order_transition
 from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order, make_vehicle
-from routing.selectors import driver_to_plan
 from tenants.accounts.models import Role, User
+from tenants.errors import ApplicationError
 from tenants.models import Tenant
 
 DEPOTS, VEHICLES, DRIVERS = "/api/v1/depots/", "/api/v1/vehicles/", "/api/v1/drivers/"
@@ -795,5 +794,24 @@ def test_an_open_route_ends_at_the_last_stop_and_refuses_an_end_place(tenant_a):
     }
     with tenant_a.use():
         driver.refresh_from_db()
-        planned = driver_to_plan(driver, delivery_date=date(2026, 11, 30), tz=ZoneInfo("UTC"))
-    assert (driver.end_lat, planned.end) == (None, None)  # planned without a way back
+    assert (driver.open_route, driver.end_lat) == (True, None)
+
+
+def test_driver_save_refuses_an_open_route_with_an_end_place(tenant_a):
+    """The rule lives in the service: a direct call is refused like the API and the page."""
+    # given
+    with tenant_a.use():
+        driver = make_driver(depot=make_depot())
+        # when
+        with pytest.raises(ApplicationError) as refused:
+            driver_save(
+                driver=driver, fields={"open_route": True, "end_lat": 52.1, "end_lng": 5.1}
+            )
+        # then
+        driver.refresh_from_db()
+        assert (refused.value.code, refused.value.fields, driver.open_route, driver.end_lat) == (
+            "validation_error",
+            {"end": ["An open route ends at its last stop: leave end empty, or open_route false."]},
+            False,
+            None,
+        )

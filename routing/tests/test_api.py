@@ -17,9 +17,9 @@ from routing.models import OptimizationJob, Route, Stop
 from routing.tests.test_services import DAY, TZ, at, make_route
 from tenants.accounts.models import ApiKey, Role
 from tenants.accounts.services import user_create
+from tenants.consumers import CLOSE_FORBIDDEN
 from tests.api import error, iso, send
 from tests.realtime import DISCONNECT_SECONDS, QUIET_SECONDS, communicator, session_cookie
-from tracking.consumers import CLOSE_FORBIDDEN
 
 OPTIMIZATIONS = "/api/v1/optimizations"
 ROUTES = "/api/v1/routes"

@@ -775,3 +775,17 @@ def test_a_drivers_breaks_and_limits_reach_the_planner(tenant_a):
         BreakToPlan(earliest=at("12:00"), latest=at("13:30"), duration_s=1800),
     )
     assert (planned.max_stops, planned.max_travel_s) == (12, 18000)
+
+
+def test_an_open_route_driver_is_planned_without_a_way_back(tenant_a):
+    from routing.selectors import driver_to_plan
+
+    with tenant_a.use():
+        driver = make_driver(
+            depot=make_depot(lat=DEPOT[0], lng=DEPOT[1]),
+            shifts={"wed": {"start": "08:00", "end": "16:00"}},
+            open_route=True,
+        )
+        planned = driver_to_plan(driver, delivery_date=DAY, tz=TZ)
+
+    assert (driver.end_lat, planned.end) == (None, None)

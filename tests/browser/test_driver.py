@@ -16,8 +16,8 @@ from websockets.sync.client import connect
 
 from delivery.models import Order, ProofFile
 from delivery.services import driver_save
-from delivery.tests.driver_routes import pickup_route_for_day, route_for_day
 from routing.models import Route
+from routing.tests.driver_routes import pickup_route_for_day, route_for_day
 from tenants.accounts.models import Role
 from tenants.selectors import tenant_time_zone
 from tests.browser.dispatcher import sign_in

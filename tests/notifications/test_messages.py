@@ -26,7 +26,7 @@ from notifications.services import (
     unsubscribe_token,
 )
 from notifications.sms import outbox as sms_outbox
-from notifications.tests.factories import make_order_assigned, make_order_out_for_delivery
+from tests.notifications.factories import make_order_assigned, make_order_out_for_delivery
 from tests.recorded_http import Recorded, RecordedServer
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

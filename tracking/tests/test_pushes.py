@@ -7,6 +7,7 @@ from datetime import timedelta
 from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
+from delivery.arrival import arrival_window as eta_window
 from delivery.models import Order
 from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_order
@@ -14,7 +15,6 @@ from routing.models import Route, Stop
 from routing.services import route_status_set
 from tenants.accounts.models import Role
 from tests.realtime import DISCONNECT_SECONDS, QUIET_SECONDS, communicator, session_cookie
-from tracking.selectors import eta_window
 from tracking.tests.helpers import driver_of, point
 
 DISPATCH_SOCKET = "/ws/dispatch/"
