@@ -15,11 +15,7 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),
     path("", include("tenants.accounts.urls")),
-    path("driver/", include("delivery.driver.urls")),
-    path("", include("routing.pages.urls")),
-    path("", include("notifications.urls")),
-    path("", include("delivery.pages.urls")),
-    path("", include("tracking.urls")),
+    path("", include("web.urls")),
 ]
 
 

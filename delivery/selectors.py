@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from delivery.models import Depot, Driver, Order, OrderEvent, Vehicle
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 
 
 def depots_list() -> QuerySet[Depot]:
@@ -18,6 +18,13 @@ def drivers_list() -> QuerySet[Driver]:
     return Driver.objects.select_related("user", "default_vehicle", "depot").order_by(
         "-created_at", "-id"
     )
+
+
+def driver_for_user(*, user) -> Driver | None:
+    """The Driver record of a signed-in, active user whose role is driver; None for anyone else."""
+    if not isinstance(user, User) or user.role != Role.DRIVER or not user.is_active:
+        return None
+    return Driver.objects.select_related("user").filter(user=user).first()
 
 
 def orders_visible_to(actor) -> QuerySet[Order]:

@@ -1,1 +1,0 @@
-"""The dispatcher's Plan and Live pages: server-rendered shells with their first paint as JSON."""

@@ -1,0 +1,1 @@
+"""The pages: every server-rendered screen over the domain apps, with one page guard."""

@@ -1,0 +1,23 @@
+"""Field builders the page forms share: they only collect text, the parsers decide."""
+
+from django import forms
+
+
+def text_field(label: str, *, required: bool = False, **kwargs) -> forms.CharField:
+    """Never required by Django (the parser says what is missing); `required` marks it for
+    assistive technology."""
+    attrs = kwargs.pop("attrs", {})
+    if required:
+        attrs["aria-required"] = "true"
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=kwargs.pop("widget", forms.TextInput)(attrs=attrs),
+        **kwargs,
+    )
+
+
+def time_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )

@@ -1,0 +1,103 @@
+"""What the Plan and Live pages show on first paint, in the API's own shapes (its serializers)."""
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch
+
+from delivery.api.serializers import DepotSerializer, DriverSerializer, VehicleSerializer
+from delivery.models import Order, OrderStatus
+from delivery.selectors import depots_list, drivers_list, vehicles_list
+from routing.api import OptimizationSerializer, RouteSerializer
+from routing.models import Route, Stop
+from routing.selectors import WEEKDAYS, optimizations_list, routes_list
+from web.selectors.shapes import api_shaped
+
+UNDERWAY_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED)
+LIVE_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED, Route.Status.COMPLETED)
+STOP_COLUMNS = tuple(field.name for field in Stop._meta.concrete_fields if field.name != "order")
+ORDER_COLUMNS = (
+    *("id", "external_id", "address", "status", "lat", "lng"),
+    *("pickup_address", "pickup_lat", "pickup_lng"),
+)
+
+
+def _routes(*, delivery_date: date, statuses=()) -> list[dict]:
+    """The day's routes, one list order for every page (by driver name) so colours stay put."""
+    filters = {"date": delivery_date, "status": statuses} if statuses else {"date": delivery_date}
+    # A busy day has hundreds of stops: load only the order columns a stop shows.
+    stops = (
+        Stop.objects.select_related("order")
+        .only(*STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS))
+        .order_by("sequence")
+    )
+    routes = (
+        routes_list(filters=filters)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("stops", queryset=stops))
+        .order_by("driver__user__full_name", "created_at", "id")
+    )
+    return RouteSerializer(routes, many=True).data
+
+
+def _fleet() -> dict:
+    active_drivers = drivers_list().filter(is_active=True, user__is_active=True)
+    return {
+        "drivers": DriverSerializer(
+            active_drivers.order_by("user__full_name", "created_at", "id"), many=True
+        ).data,
+        "vehicles": VehicleSerializer(
+            vehicles_list().order_by("name", "created_at", "id"), many=True
+        ).data,
+        "depots": DepotSerializer(
+            depots_list().filter(is_active=True).order_by("name", "created_at", "id"), many=True
+        ).data,
+    }
+
+
+def unplanned_orders(*, delivery_date: date) -> list[dict]:
+    """The day's unassigned orders: what a plan would still have to place."""
+    orders = Order.objects.filter(
+        delivery_date=delivery_date, status=OrderStatus.UNASSIGNED
+    ).order_by("created_at", "id")
+    return [
+        {
+            "id": str(order.pk),
+            "external_id": order.external_id,
+            "recipient_name": order.recipient_name,
+            "address": order.address,
+            "status": order.status,
+            "location_status": order.location_status,
+        }
+        for order in orders
+    ]
+
+
+@api_shaped
+def plan_page_data(*, delivery_date: date, today: date, tz: ZoneInfo) -> dict:
+    weekday = WEEKDAYS[delivery_date.weekday()]
+    fleet = _fleet()
+    job = optimizations_list().filter(delivery_date=delivery_date).first()
+    routes = _routes(delivery_date=delivery_date)
+    return {
+        "date": delivery_date.isoformat(),
+        "today": today.isoformat(),
+        "time_zone": str(tz),
+        "editable": delivery_date >= today,
+        **fleet,
+        "on_shift": [d["id"] for d in fleet["drivers"] if d["shifts"].get(weekday)],
+        "routes": routes,
+        "underway": any(route["status"] in UNDERWAY_STATUSES for route in routes),
+        "job": OptimizationSerializer(job).data if job else None,
+        "unplanned": unplanned_orders(delivery_date=delivery_date),
+    }
+
+
+@api_shaped
+def live_page_data(*, today: date, tz: ZoneInfo) -> dict:
+    return {
+        "date": today.isoformat(),
+        "time_zone": str(tz),
+        **_fleet(),
+        "routes": _routes(delivery_date=today, statuses=LIVE_STATUSES),
+    }

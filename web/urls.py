@@ -1,0 +1,102 @@
+"""Every page on the business's host (paths and names are the team's contract)."""
+
+from django.urls import path
+
+from web.views import dispatch, driver, fleet, notifications, orders, reports, team, today, tracking
+
+dashboard = [
+    path("", today.today, name="dashboard"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/new/", orders.order_new, name="order-new"),
+    path("orders/import/", orders.orders_import, name="orders-import"),
+    path("orders/bulk/", orders.orders_bulk, name="orders-bulk"),
+    path("orders/<uuid:order_id>/", orders.order_detail, name="order-detail"),
+    path("orders/<uuid:order_id>/edit/", orders.order_edit, name="order-edit"),
+    path(
+        "orders/<uuid:order_id>/transition/",
+        orders.order_transition_view,
+        name="order-transition",
+    ),
+    path("plan/", dispatch.plan, name="plan"),
+    path("live/", dispatch.live, name="live"),
+    path("reports/", reports.reports, name="reports"),
+]
+
+settings_pages = [
+    path("team/", team.team, name="team"),
+    path("team/<uuid:user_id>/deactivate/", team.team_deactivate, name="team-deactivate"),
+    path("settings/api-keys/", team.api_keys, name="api-keys"),
+    path("settings/business/", team.business_settings, name="business-settings"),
+    path(
+        "settings/api-keys/<uuid:key_id>/revoke/", team.api_key_revoke_view, name="api-key-revoke"
+    ),
+    path("settings/depots/", fleet.depots, name="depots"),
+    path("settings/depots/new/", fleet.depot_form, name="depot-new"),
+    path("settings/depots/<uuid:depot_id>/", fleet.depot_form, name="depot-edit"),
+    path("settings/depots/<uuid:depot_id>/active/", fleet.depot_active, name="depot-active"),
+    path("settings/vehicles/", fleet.vehicles, name="vehicles"),
+    path("settings/vehicles/new/", fleet.vehicle_form, name="vehicle-new"),
+    path("settings/vehicles/<uuid:vehicle_id>/", fleet.vehicle_form, name="vehicle-edit"),
+    path(
+        "settings/vehicles/<uuid:vehicle_id>/active/", fleet.vehicle_active, name="vehicle-active"
+    ),
+    path("settings/drivers/", fleet.drivers, name="drivers"),
+    path("settings/drivers/new/", fleet.driver_form, name="driver-new"),
+    path("settings/drivers/<uuid:driver_id>/", fleet.driver_form, name="driver-edit"),
+    path("settings/drivers/<uuid:driver_id>/active/", fleet.driver_active, name="driver-active"),
+    path(
+        "settings/notifications/",
+        notifications.notification_settings_page,
+        name="notification-settings",
+    ),
+    path(
+        "settings/notifications/templates/<str:event>/<str:channel>/",
+        notifications.template_edit_page,
+        name="notification-template",
+    ),
+    path(
+        "settings/notifications/templates/<str:event>/<str:channel>/preview/",
+        notifications.template_preview_page,
+        name="notification-template-preview-page",
+    ),
+    path(
+        "settings/notifications/messages/",
+        notifications.messages_page,
+        name="notification-messages",
+    ),
+    path(
+        "settings/notifications/opt-outs/<uuid:opt_out_id>/delete/",
+        notifications.opt_out_delete_page,
+        name="notification-opt-out-delete",
+    ),
+    path("settings/webhooks/", notifications.webhooks_page, name="webhook-settings"),
+    path(
+        "settings/webhooks/<uuid:endpoint_id>/",
+        notifications.webhook_detail_page,
+        name="webhook-detail",
+    ),
+    path(
+        "settings/webhooks/deliveries/<uuid:delivery_id>/redeliver/",
+        notifications.webhook_redeliver_page,
+        name="webhook-redeliver",
+    ),
+]
+
+driver_pages = [
+    path("driver/", driver.driver_home, name="driver-home"),
+    path("driver/data/", driver.driver_data, name="driver-data"),
+    path("driver/sw.js", driver.service_worker, name="driver-service-worker"),
+]
+
+# Public: the token in the path is the only credential.
+recipient_pages = [
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.unsubscribe_page,
+        name="notification-unsubscribe",
+    ),
+    path("t/<str:token>/", tracking.tracking_page, name="tracking-page"),
+    path("t/<str:token>/proofs/<uuid:proof_id>/", tracking.tracking_proof, name="tracking-proof"),
+]
+
+urlpatterns = dashboard + settings_pages + driver_pages + recipient_pages

@@ -1,0 +1,94 @@
+"""Owners' and admins' pages for the team (invite, deactivate), API keys and the business's name
+and logo. Thin: forms parse, the platform's services decide."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from tenants.accounts.models import ApiKey, User
+from tenants.accounts.selectors import api_keys_list, users_list
+from tenants.accounts.services import api_key_create, api_key_revoke, user_deactivate, user_invite
+from tenants.errors import ApplicationError
+from tenants.services import tenant_branding_update
+from web.access import MANAGERS, page_view
+from web.forms.accounts import ApiKeyForm, BusinessForm, InviteForm
+
+manager_page = page_view(roles=MANAGERS)
+
+
+@manager_page
+def team(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_invite(actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error("email" if "email" in error.fields else None, error.message)
+        else:
+            messages.success(request, f"Invitation sent to {user.email}.")
+            return redirect("team")
+    return render(
+        request,
+        "web/accounts/team.html",
+        {"form": form, "users": users_list()},
+        status=400 if form.errors else 200,
+    )
+
+
+@manager_page
+@require_POST
+def team_deactivate(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        user_deactivate(actor=request.user, user=user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{user.email} can no longer sign in.")
+    return redirect("team")
+
+
+@manager_page
+def api_keys(request):
+    form = ApiKeyForm(request.POST or None)
+    created_key = None
+    if request.method == "POST" and form.is_valid():
+        _, created_key = api_key_create(created_by=request.user, **form.cleaned_data)
+        form = ApiKeyForm()
+    return render(
+        request,
+        "web/accounts/api_keys.html",
+        {"form": form, "api_keys": api_keys_list(), "created_key": created_key},
+    )
+
+
+@manager_page
+@require_POST
+def api_key_revoke_view(request, key_id):
+    api_key = get_object_or_404(ApiKey, pk=key_id)
+    api_key_revoke(api_key=api_key)
+    messages.success(request, f"The key {api_key.prefix}… is revoked.")
+    return redirect("api-keys")
+
+
+@manager_page
+def business_settings(request):
+    """The business's name and logo (owner/admin)."""
+    tenant = request.tenant
+    form = BusinessForm(
+        request.POST if request.method == "POST" else None,
+        initial={"name": tenant.name, "logo_url": tenant.logo_url},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant_branding_update(tenant=tenant, **form.cleaned_data)
+        except ApplicationError as error:
+            for field, field_messages in error.fields.items():
+                for message in field_messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("business-settings")
+    return render(
+        request, "web/accounts/business.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -1,0 +1,97 @@
+"""Today at a glance: orders by status, routes, drivers on shift, late stops, live map."""
+
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from delivery.models import Depot, Driver, Order, OrderStatus
+from tenants.selectors import tenant_time_zone
+from web.access import OPERATIONS, page_view
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+OPEN_STATUSES = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
+LATE_SHOWN = 20
+
+
+def orders_by_status(*, day) -> list[tuple[str, str, int]]:
+    counts = dict(
+        Order.objects.filter(delivery_date=day)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in OrderStatus.choices]
+
+
+def routes_of_day(*, day):
+    from routing.models import Route
+
+    done = (OrderStatus.DELIVERED, OrderStatus.FAILED)
+    return (
+        Route.objects.filter(delivery_date=day)
+        .select_related("driver__user", "vehicle")
+        .annotate(
+            stops_total=Count("stops"),
+            stops_done=Count("stops", filter=Q(stops__order__status__in=done)),
+        )
+        .order_by("planned_start", "id")
+    )
+
+
+def drivers_on_shift(*, day) -> list[Driver]:
+    """Active drivers whose shifts include `day`'s weekday; `shift_today` is that shift."""
+    key = WEEKDAY_KEYS[day.weekday()]
+    drivers = list(
+        Driver.objects.filter(is_active=True, shifts__has_key=key)
+        .select_related("user", "default_vehicle")
+        .order_by("user__full_name", "user__email")
+    )
+    for driver in drivers:
+        driver.shift_today = driver.shifts[key]
+    return drivers
+
+
+def late_orders(*, day, now):
+    """Open orders of `day` that missed their last window, or whose live ETA is after it."""
+    late = []
+    orders = (
+        Order.objects.filter(delivery_date=day, status__in=OPEN_STATUSES)
+        .exclude(time_windows=[])
+        .select_related("driver__user")
+        .order_by("eta", "id")
+        .only("id", "recipient_name", "address", "status", "eta", "time_windows", "driver__user")
+    )
+    for order in orders:
+        last_end = max(window["end"] for window in order.time_windows)
+        deadline = datetime.fromisoformat(last_end)
+        expected = order.eta or now
+        if expected > deadline:
+            order.deadline = deadline
+            late.append(order)
+    return late
+
+
+@page_view(roles=OPERATIONS)
+def today(request):
+    tz = tenant_time_zone()
+    now = timezone.now()
+    day = now.astimezone(tz).date()
+    statuses = orders_by_status(day=day)
+    late = late_orders(day=day, now=now)
+    depots = list(Depot.objects.filter(is_active=True).values("name", "lat", "lng"))
+    return render(
+        request,
+        "web/pages/today.html",
+        {
+            "day": day,
+            "statuses": statuses,
+            "total": sum(n for _, _, n in statuses),
+            "routes": routes_of_day(day=day),
+            "drivers": drivers_on_shift(day=day),
+            "late": late[:LATE_SHOWN],
+            "late_count": len(late),
+            "map_data": {"depots": depots},
+        },
+    )

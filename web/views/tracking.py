@@ -1,0 +1,54 @@
+"""The recipient's public tracking page `/t/<token>/` and its proof-of-delivery files. The token
+is the only credential; an unknown, replaced or expired one answers 404."""
+
+import json
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from tenants.selectors import current_tenant
+from tracking.paths import proof_path
+from tracking.selectors import order_for_token, proof_for_token, tracking_snapshot
+
+
+def _private(response):
+    # The page is the recipient's alone: no shared caches, no referrer carrying the token.
+    response["Cache-Control"] = "private, no-store, max-age=0"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_safe
+def tracking_page(request, token: str):
+    order = order_for_token(token=token)
+    if order is None:
+        raise Http404
+    snapshot = tracking_snapshot(
+        order, proof_url=lambda proof: proof_path(token=token, proof_id=proof.pk)
+    )
+    response = render(
+        request,
+        "web/tracking/page.html",
+        {
+            "business_name": current_tenant().name,
+            "time_zone": current_tenant().time_zone,
+            "snapshot": snapshot,
+            "snapshot_json": json.dumps(snapshot),
+            "socket_path": f"/ws/track/{token}/",
+            "reference": order.external_id or "",
+        },
+    )
+    return _private(response)
+
+
+@require_safe
+def tracking_proof(request, token: str, proof_id):
+    order = order_for_token(token=token)
+    proof = proof_for_token(order=order, proof_id=proof_id) if order is not None else None
+    if proof is None:
+        raise Http404
+    response = FileResponse(proof.file.open("rb"), content_type=proof.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return _private(response)
