@@ -864,3 +864,55 @@ def test_a_transition_location_of_zero_zero_is_refused(tenant_a):
     }
     with tenant_a.use():
         assert Order.objects.get(pk=order.pk).status == OrderStatus.UNASSIGNED
+
+
+def test_an_order_with_a_pickup_moves_to_another_day_with_both_windows(tenant_a):
+    """PATCH of delivery_date alone: delivery and pickup windows keep their clock times."""
+    # given: collected 09:30-10:30 and delivered 14:00-16:00 on 27 November (Amsterdam time)
+    with tenant_a.use():
+        order = make_order(
+            delivery_date=DAY,
+            time_windows=[
+                {"start": "2026-11-27T14:00:00+01:00", "end": "2026-11-27T16:00:00+01:00"}
+            ],
+            pickup_location=(52.09, 5.12),
+            pickup_time_windows=[
+                {"start": "2026-11-27T09:30:00+01:00", "end": "2026-11-27T10:30:00+01:00"}
+            ],
+        )
+
+    # when
+    moved = send(tenant_a.api(), "patch", f"{ORDERS}{order.pk}", {"delivery_date": "2026-12-02"})
+
+    # then
+    assert moved.status_code == 200, moved.json()
+    body = moved.json()
+    assert (body["delivery_date"], body["time_windows"], body["pickup"]["time_windows"]) == (
+        "2026-12-02",
+        [{"start": "2026-12-02T14:00:00+01:00", "end": "2026-12-02T16:00:00+01:00"}],
+        [{"start": "2026-12-02T09:30:00+01:00", "end": "2026-12-02T10:30:00+01:00"}],
+    )
+    with tenant_a.use():
+        order.refresh_from_db()
+        assert (order.delivery_date, order.pickup_time_windows[0]["start"]) == (
+            date(2026, 12, 2),
+            "2026-12-02T09:30:00+01:00",
+        )
+        assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.UPDATED).count() == 1
+
+
+def test_moving_an_order_to_another_day_and_a_bad_field_writes_nothing(tenant_a):
+    with tenant_a.use():
+        order = make_order(delivery_date=DAY)
+
+    refused = send(
+        tenant_a.api(),
+        "patch",
+        f"{ORDERS}{order.pk}",
+        {"delivery_date": "2026-12-02", "priority": 1000},
+    )
+
+    assert refused.status_code == 400
+    with tenant_a.use():
+        order.refresh_from_db()
+        assert (order.delivery_date, order.priority) == (DAY, 0)

@@ -2,12 +2,13 @@
 is the only credential; an unknown, replaced or expired one answers 404."""
 
 import json
+from datetime import datetime
 
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from tenants.selectors import current_tenant
+from tenants.selectors import current_tenant, tenant_time_zone
 from tracking.paths import proof_path
 from tracking.selectors import order_for_token, proof_for_token, tracking_snapshot
 
@@ -18,6 +19,18 @@ def _private(response):
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _clock_times(window: dict | None) -> dict:
+    """The window's start and end on the business's clock (the page's first paint; the script
+    keeps them up to date), as the SMS and the e-mail write them."""
+    if not window:
+        return {}
+    tz = tenant_time_zone()
+    return {
+        key: datetime.fromisoformat(window[key]).astimezone(tz).strftime("%H:%M")
+        for key in ("start", "end")
+    }
 
 
 @require_safe
@@ -35,6 +48,7 @@ def tracking_page(request, token: str):
             "business_name": current_tenant().name,
             "time_zone": current_tenant().time_zone,
             "snapshot": snapshot,
+            "eta_local": _clock_times(snapshot["eta_window"]),
             "snapshot_json": json.dumps(snapshot),
             "socket_path": f"/ws/track/{token}/",
             "reference": order.external_id or "",
