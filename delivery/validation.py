@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+# The platform's text, phone and e-mail rules: one copy for every app, used here by name.
+from tenants.validation import email_normalise, phone_normalise, text
 
 MAX_SERVICE_SECONDS = 24 * 3600
 MAX_LOAD = Decimal("1000000")
@@ -46,22 +45,6 @@ class Problems:
             raise FieldErrors(self.fields)
 
 
-def text(value, *, max_length: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        else:
-            raise ValueError("Must be text.")
-    value = value.strip()
-    if required and not value:
-        raise ValueError("This field is required.")
-    if len(value) > max_length:
-        raise ValueError(f"At most {max_length} characters.")
-    return value
-
-
 def skills_normalise(value) -> list[str]:
     """Unknown skills are fine; "Fridge ", "fridge" and "FRIDGE" are one skill, "fridge"."""
     if value is None or value == "":
@@ -80,32 +63,6 @@ def skills_normalise(value) -> list[str]:
         if name:
             skills.add(name)
     return sorted(skills)
-
-
-def phone_normalise(value, *, region: str | None) -> str:
-    """A phone number in E.164 (+31612345678), or "" when none was given."""
-    value = text(value, max_length=40)
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, region or None)
-    except phonenumbers.NumberParseException:
-        hint = "" if region else " Write it with its country code, e.g. +31 6 12345678."
-        raise ValueError(f"Not a phone number.{hint}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("Not a valid phone number.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def email_normalise(value) -> str:
-    value = text(value, max_length=254)
-    if not value:
-        return ""
-    try:
-        validate_email(value)
-    except DjangoValidationError:
-        raise ValueError("Enter a valid e-mail address.") from None
-    return value.lower()
 
 
 def number(value, *, name: str = "value") -> float:

@@ -11,13 +11,13 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenants import validation
 from tenants.accounts.models import ApiKey, Role, User
 from tenants.errors import ApplicationError
 
@@ -31,16 +31,16 @@ ROLE_RANK = {Role.DRIVER: 0, Role.DISPATCHER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
 def email_normalise(email: str) -> str:
-    email = (email or "").strip()
+    """A user's e-mail address (required), lower-case; a bad one is a validation error."""
     try:
-        validate_email(email)
-    except DjangoValidationError:
-        raise ApplicationError(
-            "validation_error",
-            "Enter a valid e-mail address.",
-            fields={"email": ["Enter a valid e-mail address."]},
-        ) from None
-    return email.lower()
+        normalised = validation.email_normalise(email)
+    except ValueError as error:
+        message = str(error)
+    else:
+        if normalised:
+            return normalised
+        message = "Enter a valid e-mail address."
+    raise ApplicationError("validation_error", message, fields={"email": [message]})
 
 
 def password_validate(*, password: str, user: User) -> None:
