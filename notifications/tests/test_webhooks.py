@@ -348,7 +348,7 @@ def test_a_host_that_resolves_elsewhere_at_connect_time_is_refused(tenant_a, rec
             _endpoint(receiver)
         event_record(name="order.created", data=DATA)
         events_dispatch()
-        monkeypatch.setattr("notifications.services.target_check", lambda url: None)
+        monkeypatch.setattr("notifications.services.webhooks.target_check", lambda url: None)
 
         # when the delivery is sent
         delivery = WebhookDelivery.objects.get()
