@@ -21,7 +21,7 @@ from django_tenants.utils import schema_context
 from bench.report import summary, write
 from delivery import imports, validation
 from delivery.models import Order, OrderEvent
-from delivery.services import _order_from_input, orders_create_many
+from delivery.services import _order_from_input, orders_create_many, orders_existing_external_ids
 from tenants.actors import system_actor
 from tenants.services import tenant_create, tenant_delete
 
@@ -113,7 +113,7 @@ def _breakdown(content: bytes, tz: ZoneInfo) -> dict[str, float]:
     inputs = [validation.order_input_parse(d.raw, tz=tz, phone_region=None) for d in drafts]
     timings["validate every row (order_input_parse)"] = time.perf_counter() - started
     started = time.perf_counter()
-    imports.orders_existing_external_ids(data.external_id for data in inputs)
+    orders_existing_external_ids(data.external_id for data in inputs)
     timings["duplicate check (one query)"] = time.perf_counter() - started
     started = time.perf_counter()
     orders_create_many(inputs=inputs, actor=system_actor("bench"), source="import")

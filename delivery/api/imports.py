@@ -25,7 +25,7 @@ from delivery.imports import (
 )
 from delivery.selectors import orders_list
 from tenants.actors import actor_for
-from tenants.api.errors import error_body
+from tenants.api.errors import error_body, status_for
 from tenants.api.permissions import IsOperations
 from tenants.api.views import ApiView
 from tenants.errors import ApplicationError
@@ -154,7 +154,7 @@ class OrderImportView(ApiView):
             body = error_body(rejected.code, rejected.message, rejected.fields)
             body["error"]["rows"] = rejected.rows
             body["error"]["warnings"] = rejected.warnings
-            return Response(body, status=rejected.status)
+            return Response(body, status=status_for(rejected.code))
         return Response(
             {
                 "created": len(result.created),
