@@ -21,7 +21,8 @@ from django_tenants.utils import schema_context
 from bench.report import summary, write
 from delivery import imports, validation
 from delivery.models import Order, OrderEvent
-from delivery.services import _order_from_input, orders_create_many, orders_existing_external_ids
+from delivery.services import orders_create_many, orders_existing_external_ids
+from delivery.services.orders import _order_from_input
 from tenants.actors import system_actor
 from tenants.services import tenant_create, tenant_delete
 

@@ -5,12 +5,12 @@ from django.db import transaction
 
 from delivery.services import orders_plan_apply
 from routing import matrices
+from routing.locks import plan_date_lock
 from routing.models import Route, Stop
 from routing.planning import DriverToPlan
 from routing.realtime import routes_changed
 from routing.schedule import Schedule, schedule_route
 from routing.selectors import driver_to_plan, order_to_plan
-from routing.services import _date_lock
 from tenants.actors import Actor
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_time_zone
@@ -115,7 +115,7 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
         route = Route.objects.select_related(
             "driver__user", "driver__depot", "driver__default_vehicle"
         ).get(pk=route_id)
-        _date_lock(route.delivery_date)
+        plan_date_lock(delivery_date=route.delivery_date)
         route = (
             Route.objects.select_for_update(of=("self",))
             .select_related("driver__user", "driver__depot", "driver__default_vehicle")

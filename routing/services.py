@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from delivery.models import Order, OrderStatus
@@ -12,6 +12,7 @@ from delivery.services import orders_out_for_delivery, orders_plan_apply
 from notifications.events import optimization_event_record, route_event_record
 from routing import matrices, vroom
 from routing.explanations import explain
+from routing.locks import plan_date_lock
 from routing.models import OptimizationJob, Route, Stop
 from routing.payloads import optimization_data, route_data
 from routing.planning import Day
@@ -107,15 +108,6 @@ def _progress(job: OptimizationJob, percent: int) -> None:
     job.progress = percent
     OptimizationJob.objects.filter(pk=job.pk).update(progress=percent)
     dispatchers_notify(tenant_id=current_tenant().pk, message=_job_message(job))
-
-
-def _date_lock(delivery_date: date) -> None:
-    """Serialise writes of plans for one date in this tenant (transaction-scoped)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"{connection.schema_name}:plan:{delivery_date.isoformat()}"],
-        )
 
 
 def _day_unchanged(day: Day) -> None:
@@ -379,7 +371,7 @@ def optimization_run(*, job_id) -> OptimizationJob:
             for order_id in left_out
         ]
         with transaction.atomic():
-            _date_lock(job.delivery_date)
+            plan_date_lock(delivery_date=job.delivery_date)
             current = OptimizationJob.objects.select_for_update().get(pk=job.pk)
             if current.status != OptimizationJob.Status.RUNNING:
                 # The reaper gave up on this run meanwhile: its verdict stands.
@@ -466,7 +458,7 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
         Route.Status.COMPLETED: "completed_at",
     }
     with transaction.atomic():
-        _date_lock(route.delivery_date)
+        plan_date_lock(delivery_date=route.delivery_date)
         route = Route.objects.select_for_update().get(pk=route.pk)
         if route.status != allowed[to]:
             raise ApplicationError(

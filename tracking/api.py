@@ -13,13 +13,14 @@ from rest_framework.response import Response
 
 from delivery.links import tracking_url
 from delivery.models import Driver, Order
+from delivery.selectors import driver_for_user
 from tenants.accounts.models import Role
 from tenants.actors import actor_for
 from tenants.api.permissions import IsOperations
 from tenants.api.views import ApiView
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_time_zone
-from tracking.selectors import driver_for_user, driver_track, position_data, positions_latest
+from tracking.selectors import driver_track, position_data, positions_latest
 from tracking.services import MAX_BATCH, order_tracking_link_rotate, positions_record
 
 

@@ -136,7 +136,8 @@ class DispatchConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
 
 @database_sync_to_async
 def _driver_context(tenant, user) -> tuple | None:
-    from tracking.selectors import driver_for_user, driver_newest_recorded_at
+    from delivery.selectors import driver_for_user
+    from tracking.selectors import driver_newest_recorded_at
 
     with tenant_context(tenant):
         driver = driver_for_user(user=user)

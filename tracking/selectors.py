@@ -8,22 +8,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from delivery.arrival import arrival_window
-from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
+from delivery.models import Order, OrderEvent, OrderStatus, ProofFile
 from routing.models import Route, Stop
-from tenants.accounts.models import Role, User
 from tenants.selectors import tenant_time_zone
 from tracking import state
 from tracking.models import Position
 
 FINAL_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
 DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED)
-
-
-def driver_for_user(*, user) -> Driver | None:
-    """The Driver record of a signed-in user whose role is driver; None for anyone else."""
-    if not isinstance(user, User) or user.role != Role.DRIVER or not user.is_active:
-        return None
-    return Driver.objects.filter(user=user).first()
 
 
 def driver_newest_recorded_at(*, driver_id) -> datetime | None:
@@ -120,9 +112,7 @@ def driver_heading_to(order: Order) -> bool:
     heading = state.next_stop(driver_id=order.driver_id)
     if heading is not None and (
         heading["order"] == str(order.pk)
-        or Order.objects.filter(
-            pk=heading["order"], status=OrderStatus.OUT_FOR_DELIVERY
-        ).exists()
+        or Order.objects.filter(pk=heading["order"], status=OrderStatus.OUT_FOR_DELIVERY).exists()
     ):
         # The stop the last live-ETA run named, unless that order was finished since.
         return heading["order"] == str(order.pk)

@@ -804,9 +804,7 @@ def test_driver_save_refuses_an_open_route_with_an_end_place(tenant_a):
         driver = make_driver(depot=make_depot())
         # when
         with pytest.raises(ApplicationError) as refused:
-            driver_save(
-                driver=driver, fields={"open_route": True, "end_lat": 52.1, "end_lng": 5.1}
-            )
+            driver_save(driver=driver, fields={"open_route": True, "end_lat": 52.1, "end_lng": 5.1})
         # then
         driver.refresh_from_db()
         assert (refused.value.code, refused.value.fields, driver.open_route, driver.end_lat) == (

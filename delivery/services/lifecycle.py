@@ -1,0 +1,282 @@
+"""The order lifecycle of SPEC.md (unassigned → assigned → out for delivery → delivered |
+failed; cancel; reschedule), the planner's result applied to orders, and moving an order to
+another day (delivery and pickup windows together)."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from delivery.models import (
+    DeliveryAttempt,
+    Driver,
+    FailureReason,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProofFile,
+)
+from delivery.payloads import orders_data
+from delivery.realtime import orders_changed
+from delivery.selectors import driver_for_user
+from delivery.services.orders import EDITABLE_STATUSES, order_event
+from notifications.events import order_events_record
+from tenants.accounts.models import Role
+from tenants.actors import Actor
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_time_zone
+
+# The order lifecycle of SPEC.md; anything else is a 409 invalid_transition.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.UNASSIGNED: frozenset({OrderStatus.ASSIGNED, OrderStatus.CANCELLED}),
+    OrderStatus.ASSIGNED: frozenset({OrderStatus.OUT_FOR_DELIVERY, OrderStatus.CANCELLED}),
+    OrderStatus.OUT_FOR_DELIVERY: frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED}),
+    OrderStatus.FAILED: frozenset({OrderStatus.UNASSIGNED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+# What a driver may do, and only to orders assigned to them.
+DRIVER_TRANSITIONS = frozenset(
+    {OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.FAILED}
+)
+# What an edit may change: every field of OrderInput but the location, which is handled apart.
+
+
+def order_transition(
+    *,
+    order_id,
+    to: str,
+    actor: Actor,
+    reason: str = "",
+    note: str = "",
+    location: tuple[float, float] | None = None,
+    driver: Driver | None = None,
+    recipient_name: str = "",
+    delivery_date: date | None = None,
+) -> Order:
+    """Move an order along its lifecycle. The row lock makes concurrent actors (a driver
+    completing, a dispatcher cancelling) serialise: the second sees the first's result."""
+    if to not in TRANSITIONS:
+        raise ApplicationError(
+            "validation_error",
+            f"Unknown status {to!r}.",
+            fields={"to": [f"Must be one of: {', '.join(TRANSITIONS)}."]},
+        )
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        acting_driver = None
+        if actor.role == Role.DRIVER:
+            acting_driver = driver_for_user(user=actor.user)
+            if acting_driver is None or order.driver_id != acting_driver.pk:
+                # Drivers see only their own orders: someone else's is simply not there.
+                raise Order.DoesNotExist
+            if to not in DRIVER_TRANSITIONS:
+                raise ApplicationError(
+                    "permission_denied",
+                    "Drivers may only start, deliver or fail a delivery.",
+                )
+        if to not in TRANSITIONS[order.status]:
+            raise ApplicationError(
+                "invalid_transition",
+                f"An order that is {order.status} cannot become {to}.",
+            )
+        from_status = order.status
+        update = ["status", "updated_at"]
+        if to == OrderStatus.ASSIGNED:
+            if driver is None:
+                raise ApplicationError(
+                    "validation_error",
+                    "Say which driver gets the order.",
+                    fields={"driver": ["This field is required."]},
+                )
+            if not driver.is_active:
+                raise ApplicationError(
+                    "validation_error",
+                    "This driver is not active.",
+                    fields={"driver": ["This driver is not active."]},
+                )
+            order.driver = driver
+            update.append("driver")
+        if to == OrderStatus.FAILED and reason not in FailureReason.values:
+            raise ApplicationError(
+                "validation_error",
+                "Say why the delivery failed.",
+                fields={"reason": [f"Must be one of: {', '.join(FailureReason.values)}."]},
+            )
+        if to == OrderStatus.UNASSIGNED:
+            # Rescheduling: off the route and the driver, possibly onto another day.
+            order.driver, order.route_id, order.sequence, order.eta = None, None, None, None
+            update += ["driver", "route_id", "sequence", "eta"]
+            if delivery_date is not None:
+                update += _day_move(order, delivery_date)
+        if to == OrderStatus.CANCELLED:
+            order.route_id, order.sequence, order.eta = None, None, None
+            update += ["route_id", "sequence", "eta"]
+        order.status = to
+        order.save(update_fields=update)
+        order_event(
+            order=order,
+            kind=OrderEvent.Kind.STATUS_CHANGED,
+            actor=actor,
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+            note=note,
+            location=location,
+        ).save()
+        if to in (OrderStatus.DELIVERED, OrderStatus.FAILED):
+            attempt = DeliveryAttempt.objects.create(
+                order=order,
+                driver=acting_driver or order.driver,
+                outcome=to,
+                failure_reason=reason if to == OrderStatus.FAILED else "",
+                recipient_name=recipient_name,
+                note=note,
+                lat=location[0] if location else None,
+                lng=location[1] if location else None,
+                attempted_at=timezone.now(),
+            )
+            ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
+        order_events_record(snapshots=orders_data([order], reason=reason, note=note))
+        orders_changed(order_ids=[order.pk])
+    return order
+
+
+def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: Actor) -> None:
+    """The planner's result for orders: `assignments` are (order id, driver id, route id,
+    sequence, planned arrival); `unassigned` orders lose their route. Status follows: an order
+    on a route is assigned, an order taken off one is unassigned again (event reason
+    "replanned"). An order on its way keeps its status and only follows its new place in the
+    route (mid-day re-planning); a done order is never touched."""
+    by_id = {entry[0]: entry for entry in assignments}
+    movable = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
+    orders = Order.objects.select_for_update().filter(
+        pk__in=[*by_id, *unassigned], status__in=movable
+    )
+    changed, events = [], []
+    for order in orders:
+        before = order.status
+        if before == OrderStatus.OUT_FOR_DELIVERY:
+            if order.pk in by_id:
+                _, order.driver_id, order.route_id, order.sequence, order.eta = by_id[order.pk]
+                order.updated_at = timezone.now()
+                changed.append(order)
+            continue
+        if order.pk in by_id:
+            _, driver_id, route_id, sequence, eta = by_id[order.pk]
+            order.driver_id, order.route_id, order.sequence, order.eta = (
+                driver_id,
+                route_id,
+                sequence,
+                eta,
+            )
+            order.status = OrderStatus.ASSIGNED
+        else:
+            order.driver_id, order.route_id, order.sequence, order.eta = None, None, None, None
+            order.status = OrderStatus.UNASSIGNED
+        order.updated_at = timezone.now()
+        changed.append(order)
+        if before != order.status:
+            events.append(
+                order_event(
+                    order=order,
+                    kind=OrderEvent.Kind.STATUS_CHANGED,
+                    actor=actor,
+                    from_status=before,
+                    to_status=order.status,
+                    reason="planned" if order.pk in by_id else "replanned",
+                )
+            )
+    Order.objects.bulk_update(
+        changed,
+        ["driver", "route_id", "sequence", "eta", "status", "updated_at"],
+        batch_size=1000,
+    )
+    OrderEvent.objects.bulk_create(events, batch_size=1000)
+    order_events_record(snapshots=orders_data([event.order for event in events]))
+    orders_changed(order_ids=[order.pk for order in changed])
+
+
+def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:
+    """A driver starts their route: its assigned orders are on their way (one event each)."""
+    orders = list(
+        Order.objects.select_for_update().filter(
+            pk__in=list(order_ids), status=OrderStatus.ASSIGNED
+        )
+    )
+    for order in orders:
+        order.status = OrderStatus.OUT_FOR_DELIVERY
+        order.updated_at = timezone.now()
+    Order.objects.bulk_update(orders, ["status", "updated_at"])
+    OrderEvent.objects.bulk_create(
+        [
+            order_event(
+                order=order,
+                kind=OrderEvent.Kind.STATUS_CHANGED,
+                actor=actor,
+                from_status=OrderStatus.ASSIGNED,
+                to_status=OrderStatus.OUT_FOR_DELIVERY,
+                reason="route_started",
+            )
+            for order in orders
+        ]
+    )
+    order_events_record(snapshots=orders_data(orders))
+    orders_changed(order_ids=[order.pk for order in orders])
+    return len(orders)
+
+
+def _day_move(order: Order, delivery_date: date) -> list[str]:
+    """The one rule for moving an order to another day: its delivery and its pickup windows
+    keep their clock times on the new day. Returns the fields changed."""
+    tz = tenant_time_zone()
+    order.delivery_date = delivery_date
+    order.time_windows = windows_moved(order.time_windows, delivery_date, tz)
+    order.pickup_time_windows = windows_moved(order.pickup_time_windows, delivery_date, tz)
+    return ["delivery_date", "time_windows", "pickup_time_windows"]
+
+
+def order_reschedule(*, order_id, delivery_date: date, actor: Actor) -> Order:
+    """Move an order that is not on its way or done to another day (windows keep their clock
+    times, pickup windows too). Used by the API's PATCH of `delivery_date`, the orders page and,
+    through `_day_move`, the lifecycle's reschedule of a failed order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in EDITABLE_STATUSES:
+            raise ApplicationError(
+                "order_locked",
+                f"An order that is {order.get_status_display().lower()} cannot be edited.",
+            )
+        if order.delivery_date == delivery_date:
+            return order
+        before = order.delivery_date
+        changed = _day_move(order, delivery_date)
+        order.save(update_fields=[*changed, "updated_at"])
+        order_event(
+            order=order,
+            kind=OrderEvent.Kind.UPDATED,
+            actor=actor,
+            note=f"Moved from {before.isoformat()} to {delivery_date.isoformat()}",
+        ).save()
+        orders_changed(order_ids=[order.pk])
+    return order
+
+
+def windows_moved(windows: list[dict], new_date: date, tz: ZoneInfo) -> list[dict]:
+    """The same clock times on another day (a rescheduled order keeps its preferred hours),
+    in the business's zone: 09:00 stays 09:00 when summer time starts or ends in between."""
+    moved = []
+    for window in windows:
+        start, end = (
+            datetime.fromisoformat(window[key]).astimezone(tz) for key in ("start", "end")
+        )
+        shift = new_date - start.date()
+        moved.append(
+            {
+                key: datetime.combine(moment.date() + shift, moment.time(), tzinfo=tz).isoformat()
+                for key, moment in (("start", start), ("end", end))
+            }
+        )
+    return moved
