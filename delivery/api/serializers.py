@@ -6,6 +6,7 @@ and Shopify); the write serializers here only describe that input in the schema.
 
 from rest_framework import serializers
 
+from delivery.links import tracking_url
 from delivery.models import (
     Depot,
     Driver,
@@ -18,7 +19,6 @@ from delivery.models import (
     Vehicle,
     VehicleProfile,
 )
-from tracking.links import tracking_url
 
 
 class LocationSerializer(serializers.Serializer):
