@@ -8,10 +8,11 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 # The platform's text, phone and e-mail rules: one copy for every app, used here by name.
-from tenants.validation import email_normalise, phone_normalise, text
+from tenants.validation import date_in_range, email_normalise, phone_normalise, text
 
 MAX_SERVICE_SECONDS = 24 * 3600
 MAX_LOAD = Decimal("1000000")
+MAX_SKILLS = 50
 SKILL_PATTERN = re.compile(r"[^a-z0-9]+")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -53,6 +54,8 @@ def skills_normalise(value) -> list[str]:
         value = value.split(",")
     if not isinstance(value, (list, tuple)):
         raise ValueError("Must be a list of skill names.")
+    if len(value) > MAX_SKILLS:
+        raise ValueError(f"At most {MAX_SKILLS} skills.")
     skills = set()
     for item in value:
         if not isinstance(item, str):
@@ -142,13 +145,14 @@ def integer(value, *, minimum: int, maximum: int, default: int | None = None) ->
 
 def date_parse(value) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
+        return date_in_range(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError("This field is required (YYYY-MM-DD).")
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"Not a date: {value!r}; use YYYY-MM-DD.") from None
+    return date_in_range(parsed)
 
 
 def clock_parse(value: str) -> time:

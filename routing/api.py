@@ -14,6 +14,7 @@ from routing.selectors import optimizations_list, routes_list
 from routing.services import optimization_start, route_status_set
 from tenants.accounts.models import Role
 from tenants.actors import actor_for
+from tenants.api.fields import DateField
 from tenants.api.permissions import IsOperations
 from tenants.api.routers import UUID_PATTERN
 from tenants.api.views import ApiGenericViewSet
@@ -27,7 +28,7 @@ class OptimizationStartSerializer(serializers.Serializer):
         "way, keeping their done and current stops and their remaining stops in their van, "
         "inserting new orders.",
     )
-    date = serializers.DateField(help_text="The delivery date to plan (business time zone).")
+    date = DateField(help_text="The delivery date to plan (business time zone).")
     orders = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
@@ -178,7 +179,7 @@ class RouteSerializer(serializers.ModelSerializer):
 
 
 class RouteFilterSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = DateField(required=False)
     driver = serializers.UUIDField(required=False)
     status = serializers.MultipleChoiceField(choices=Route.Status.choices, required=False)
 

@@ -1,9 +1,33 @@
 """Normalising the text people give us that every app shares: text fields, phone numbers and
 e-mail addresses. Pure functions raising ValueError with the message to show."""
 
+from datetime import date
+
 import phonenumbers
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+
+# Dates people and machines may give: a delivery, a report or a filter is never outside these
+# (and days around date.min/date.max overflow every "the next day" computation).
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+
+
+def date_in_range(value: date) -> date:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(f"Must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}.")
+    return value
+
+
+def text_problem(value: str) -> str | None:
+    """Why PostgreSQL could not store `value` as text, or None when it can."""
+    if "\x00" in value:
+        return "Null characters are not allowed."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Not valid Unicode text (a lone surrogate)."
+    return None
 
 
 def text(value, *, max_length: int, required: bool = False) -> str:
@@ -14,6 +38,9 @@ def text(value, *, max_length: int, required: bool = False) -> str:
             value = str(value)
         else:
             raise ValueError("Must be text.")
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
     value = value.strip()
     if required and not value:
         raise ValueError("This field is required.")

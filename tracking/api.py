@@ -20,6 +20,7 @@ from tenants.api.permissions import IsOperations
 from tenants.api.views import ApiView
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_time_zone
+from tenants.validation import date_in_range
 from tracking.selectors import driver_track, position_data, positions_latest
 from tracking.services import MAX_BATCH, order_tracking_link_rotate, positions_record
 
@@ -153,7 +154,7 @@ class DriverTrackView(ApiView):
         raw_date = request.query_params.get("date")
         try:
             day = (
-                date.fromisoformat(raw_date)
+                date_in_range(date.fromisoformat(raw_date))
                 if raw_date
                 else timezone.now().astimezone(tenant_time_zone()).date()
             )

@@ -26,6 +26,7 @@ from delivery.imports import (
 from delivery.selectors import orders_list
 from tenants.actors import actor_for
 from tenants.api.errors import error_body, status_for
+from tenants.api.fields import DateField
 from tenants.api.permissions import IsOperations
 from tenants.api.views import ApiView
 from tenants.errors import ApplicationError
@@ -69,9 +70,7 @@ class OrderBulkView(ApiView):
 
 
 class ImportParamsSerializer(serializers.Serializer):
-    date = serializers.DateField(
-        required=False, help_text="Delivery date of rows without a delivery_date."
-    )
+    date = DateField(required=False, help_text="Delivery date of rows without a delivery_date.")
     partial = serializers.BooleanField(
         default=False, help_text="Import the good rows and report the bad ones."
     )

@@ -21,6 +21,7 @@ from delivery.models import Driver, OrderStatus
 from delivery.selectors import order_events, orders_list, orders_visible_to
 from delivery.services import order_create, order_reschedule, order_transition, order_update
 from tenants.actors import actor_for
+from tenants.api.fields import DateField
 from tenants.api.permissions import IsOperations
 from tenants.api.routers import UUID_PATTERN
 from tenants.api.views import ApiGenericViewSet
@@ -67,7 +68,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 class OrderFilterSerializer(serializers.Serializer):
     status = serializers.CharField(required=False, help_text="One or more, comma-separated.")
-    date = serializers.DateField(required=False)
+    date = DateField(required=False)
     route = serializers.UUIDField(required=False)
     driver = serializers.UUIDField(required=False)
     external_id = serializers.CharField(required=False, max_length=100)

@@ -19,6 +19,8 @@ from delivery.models import (
     Vehicle,
     VehicleProfile,
 )
+from delivery.validation import MAX_SKILLS
+from tenants.api.fields import DateField
 
 
 class LocationSerializer(serializers.Serializer):
@@ -74,11 +76,13 @@ class OrderWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Without it the address is geocoded, or the order is flagged needs_location.",
     )
-    delivery_date = serializers.DateField(help_text="In the business's time zone.")
+    delivery_date = DateField(help_text="In the business's time zone.")
     time_windows = TimeWindowSerializer(many=True, required=False)
     service_seconds = serializers.IntegerField(min_value=0, max_value=86400, required=False)
     load = LoadSerializer(required=False)
-    skills = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=MAX_SKILLS
+    )
     priority = serializers.IntegerField(min_value=0, max_value=100, required=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     pickup = PickupSerializer(
@@ -172,7 +176,7 @@ class OrderTransitionSerializer(serializers.Serializer):
     recipient_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Who took the delivery."
     )
-    delivery_date = serializers.DateField(
+    delivery_date = DateField(
         required=False, help_text="A new date when rescheduling (failed → unassigned)."
     )
 
@@ -257,7 +261,9 @@ class VehicleSerializer(serializers.ModelSerializer):
     capacity = CapacitySerializer(source="*", required=False, help_text="Empty: no limit.")
     profile = serializers.ChoiceField(choices=VehicleProfile.choices, default=VehicleProfile.VAN)
     fuel = serializers.ChoiceField(choices=Fuel.choices, default=Fuel.DIESEL)
-    skills = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=MAX_SKILLS
+    )
 
     class Meta:
         model = Vehicle
@@ -352,7 +358,9 @@ class DriverWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Driving time per route at most.",
     )
-    skills = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=MAX_SKILLS
+    )
     start = PlaceSerializer(
         required=False, allow_null=True, help_text="Where routes start; default: the depot."
     )

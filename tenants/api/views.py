@@ -15,6 +15,7 @@ from tenants.api.idempotency import (
     idempotency_release,
     request_fingerprint,
 )
+from tenants.api.parsers import query_check
 from tenants.api.principals import principal_id
 
 
@@ -88,6 +89,10 @@ class ApiMixin:
             transaction.set_rollback(True)
         idempotency_release(claim=claim)
         return response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        query_check(request.query_params)
 
     def _handler_for(self, request):
         if request.method.lower() in self.http_method_names:
