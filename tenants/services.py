@@ -21,6 +21,7 @@ from tenants.accounts.services import (
 from tenants.errors import ApplicationError
 from tenants.models import Domain, Tenant
 from tenants.selectors import tenant_host
+from tenants.validation import url_validate
 
 logger = logging.getLogger(__name__)
 
@@ -167,11 +168,13 @@ def tenant_create(
 
 
 def _logo_url_validate(logo_url: str) -> str:
-    logo_url = (logo_url or "").strip()
-    if logo_url and (not logo_url.startswith("https://") or len(logo_url) > 500):
+    try:
+        return url_validate(logo_url or "", schemes=("https",), max_length=500)
+    except ValueError:
         message = "Give an https:// address of at most 500 characters, or leave it empty."
-        raise ApplicationError("validation_error", message, fields={"logo_url": [message]})
-    return logo_url
+        raise ApplicationError(
+            "validation_error", message, fields={"logo_url": [message]}
+        ) from None
 
 
 def tenant_branding_update(*, tenant: Tenant, name: str, logo_url: str) -> Tenant:

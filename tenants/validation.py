@@ -5,7 +5,7 @@ from datetime import date
 
 import phonenumbers
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 
 # Dates people and machines may give: a delivery, a report or a filter is never outside these
 # (and days around date.min/date.max overflow every "the next day" computation).
@@ -74,3 +74,21 @@ def email_normalise(value) -> str:
     except DjangoValidationError:
         raise ValueError("Enter a valid e-mail address.") from None
     return value.lower()
+
+
+UNSAFE_URL_CHARACTERS = frozenset('<>"`{}|\\^')
+
+
+def url_validate(value: str, *, schemes: tuple[str, ...] = ("https",), max_length: int) -> str:
+    """An absolute URL with one of `schemes` and a real host (Django's URLValidator), or ""."""
+    value = text(value, max_length=max_length)
+    if not value:
+        return ""
+    try:
+        if UNSAFE_URL_CHARACTERS.intersection(value):
+            raise DjangoValidationError("not allowed in a URL")  # RFC 3986: percent-encode them
+        URLValidator(schemes=list(schemes))(value)
+    except DjangoValidationError:
+        names = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ValueError(f"Enter a valid {names} address.") from None
+    return value

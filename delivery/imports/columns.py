@@ -1,6 +1,7 @@
 """What the columns of an orders CSV mean: our own column names, the Shopify orders export's,
 and the columns that are known but ignored. `layout_read` maps a header row to them."""
 
+import re
 from dataclasses import dataclass, field
 
 from tenants.errors import ApplicationError
@@ -156,8 +157,18 @@ SHOPIFY_MARKERS = {"lineitem quantity", "shipping name", "shipping address1"}
 DISPLAY_NAMES = {key: key for _, key in ALIASES}
 DISPLAY_NAMES.update({part: part for part in SHOPIFY_ADDRESS_PARTS})
 
-# Cells that a spreadsheet would run as a formula are written with a leading ' on export.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Cells that a spreadsheet would run as a formula are written with a leading ' on export
+# (OWASP "CSV Injection"): a formula start, a DDE-style `|`/`;` start, leading blanks before
+# one, or a formula start right after a separator some spreadsheet splits a cell on.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", ";", "|")
+_FORMULA_AFTER_SEPARATOR = re.compile(r"[,;|\t\r\n]\s*[\"']?[=+\-@]")
+
+
+def cell_is_formula(value: str) -> bool:
+    """Whether a spreadsheet might run (part of) this text as a formula."""
+    return value.lstrip(" ").startswith(FORMULA_STARTS) or bool(
+        _FORMULA_AFTER_SEPARATOR.search(value)
+    )
 
 
 def column_normalise(name: str) -> str:

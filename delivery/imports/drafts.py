@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from delivery import validation
 from delivery.imports.columns import (
-    FORMULA_STARTS,
     MAX_WINDOWS,
     SHOPIFY_ADDRESS_PARTS,
     Layout,
+    cell_is_formula,
     window_key,
 )
 from delivery.imports.csv_read import SheetOrder
@@ -30,7 +30,7 @@ def problem(row: int, line: int, column: str | None, message: str) -> dict:
 
 def _cell_clean(value: str, key: str) -> str:
     value = value.strip()
-    if value[:1] == "'" and (key == "phone" or value[1:2] in FORMULA_STARTS):
+    if value[:1] == "'" and (key == "phone" or cell_is_formula(value[1:])):
         value = value[1:]  # the quote spreadsheets use to keep a + or leading 0 as text
     if key in NUMERIC_KEYS and DECIMAL_COMMA.fullmatch(value):
         value = value.replace(",", ".")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Func, IntegerField, Max, QuerySet
 
-from delivery.imports.columns import FORMULA_STARTS, window_key
+from delivery.imports.columns import cell_is_formula, window_key
 from delivery.models import Order
 
 EXPORT_FIELDS = [
@@ -75,7 +75,7 @@ def export_header(window_count: int) -> list[str]:
 def _text_cell(value: str | None) -> str:
     if not value:
         return ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if cell_is_formula(value) else value
 
 
 def _moment_cell(value: str, *, on: date, tz: ZoneInfo) -> str:

@@ -949,3 +949,55 @@ def test_through_the_real_server_imports_and_interleaved_exports_stay_in_their_b
         assert "Content-Length" not in streams[prefix].headers
         rows = list(csv.reader(io.StringIO(content.decode(), newline="")))
         assert sorted(row[0] for row in rows[1:]) == sorted(f"{prefix}-{n}" for n in range(1, 1201))
+
+
+# --- spreadsheet safety of the export (OWASP CSV injection) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("notes", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+31 6", "'+31 6"),
+        ("-2 floors", "'-2 floors"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("|cmd", "'|cmd"),
+        (";cmd", "';cmd"),
+        ("  =1+1", "'  =1+1"),
+        ("ring;=cmd|' /C calc'!A0", "'ring;=cmd|' /C calc'!A0"),
+        ("ring|=cmd", "'ring|=cmd"),
+        ("ring, =1+1", "'ring, =1+1"),
+        ("ring\t@SUM(A1)", "'ring\t@SUM(A1)"),
+        ('ring;"=1+1"', '\'ring;"=1+1"'),
+        ("Ring twice; leave at the door", "Ring twice; leave at the door"),
+        ("2-3 boxes, blue door", "2-3 boxes, blue door"),
+    ],
+)
+def test_export_defuses_every_cell_a_spreadsheet_could_run(tenant_a, notes, written):
+    with tenant_a.use():
+        make_order(external_id="E-1", notes=notes)
+
+    rows = rows_of(tenant_a.api().get(EXPORT, {"date": "2026-11-27"}))
+
+    assert rows[1][rows[0].index("notes")] == written
+
+
+def test_defused_cells_import_back_as_written(tenant_a):
+    # given an export with notes a spreadsheet could run
+    with tenant_a.use():
+        make_order(external_id="E-1", notes="ring;=cmd")
+        make_order(external_id="E-2", notes="|cmd")
+    exported = b"".join(tenant_a.api().get(EXPORT, {"date": "2026-11-27"}).streaming_content)
+    with tenant_a.use():
+        Order.objects.all().delete()
+
+    # when the file is imported again
+    response = upload(tenant_a.api(), exported)
+
+    # then the notes are the originals, without the defusing quote
+    assert response.status_code == 201, response.json()
+    with tenant_a.use():
+        notes = dict(Order.objects.values_list("external_id", "notes"))
+    assert notes == {"E-1": "ring;=cmd", "E-2": "|cmd"}

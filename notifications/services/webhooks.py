@@ -26,6 +26,7 @@ from notifications.services.queueing import task_enqueue
 from notifications.targets import TargetRefused, guarded_session, target_check
 from tenants.errors import ApplicationError
 from tenants.selectors import current_tenant, tenant_url
+from tenants.validation import url_validate
 
 logger = logging.getLogger(__name__)
 
@@ -182,9 +183,10 @@ def _endpoint_validate(*, url: str | None, events: list[str] | None) -> None:
     errors = {}
     if url is not None:
         try:
+            url_validate(url, schemes=("http", "https"), max_length=2000)
             target_check(url, resolve=True)
-        except TargetRefused as refused:
-            errors["url"] = [str(refused)]
+        except (ValueError, TargetRefused) as invalid:
+            errors["url"] = [str(invalid)]
     if events is not None:
         unknown = sorted(set(events) - set(EVENT_NAMES))
         if unknown:

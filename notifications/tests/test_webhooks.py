@@ -23,6 +23,7 @@ from notifications.services import (
 from notifications.targets import TargetRefused, target_check
 from notifications.tasks import events_dispatch_task
 from notifications.tests.conftest import standard_webhooks_verify
+from tenants.errors import ApplicationError
 from tests.recorded_http import Recorded
 
 DATA = {"id": "8d1c3f7e-5a55-4b8e-9c1e-0c9a4f0e2b11", "status": "delivered"}
@@ -323,6 +324,18 @@ def test_private_targets_are_refused(url):
 def test_only_http_urls_without_credentials(url):
     with pytest.raises(TargetRefused):
         target_check(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://exa mple.test/in", "https://", "http://x.test/<script>", "https://[::1/in"]
+)
+def test_every_way_in_refuses_a_url_that_is_not_one(tenant_a, url):
+    with tenant_a.use(), pytest.raises(ApplicationError) as refused:
+        webhook_endpoint_create(url=url, events=[])
+
+    assert refused.value.fields == {"url": ["Enter a valid http:// or https:// address."]}
+    with tenant_a.use():
+        assert WebhookEndpoint.objects.count() == 0
 
 
 @override_settings(WEBHOOKS_ALLOW_PRIVATE_TARGETS=False)

@@ -993,6 +993,31 @@ def test_a_logo_must_be_an_https_address(tenant_a):
     }
 
 
+@pytest.mark.parametrize(
+    "logo_url",
+    [
+        'https://"onerror="alert(1)',
+        "https://",
+        "https:// x.test/l.png",
+        "https://x.test/<script>",
+        "javascript:alert(1)//https://x.test",
+        "https://exa mple.test/l.png",
+    ],
+)
+def test_a_logo_must_be_a_valid_url(tenant_a, logo_url):
+    response = tenant_a.browser(Role.ADMIN).post(
+        "/settings/business/", {"name": "Alpha", "logo_url": logo_url}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "logo_url": ["Give an https:// address of at most 500 characters, or leave it empty."]
+    }
+    with tenant_a.use():
+        tenant_a.tenant.refresh_from_db()
+    assert tenant_a.tenant.logo_url == ""
+
+
 def test_today_shows_routes_with_progress_in_the_business_time_zone(tenant_a):
     from datetime import datetime
 
