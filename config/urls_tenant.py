@@ -1,17 +1,20 @@
 """URLs on a business's host (`<slug>.<BASE_DOMAIN>`)."""
 
 from django.shortcuts import render
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from delivery.api.shopify import shopify_orders_webhook
-from tenants.api.errors import json_error_response
+from tenants.api.errors import api_not_found, json_error_response
 from tenants.views import health
 
 urlpatterns = [
     path("api/v1/", include(("config.urls_api", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ (a non-UUID id, a typo) is a JSON 404, with DEBUG on too: Django's
+    # debug 404 page would answer HTML, which no API client can read.
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     path("healthz", health, name="health"),
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),
     path("", include("tenants.accounts.urls")),

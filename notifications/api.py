@@ -1,7 +1,7 @@
 """Webhook endpoints and deliveries; notification templates, settings, opt-outs and the message
 log. Owner/admin only. Thin: parse, call a service or selector, shape the answer."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -40,6 +40,7 @@ from notifications.services import (
     webhook_redeliver,
     webhook_secret_rotate,
 )
+from tenants.api.fields import ClockField
 from tenants.api.permissions import IsManager
 from tenants.api.routers import UUID_PATTERN
 from tenants.api.views import ApiGenericView, ApiGenericViewSet, ApiView
@@ -280,7 +281,15 @@ class TemplateListView(ApiView):
     permission_classes = [IsManager]
 
     @extend_schema(
-        responses=TemplateSerializer(many=True),
+        responses=inline_serializer(
+            "TemplateList",
+            fields={
+                "results": TemplateSerializer(many=True),
+                "placeholders": serializers.DictField(
+                    child=serializers.CharField(), help_text="Each placeholder and its meaning."
+                ),
+            },
+        ),
         summary="Every event and channel: your wording or the default (with placeholders)",
     )
     def get(self, request):
@@ -335,8 +344,8 @@ class TemplatePreviewView(ApiView):
 
 
 class NotificationSettingsSerializer(serializers.Serializer):
-    quiet_hours_start = serializers.TimeField(allow_null=True, required=False)
-    quiet_hours_end = serializers.TimeField(allow_null=True, required=False)
+    quiet_hours_start = ClockField(allow_null=True, required=False)
+    quiet_hours_end = ClockField(allow_null=True, required=False)
     reschedule_instructions = serializers.CharField(
         max_length=300, allow_blank=True, required=False
     )

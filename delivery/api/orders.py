@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
@@ -203,9 +203,12 @@ class OrderViewSet(ApiGenericViewSet):
         return Response(OrderSerializer(order).data)
 
     @extend_schema(
-        responses=OrderEventSerializer(many=True), summary="The order's audit trail, oldest first"
+        responses=inline_serializer(
+            "OrderEventList", fields={"results": OrderEventSerializer(many=True)}
+        ),
+        summary="The order's audit trail, oldest first (every event, one answer)",
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, pk=None):
         events = order_events(order=self.get_object())
         return Response({"results": OrderEventSerializer(events, many=True).data})

@@ -9,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -139,3 +140,10 @@ def exception_handler(exc, context):
 def json_error_response(code: str, message: str, status_code: int) -> JsonResponse:
     """The error shape for responses produced outside DRF (unknown URL, server error)."""
     return JsonResponse(error_body(code, message), status=status_code)
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any path under /api/ that names no operation (a non-UUID id, a typo), whatever the method
+    and with DEBUG on too: Django's debug 404 page would answer HTML no API client can read."""
+    return json_error_response("not_found", "Not found.", 404)
