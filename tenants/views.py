@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from django_tenants.utils import schema_context
 
 from tenants.accounts.services import login_token_issue
+from tenants.api.ratelimit import RateLimitResult, address_limit_hit
 from tenants.errors import ApplicationError
 from tenants.forms import SignupForm
 from tenants.selectors import tenant_url
@@ -20,6 +21,16 @@ def landing(request):
 
 def signup(request):
     form = SignupForm(request.POST or None, base_domain=settings.BASE_DOMAIN)
+    if request.method == "POST":
+        # Each sign-up creates a schema: a few per address and hour, counted before validation.
+        limited = address_limit_hit(
+            request=request,
+            action="signup",
+            limit=settings.SIGNUP_RATE_LIMIT_PER_HOUR,
+            window_seconds=3600,
+        )
+        if not limited.allowed:
+            return too_many_requests(request, limited, "sign-ups")
     if request.method == "POST" and form.is_valid():
         try:
             provisioned = tenant_create(**form.cleaned_data)
@@ -41,3 +52,16 @@ def signup(request):
 @require_GET
 def health(request):
     return JsonResponse({"status": "ok"})
+
+
+def too_many_requests(request, limited: RateLimitResult, what: str):
+    """A page's 429: what happened and when to try again (also in Retry-After)."""
+    minutes = max(1, -(-limited.retry_after_seconds // 60))
+    response = render(
+        request,
+        "tenants/too_many_requests.html",
+        {"what": what, "limit": limited.limit, "minutes": minutes},
+        status=429,
+    )
+    response["Retry-After"] = str(limited.retry_after_seconds)
+    return response

@@ -25,6 +25,7 @@ dashboard = [
 settings_pages = [
     path("team/", team.team, name="team"),
     path("team/<uuid:user_id>/deactivate/", team.team_deactivate, name="team-deactivate"),
+    path("team/<uuid:user_id>/unlock/", team.team_unlock, name="team-unlock"),
     path("settings/api-keys/", team.api_keys, name="api-keys"),
     path("settings/business/", team.business_settings, name="business-settings"),
     path(

@@ -1,17 +1,25 @@
 """API for the caller's identity, the team and API keys. Thin: parse, call a service, shape."""
 
+from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from tenants.accounts.models import ApiKey, Role, User
 from tenants.accounts.selectors import api_keys_list, users_list
-from tenants.accounts.services import api_key_create, api_key_revoke, user_deactivate, user_invite
+from tenants.accounts.services import (
+    api_key_create,
+    api_key_revoke,
+    user_deactivate,
+    user_invite,
+    user_unlock,
+)
 from tenants.api.permissions import IsManager
 from tenants.api.principals import ApiKeyPrincipal
+from tenants.api.ratelimit import address_limit_hit
 from tenants.api.routers import UUID_PATTERN
 from tenants.api.views import ApiGenericViewSet, ApiView
 
@@ -95,10 +103,31 @@ class UserViewSet(ApiGenericViewSet):
         request=UserInviteSerializer, responses={201: UserSerializer}, summary="Invite a user"
     )
     def create(self, request):
+        limited = address_limit_hit(
+            request=request,
+            action="invitation",
+            limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
+            window_seconds=3600,
+        )
+        if not limited.allowed:
+            raise exceptions.Throttled(
+                wait=limited.retry_after_seconds, detail="Too many invitations from your address."
+            )
         serializer = UserInviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_invite(actor=request.user, **serializer.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses=UserSerializer,
+        summary="Unlock a user's sign-in after too many wrong passwords",
+    )
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, pk=None):
+        user = self.get_object()
+        user_unlock(user=user)
+        return Response(UserSerializer(user).data)
 
     @extend_schema(request=None, responses=UserSerializer, summary="Deactivate a user")
     @action(detail=True, methods=["post"])

@@ -5,6 +5,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
@@ -128,6 +129,13 @@ def user_deactivate(*, actor, user: User) -> User:
         user.deactivated_at = timezone.now()
         user.save(update_fields=["is_active", "deactivated_at"])
     return user
+
+
+def user_unlock(*, user: User) -> int:
+    """Lift a login lockout (django-axes) on this user's e-mail: forget its failed sign-ins, from
+    every address. Returns how many failure records were dropped. Owner/admin only (the caller's
+    guard)."""
+    return axes_reset(username=user.email)
 
 
 def user_password_set(*, user: User, password: str) -> User:

@@ -1,6 +1,9 @@
 """Signing in and out on the tenant host: sign in, sign out, a one-time login link, set a
 password. The team, API-key and business pages are in web.views.team. Thin: services decide."""
 
+import math
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -44,6 +47,19 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         messages.success(self.request, "Your password is set. Sign in to continue.")
         return super().form_valid(form)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer: what happened, when to try again, who can unlock."""
+    minutes = max(1, math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 @require_GET

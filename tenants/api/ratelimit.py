@@ -7,8 +7,10 @@ import uuid
 from dataclasses import dataclass
 
 import redis
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.db import connection
+from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from tenants.api.principals import principal_id
@@ -44,8 +46,9 @@ class RateLimitResult:
     retry_after_seconds: int
 
 
-def rate_limit_hit(*, scope: str, limit: int) -> RateLimitResult:
-    """Record one request for `scope` (which carries the tenant) and say whether it may proceed."""
+def rate_limit_hit(*, scope: str, limit: int, window_ms: int = WINDOW_MS) -> RateLimitResult:
+    """Record one request for `scope` (which carries the tenant, or names a client address) in a
+    sliding window of `window_ms`, and say whether it may proceed."""
     now_ms = int(time.time() * 1000)
     try:
         allowed, remaining, retry_ms = redis_client().eval(
@@ -53,7 +56,7 @@ def rate_limit_hit(*, scope: str, limit: int) -> RateLimitResult:
             1,
             redis_key("ratelimit", scope),
             now_ms,
-            WINDOW_MS,
+            window_ms,
             limit,
             uuid.uuid4().hex,
         )
@@ -87,3 +90,36 @@ class ApiRateThrottle(BaseThrottle):
 
     def wait(self) -> float:
         return float(self.result.retry_after_seconds)
+
+
+def client_address(request) -> str:
+    """The client's IP address as django-axes sees it (same proxy settings: AXES_IPWARE_*)."""
+    return get_client_ip_address(request) or "unknown"
+
+
+def address_limit_hit(*, request, action: str, limit: int, window_seconds: int) -> RateLimitResult:
+    """One `action` (sign-up, invitation, an unauthenticated API call) from this client address;
+    the limit holds across businesses, as an attacker's address does."""
+    return rate_limit_hit(
+        scope=f"address:{action}:{client_address(request)}",
+        limit=limit,
+        window_ms=window_seconds * 1000,
+    )
+
+
+def anonymous_api_call_check(request) -> None:
+    """An API call without valid credentials: counted per client address; over the limit, 429."""
+    result = address_limit_hit(
+        request=request,
+        action="api-anonymous",
+        limit=settings.API_ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+        window_seconds=60,
+    )
+    if not result.allowed:
+        raise exceptions.Throttled(
+            wait=result.retry_after_seconds,
+            detail=(
+                "Too many requests without valid credentials from your address. "
+                f"Try again in {result.retry_after_seconds} seconds."
+            ),
+        )

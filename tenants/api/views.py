@@ -4,7 +4,7 @@ import hashlib
 import json
 
 from django.db import transaction
-from rest_framework import generics, mixins, viewsets
+from rest_framework import exceptions, generics, mixins, viewsets
 from rest_framework.views import APIView
 
 from tenants.api.idempotency import (
@@ -17,6 +17,7 @@ from tenants.api.idempotency import (
 )
 from tenants.api.parsers import query_check
 from tenants.api.principals import principal_id
+from tenants.api.ratelimit import anonymous_api_call_check
 
 
 def _multipart_content(request) -> bytes:
@@ -89,6 +90,17 @@ class ApiMixin:
             transaction.set_rollback(True)
         idempotency_release(claim=claim)
         return response
+
+    def perform_authentication(self, request):
+        """Wrong API keys and calls without credentials are limited per client address (guessing
+        keys), before the per-key limit of ApiRateThrottle applies to the rest."""
+        try:
+            request.user  # noqa: B018 - DRF authenticates lazily, on first access
+        except exceptions.AuthenticationFailed:
+            anonymous_api_call_check(request)
+            raise
+        if request.user is None:
+            anonymous_api_call_check(request)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

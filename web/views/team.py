@@ -1,15 +1,24 @@
 """Owners' and admins' pages for the team (invite, deactivate), API keys and the business's name
 and logo. Thin: forms parse, the platform's services decide."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.models import ApiKey, User
-from tenants.accounts.selectors import api_keys_list, users_list
-from tenants.accounts.services import api_key_create, api_key_revoke, user_deactivate, user_invite
+from tenants.accounts.selectors import api_keys_list, locked_out_emails, users_list
+from tenants.accounts.services import (
+    api_key_create,
+    api_key_revoke,
+    user_deactivate,
+    user_invite,
+    user_unlock,
+)
+from tenants.api.ratelimit import address_limit_hit
 from tenants.errors import ApplicationError
 from tenants.services import tenant_branding_update
+from tenants.views import too_many_requests
 from web.access import MANAGERS, page_view
 from web.forms.accounts import ApiKeyForm, BusinessForm, InviteForm
 
@@ -19,6 +28,15 @@ manager_page = page_view(roles=MANAGERS)
 @manager_page
 def team(request):
     form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        limited = address_limit_hit(
+            request=request,
+            action="invitation",
+            limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
+            window_seconds=3600,
+        )
+        if not limited.allowed:
+            return too_many_requests(request, limited, "invitations")
     if request.method == "POST" and form.is_valid():
         try:
             user = user_invite(actor=request.user, **form.cleaned_data)
@@ -30,7 +48,7 @@ def team(request):
     return render(
         request,
         "web/accounts/team.html",
-        {"form": form, "users": users_list()},
+        {"form": form, "users": users_list(), "locked_out": locked_out_emails()},
         status=400 if form.errors else 200,
     )
 
@@ -45,6 +63,15 @@ def team_deactivate(request, user_id):
         messages.error(request, error.message)
     else:
         messages.success(request, f"{user.email} can no longer sign in.")
+    return redirect("team")
+
+
+@manager_page
+@require_POST
+def team_unlock(request, user_id):
+    user = get_object_or_404(User, pk=user_id)
+    user_unlock(user=user)
+    messages.success(request, f"{user.email} can sign in again.")
     return redirect("team")
 
 
