@@ -4,8 +4,7 @@
 
 import { multipart } from "./outbox.js";
 import { freshLocation } from "./location.js";
-import { render } from "./screens.js";
-import { config, serverSet, store, view } from "./state.js";
+import { config, hooks, serverSet, store, view } from "./state.js";
 
 const PHOTO_MAX_SIDE = 1600;
 
@@ -26,7 +25,7 @@ export async function refresh() {
       const data = await response.json();
       // In a dead spot the service worker answers with its last copy: never go backwards.
       if (new Date(data.generated_at) >= new Date(store.server.generated_at)) await serverSet(data);
-      render();
+      hooks.render();
     }
   } catch (offline) {
     /* a dead spot: keep what we have */
@@ -36,7 +35,7 @@ export async function refresh() {
 export async function onChange() {
   store.pending = await store.outbox.actions();
   store.positionsWaiting = await store.outbox.positionsCount();
-  render();
+  hooks.render();
 }
 
 export async function onResult(action, body) {
@@ -68,7 +67,7 @@ export async function onProblem(action, error, status) {
 
 export function signOutNotice() {
   store.signedOut = true;
-  render();
+  hooks.render();
 }
 
 export function jsonAction(kind, label, url, data, ids) {
@@ -204,7 +203,7 @@ export function formClose() {
   store.photos = [];
   store.signature = null;
   store.selectedStop = null;
-  render();
+  hooks.render();
   window.scrollTo(0, 0);
 }
 

@@ -7,9 +7,11 @@ import { onChange, onProblem, onResult, refresh, signOutNotice } from "./actions
 import { locationOnline, socketClose } from "./location.js";
 import { Outbox } from "./outbox.js";
 import { render } from "./screens.js";
-import { config, embedded, store } from "./state.js";
+import { config, embedded, hooks, store } from "./state.js";
 
 async function start() {
+  hooks.render = render;
+  hooks.outboxChanged = onChange;
   for (const button of document.querySelectorAll(".tab")) {
     button.addEventListener("click", () => {
       store.tab = button.dataset.tab;

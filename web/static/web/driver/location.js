@@ -2,8 +2,7 @@
  * (/ws/driver/); anything taken while it is down, or sent and never answered, goes to the outbox
  * in order. */
 
-import { onChange } from "./actions.js";
-import { config, store } from "./state.js";
+import { config, hooks, store } from "./state.js";
 
 const POSITION_EVERY_MS = 5000;
 const POSITION_FRESH_MS = 120000;
@@ -59,7 +58,7 @@ export function positionTaken(position) {
     unanswered.set(key, message);
     setTimeout(() => unansweredToOutbox([key]), POSITION_ANSWER_MS);
   } else {
-    store.outbox.addPosition(message).then(onChange);
+    store.outbox.addPosition(message).then(() => hooks.outboxChanged());
   }
 }
 
@@ -68,7 +67,7 @@ export function unansweredToOutbox(keys) {
     const message = unanswered.get(key);
     if (!message) continue;
     unanswered.delete(key);
-    store.outbox.addPosition(message).then(onChange);
+    store.outbox.addPosition(message).then(() => hooks.outboxChanged());
   }
 }
 

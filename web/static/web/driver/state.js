@@ -22,6 +22,13 @@ export const store = {
   lastPosition: null, // { lat, lng, at } of the phone's newest position
 };
 
+// Set by driver.js. The modules that change the state call these instead of importing the
+// screens (modules import one way: driver → screens → actions → location → state).
+export const hooks = {
+  render: () => {},
+  outboxChanged: () => {},
+};
+
 export const clock = new Intl.DateTimeFormat([], {
   hour: "2-digit",
   minute: "2-digit",
