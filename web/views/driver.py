@@ -18,11 +18,11 @@ from web.access import DRIVERS, page_view
 from web.selectors.driver import driver_today
 
 # What the service worker keeps for offline use, besides the page and its data.
+# driver.js is an ES module that imports the others: all of them must be cached.
+DRIVER_MODULES = ("state", "dom", "outbox", "actions", "location", "screens", "signature", "driver")
 STATIC_FILES = (
     "web/driver/driver.css",
-    "web/driver/queue.js",
-    "web/driver/signature.js",
-    "web/driver/driver.js",
+    *(f"web/driver/{module}.js" for module in DRIVER_MODULES),
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
 )

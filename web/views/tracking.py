@@ -1,9 +1,9 @@
 """The recipient's public tracking page `/t/<token>/` and its proof-of-delivery files. The token
 is the only credential; an unknown, replaced or expired one answers 404."""
 
-import json
 from datetime import datetime
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -46,11 +46,15 @@ def tracking_page(request, token: str):
         "web/tracking/page.html",
         {
             "business_name": current_tenant().name,
-            "time_zone": current_tenant().time_zone,
             "snapshot": snapshot,
             "eta_local": _clock_times(snapshot["eta_window"]),
-            "snapshot_json": json.dumps(snapshot),
-            "socket_path": f"/ws/track/{token}/",
+            # For the page's script, read through json_script (no inline script).
+            "page_config": {
+                "timeZone": current_tenant().time_zone,
+                "socketPath": f"/ws/track/{token}/",
+                "tileUrl": settings.MAP_TILE_URL,
+                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+            },
             "reference": order.external_id or "",
         },
     )

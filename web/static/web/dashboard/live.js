@@ -1,241 +1,240 @@
 /* The Live page: today's routes on a map; drivers move as `driver.position` arrives on
-   /ws/dispatch/, route lists are re-fetched on `order.updated` / `route.updated`, and arrival
-   suggestions (`stop.arrived`) are listed for the dispatcher. */
-(function () {
-  "use strict";
-  var M = window.DeliveryMaps;
-  var data = JSON.parse(document.getElementById("live-data").textContent);
-  var time = M.clock(data.time_zone);
-  var DONE = { delivered: true, failed: true, cancelled: true };
-  var SHOWN = { dispatched: true, started: true, completed: true };
-  var MOVE_MS = 800;
+ /ws/dispatch/, route lists are re-fetched on `order.updated` / `route.updated`, and arrival
+ suggestions (`stop.arrived`) are listed for the dispatcher. */
+import * as M from "./maps.js";
+import { dispatchSocket } from "./socket.js";
 
-  var element = function (id) { return document.getElementById(id); };
-  var drivers = {};
-  data.drivers.forEach(function (d) { drivers[d.id] = d; });
-  var state = { routes: data.routes.slice(), positions: {}, markers: {}, arrivals: [] };
+var data = JSON.parse(document.getElementById("live-data").textContent);
+var time = M.clock(data.time_zone);
+var DONE = { delivered: true, failed: true, cancelled: true };
+var SHOWN = { dispatched: true, started: true, completed: true };
+var MOVE_MS = 800;
 
-  var map = M.createMap(element("live-map"));
-  var stopsLayer = L.layerGroup().addTo(map);
-  var fitted = false;
+var element = function (id) { return document.getElementById(id); };
+var drivers = {};
+data.drivers.forEach(function (d) { drivers[d.id] = d; });
+var state = { routes: data.routes.slice(), positions: {}, markers: {}, arrivals: [] };
 
-  // A pickup is done once picked up; a delivery once its order is delivered, failed or cancelled.
-  function isDone(stop) {
-    return DONE[stop.status] || (stop.kind === "pickup" && Boolean(stop.picked_up_at));
+var map = M.createMap(element("live-map"));
+var stopsLayer = L.layerGroup().addTo(map);
+var fitted = false;
+
+// A pickup is done once picked up; a delivery once its order is delivered, failed or cancelled.
+function isDone(stop) {
+  return DONE[stop.status] || (stop.kind === "pickup" && Boolean(stop.picked_up_at));
+}
+
+function sortRoutes() {
+  state.routes.sort(function (a, b) {
+    return (a.driver_name || "").localeCompare(b.driver_name || "") || a.id.localeCompare(b.id);
+  });
+}
+
+function routeIndexOfDriver(driverId) {
+  for (var i = 0; i < state.routes.length; i += 1) {
+    if (state.routes[i].driver === driverId) { return i; }
   }
+  return -1;
+}
 
-  function sortRoutes() {
-    state.routes.sort(function (a, b) {
-      return (a.driver_name || "").localeCompare(b.driver_name || "") || a.id.localeCompare(b.id);
-    });
-  }
+function driverName(driverId) {
+  var d = drivers[driverId];
+  if (d) { return d.name || d.email; }
+  var i = routeIndexOfDriver(driverId);
+  return i >= 0 ? state.routes[i].driver_name : "Driver";
+}
 
-  function routeIndexOfDriver(driverId) {
-    for (var i = 0; i < state.routes.length; i += 1) {
-      if (state.routes[i].driver === driverId) { return i; }
-    }
-    return -1;
-  }
+function initials(name) {
+  return (name || "?").split(/\s+/).filter(Boolean).slice(0, 2).map(function (w) { return w[0]; }).join("").toUpperCase();
+}
 
-  function driverName(driverId) {
-    var d = drivers[driverId];
-    if (d) { return d.name || d.email; }
-    var i = routeIndexOfDriver(driverId);
-    return i >= 0 ? state.routes[i].driver_name : "Driver";
-  }
+function ago(iso) {
+  if (!iso) { return "no position yet"; }
+  var seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+  if (seconds < 60) { return "last seen " + seconds + " s ago"; }
+  if (seconds < 3600) { return "last seen " + Math.floor(seconds / 60) + " min ago"; }
+  return "last seen at " + time(iso);
+}
 
-  function initials(name) {
-    return (name || "?").split(/\s+/).filter(Boolean).slice(0, 2).map(function (w) { return w[0]; }).join("").toUpperCase();
-  }
+function routeHtml(route, index) {
+  var fill = M.colour(index);
+  var done = route.stops.filter(function (s) { return isDone(s); }).length;
+  var next = route.stops.filter(function (s) { return !isDone(s); }).slice(0, 3);
+  var seen = state.positions[route.driver];
+  return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="live-route-' + route.id + '">' +
+    '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
+    '<h3 id="live-route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
+    '<span class="badge status-' + route.status + '" data-route-status>' + route.status + "</span></header>" +
+    '<p class="route-meta"><span data-progress>' + done + " / " + route.stops.length + " stops done</span> · " +
+    '<span class="last-seen" data-last-seen="' + route.driver + '">' + ago(seen && seen.recorded_at) + "</span></p>" +
+    '<progress max="' + (route.stops.length || 1) + '" value="' + done + '" aria-label="Stops done of ' +
+    M.escapeHtml(route.driver_name) + '"></progress>' +
+    (next.length ? '<ol class="next-stops" aria-label="Next stops">' + next.map(function (stop) {
+      return '<li data-stop-id="' + stop.id + '"><strong>' + stop.sequence + ".</strong> " +
+        (stop.kind === "pickup" ? "Pickup: " : "") +
+        M.escapeHtml(stop.external_id || "") + " " + M.escapeHtml(stop.address) +
+        ' <span class="eta">ETA <time>' + time(stop.eta || stop.planned_arrival) + "</time>" +
+        (stop.eta ? "" : " (planned)") + "</span></li>";
+    }).join("") + "</ol>" : '<p class="muted">All stops done.</p>') + "</article>";
+}
 
-  function ago(iso) {
-    if (!iso) { return "no position yet"; }
-    var seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-    if (seconds < 60) { return "last seen " + seconds + " s ago"; }
-    if (seconds < 3600) { return "last seen " + Math.floor(seconds / 60) + " min ago"; }
-    return "last seen at " + time(iso);
-  }
+function renderRoutes() {
+  sortRoutes();
+  element("live-routes").innerHTML = state.routes.length ? state.routes.map(routeHtml).join("") :
+    '<p class="muted">No routes are out today.</p>';
+}
 
-  function routeHtml(route, index) {
-    var fill = M.colour(index);
-    var done = route.stops.filter(function (s) { return isDone(s); }).length;
-    var next = route.stops.filter(function (s) { return !isDone(s); }).slice(0, 3);
-    var seen = state.positions[route.driver];
-    return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="live-route-' + route.id + '">' +
-      '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
-      '<h3 id="live-route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
-      '<span class="badge status-' + route.status + '" data-route-status>' + route.status + "</span></header>" +
-      '<p class="route-meta"><span data-progress>' + done + " / " + route.stops.length + " stops done</span> · " +
-      '<span class="last-seen" data-last-seen="' + route.driver + '">' + ago(seen && seen.recorded_at) + "</span></p>" +
-      '<progress max="' + (route.stops.length || 1) + '" value="' + done + '" aria-label="Stops done of ' +
-      M.escapeHtml(route.driver_name) + '"></progress>' +
-      (next.length ? '<ol class="next-stops" aria-label="Next stops">' + next.map(function (stop) {
-        return '<li data-stop-id="' + stop.id + '"><strong>' + stop.sequence + ".</strong> " +
-          (stop.kind === "pickup" ? "Pickup: " : "") +
-          M.escapeHtml(stop.external_id || "") + " " + M.escapeHtml(stop.address) +
-          ' <span class="eta">ETA <time>' + time(stop.eta || stop.planned_arrival) + "</time>" +
-          (stop.eta ? "" : " (planned)") + "</span></li>";
-      }).join("") + "</ol>" : '<p class="muted">All stops done.</p>') + "</article>";
-  }
-
-  function renderRoutes() {
-    sortRoutes();
-    element("live-routes").innerHTML = state.routes.length ? state.routes.map(routeHtml).join("") :
-      '<p class="muted">No routes are out today.</p>';
-  }
-
-  function renderStops() {
-    stopsLayer.clearLayers();
-    var points = [];
-    data.depots.forEach(function (depot) {
-      var at = [depot.location.lat, depot.location.lng];
-      L.marker(at, { icon: M.depotIcon(), keyboard: false, title: "Depot " + depot.name }).addTo(stopsLayer);
+function renderStops() {
+  stopsLayer.clearLayers();
+  var points = [];
+  data.depots.forEach(function (depot) {
+    var at = [depot.location.lat, depot.location.lng];
+    L.marker(at, { icon: M.depotIcon(), keyboard: false, title: "Depot " + depot.name }).addTo(stopsLayer);
+    points.push(at);
+  });
+  state.routes.forEach(function (route, index) {
+    var fill = M.colour(index), line = [];
+    route.stops.forEach(function (stop) {
+      if (!stop.location) { return; }
+      var at = [stop.location.lat, stop.location.lng];
+      line.push(at);
       points.push(at);
+      L.marker(at, { icon: M.numberedIcon(stop.sequence, fill, isDone(stop) ? "done" : ""), keyboard: false,
+        title: route.driver_name + " stop " + stop.sequence }).addTo(stopsLayer);
     });
-    state.routes.forEach(function (route, index) {
-      var fill = M.colour(index), line = [];
-      route.stops.forEach(function (stop) {
-        if (!stop.location) { return; }
-        var at = [stop.location.lat, stop.location.lng];
-        line.push(at);
-        points.push(at);
-        L.marker(at, { icon: M.numberedIcon(stop.sequence, fill, isDone(stop) ? "done" : ""), keyboard: false,
-          title: route.driver_name + " stop " + stop.sequence }).addTo(stopsLayer);
-      });
-      if (line.length > 1) { L.polyline(line, { color: fill, weight: 3, opacity: 0.6, className: "route-line" }).addTo(stopsLayer); }
-    });
-    Object.keys(state.positions).forEach(function (id) {
-      points.push([state.positions[id].lat, state.positions[id].lng]);
-    });
-    if (!fitted && points.length) { M.fit(map, points); fitted = true; }
+    if (line.length > 1) { L.polyline(line, { color: fill, weight: 3, opacity: 0.6, className: "route-line" }).addTo(stopsLayer); }
+  });
+  Object.keys(state.positions).forEach(function (id) {
+    points.push([state.positions[id].lat, state.positions[id].lng]);
+  });
+  if (!fitted && points.length) { M.fit(map, points); fitted = true; }
+}
+
+function render() { renderRoutes(); renderStops(); refreshDriverIcons(); }
+
+function refreshDriverIcons() {
+  Object.keys(state.markers).forEach(function (id) {
+    var index = routeIndexOfDriver(id);
+    state.markers[id].setIcon(M.driverIcon(initials(driverName(id)), index >= 0 ? M.colour(index) : "#4a5568"));
+  });
+}
+
+/* Glide from where the marker is to where the driver is now, instead of jumping. */
+function glide(marker, to) {
+  var from = marker.getLatLng(), started = performance.now();
+  if (marker._glide) { cancelAnimationFrame(marker._glide); }
+  function step(now) {
+    var t = Math.min(1, (now - started) / MOVE_MS), ease = t * (2 - t);
+    marker.setLatLng(t < 1 ? [from.lat + (to[0] - from.lat) * ease, from.lng + (to[1] - from.lng) * ease] : to);
+    marker._glide = t < 1 ? requestAnimationFrame(step) : null;
   }
+  marker._glide = requestAnimationFrame(step);
+}
 
-  function render() { renderRoutes(); renderStops(); refreshDriverIcons(); }
-
-  function refreshDriverIcons() {
-    Object.keys(state.markers).forEach(function (id) {
-      var index = routeIndexOfDriver(id);
-      state.markers[id].setIcon(M.driverIcon(initials(driverName(id)), index >= 0 ? M.colour(index) : "#4a5568"));
-    });
+function position(p) {
+  if (!p || !p.driver || typeof p.lat !== "number" || typeof p.lng !== "number") { return; }
+  var previous = state.positions[p.driver];
+  if (previous && previous.recorded_at && p.recorded_at && new Date(p.recorded_at) < new Date(previous.recorded_at)) {
+    return; // an older point that arrived late (offline catch-up) must not move the marker back
   }
-
-  /* Glide from where the marker is to where the driver is now, instead of jumping. */
-  function glide(marker, to) {
-    var from = marker.getLatLng(), started = performance.now();
-    if (marker._glide) { cancelAnimationFrame(marker._glide); }
-    function step(now) {
-      var t = Math.min(1, (now - started) / MOVE_MS), ease = t * (2 - t);
-      marker.setLatLng(t < 1 ? [from.lat + (to[0] - from.lat) * ease, from.lng + (to[1] - from.lng) * ease] : to);
-      marker._glide = t < 1 ? requestAnimationFrame(step) : null;
-    }
-    marker._glide = requestAnimationFrame(step);
+  state.positions[p.driver] = p;
+  var marker = state.markers[p.driver], to = [p.lat, p.lng];
+  if (!marker) {
+    var index = routeIndexOfDriver(p.driver);
+    marker = L.marker(to, { icon: M.driverIcon(initials(driverName(p.driver)), index >= 0 ? M.colour(index) : "#4a5568"),
+      title: driverName(p.driver), zIndexOffset: 1000, keyboard: false });
+    marker.bindTooltip("");
+    marker.addTo(map);
+    state.markers[p.driver] = marker;
+  } else {
+    glide(marker, to);
   }
+  marker.getElement() && marker.getElement().setAttribute("data-driver", p.driver);
+  marker.setTooltipContent(M.escapeHtml(driverName(p.driver)) + " · " + ago(p.recorded_at));
+  tick();
+}
 
-  function position(p) {
-    if (!p || !p.driver || typeof p.lat !== "number" || typeof p.lng !== "number") { return; }
-    var previous = state.positions[p.driver];
-    if (previous && previous.recorded_at && p.recorded_at && new Date(p.recorded_at) < new Date(previous.recorded_at)) {
-      return; // an older point that arrived late (offline catch-up) must not move the marker back
-    }
-    state.positions[p.driver] = p;
-    var marker = state.markers[p.driver], to = [p.lat, p.lng];
-    if (!marker) {
-      var index = routeIndexOfDriver(p.driver);
-      marker = L.marker(to, { icon: M.driverIcon(initials(driverName(p.driver)), index >= 0 ? M.colour(index) : "#4a5568"),
-        title: driverName(p.driver), zIndexOffset: 1000, keyboard: false });
-      marker.bindTooltip("");
-      marker.addTo(map);
-      state.markers[p.driver] = marker;
-    } else {
-      glide(marker, to);
-    }
-    marker.getElement() && marker.getElement().setAttribute("data-driver", p.driver);
-    marker.setTooltipContent(M.escapeHtml(driverName(p.driver)) + " · " + ago(p.recorded_at));
-    tick();
-  }
+function tick() {
+  document.querySelectorAll("[data-last-seen]").forEach(function (label) {
+    var seen = state.positions[label.dataset.lastSeen];
+    label.textContent = ago(seen && seen.recorded_at);
+  });
+}
+setInterval(tick, 1000);
 
-  function tick() {
-    document.querySelectorAll("[data-last-seen]").forEach(function (label) {
-      var seen = state.positions[label.dataset.lastSeen];
-      label.textContent = ago(seen && seen.recorded_at);
-    });
-  }
-  setInterval(tick, 1000);
-
-  function refreshRoute(routeId) {
-    return M.api("GET", "/api/v1/routes/" + routeId).then(function (result) {
-      if (result.status === 404) { // re-planned away: the route no longer exists
-        state.routes = state.routes.filter(function (r) { return r.id !== routeId; });
-        render();
-        return;
-      }
-      if (!result.ok) { return; }
-      var route = result.body;
-      state.routes = state.routes.filter(function (r) { return r.id !== route.id; });
-      if (route.delivery_date === data.date && SHOWN[route.status]) { state.routes.push(route); }
+function refreshRoute(routeId) {
+  return M.api("GET", "/api/v1/routes/" + routeId).then(function (result) {
+    if (result.status === 404) { // re-planned away: the route no longer exists
+      state.routes = state.routes.filter(function (r) { return r.id !== routeId; });
       render();
-    });
-  }
-
-  function routeOfOrder(orderId) {
-    var found = state.routes.filter(function (r) {
-      return r.stops.some(function (s) { return s.order === orderId; });
-    })[0];
-    return found && found.id;
-  }
-
-  function arrival(item) {
-    state.arrivals.unshift(item);
-    state.arrivals = state.arrivals.slice(0, 10);
-    element("live-arrivals").hidden = false;
-    element("arrival-list").innerHTML = state.arrivals.map(function (a) {
-      var route = state.routes.filter(function (r) { return r.id === a.route; })[0];
-      var stop = route && route.stops.filter(function (s) { return s.id === a.stop || s.order === a.order; })[0];
-      var where = stop ? "stop " + stop.sequence + " (" + (stop.external_id || stop.address) + ")" : "a stop";
-      return "<li>" + M.escapeHtml(a.message || (driverName(a.driver) + " seems to have arrived at " + where)) +
-        (a.arrived_at || a.recorded_at ? " · " + time(a.arrived_at || a.recorded_at) : "") + "</li>";
-    }).join("");
-  }
-
-  var connection = element("live-connection"), opened = false;
-  M.dispatchSocket(function (message) {
-    var d = message.data || {};
-    if (message.type === "driver.position") { position(d); }
-    else if (message.type === "route.updated" && d.id) { refreshRoute(d.id); }
-    else if (message.type === "order.updated") {
-      var routeId = d.route || routeOfOrder(d.id);
-      if (routeId) { refreshRoute(routeId); }
-      var old = routeOfOrder(d.id);
-      if (old && old !== routeId) { refreshRoute(old); }
-    } else if (message.type === "stop.arrived") { arrival(d); }
-  }, function (status, delay) {
-    connection.dataset.state = status;
-    connection.textContent = {
-      open: "Live: connected.",
-      closed: "Connection lost; reconnecting in " + delay + " s…",
-      refused: "Live updates are not allowed for this account; reload the page after signing in again.",
-    }[status];
-    if (status === "open") {
-      // Anything missed while the socket was down: reload the routes shown.
-      if (opened) { state.routes.forEach(function (route) { refreshRoute(route.id); }); }
-      opened = true;
+      return;
     }
+    if (!result.ok) { return; }
+    var route = result.body;
+    state.routes = state.routes.filter(function (r) { return r.id !== route.id; });
+    if (route.delivery_date === data.date && SHOWN[route.status]) { state.routes.push(route); }
+    render();
   });
+}
 
-  M.api("GET", "/api/v1/positions/latest").then(function (result) {
-    if (!result.ok) { return; } // the endpoint may not exist (404): positions come live instead
-    var list = Array.isArray(result.body) ? result.body : (result.body && result.body.results) || [];
-    list.forEach(position);
-    if (list.length && !fitted) { renderStops(); }
-  });
+function routeOfOrder(orderId) {
+  var found = state.routes.filter(function (r) {
+    return r.stops.some(function (s) { return s.order === orderId; });
+  })[0];
+  return found && found.id;
+}
 
-  window.DeliveryLive = {
-    markerAt: function (driverId) {
-      var marker = state.markers[driverId];
-      if (!marker) { return null; }
-      var at = marker.getLatLng();
-      return [at.lat, at.lng];
-    },
-  };
-  render();
-})();
+function arrival(item) {
+  state.arrivals.unshift(item);
+  state.arrivals = state.arrivals.slice(0, 10);
+  element("live-arrivals").hidden = false;
+  element("arrival-list").innerHTML = state.arrivals.map(function (a) {
+    var route = state.routes.filter(function (r) { return r.id === a.route; })[0];
+    var stop = route && route.stops.filter(function (s) { return s.id === a.stop || s.order === a.order; })[0];
+    var where = stop ? "stop " + stop.sequence + " (" + (stop.external_id || stop.address) + ")" : "a stop";
+    return "<li>" + M.escapeHtml(a.message || (driverName(a.driver) + " seems to have arrived at " + where)) +
+      (a.arrived_at || a.recorded_at ? " · " + time(a.arrived_at || a.recorded_at) : "") + "</li>";
+  }).join("");
+}
+
+var connection = element("live-connection"), opened = false;
+dispatchSocket({ handlers: {
+  "driver.position": position,
+  "route.updated": function (d) { if (d.id) { refreshRoute(d.id); } },
+  "order.updated": function (d) {
+    var routeId = d.route || routeOfOrder(d.id);
+    if (routeId) { refreshRoute(routeId); }
+    var old = routeOfOrder(d.id);
+    if (old && old !== routeId) { refreshRoute(old); }
+  },
+  "stop.arrived": arrival,
+}, onState: function (status, delay) {
+  connection.dataset.state = status;
+  connection.textContent = {
+    open: "Live: connected.",
+    closed: "Connection lost; reconnecting in " + delay + " s…",
+    refused: "Live updates are not allowed for this account; reload the page after signing in again.",
+  }[status];
+  if (status === "open") {
+    // Anything missed while the socket was down: reload the routes shown.
+    if (opened) { state.routes.forEach(function (route) { refreshRoute(route.id); }); }
+    opened = true;
+  }
+} });
+
+M.api("GET", "/api/v1/positions/latest").then(function (result) {
+  if (!result.ok) { return; } // the endpoint may not exist (404): positions come live instead
+  var list = Array.isArray(result.body) ? result.body : (result.body && result.body.results) || [];
+  list.forEach(position);
+  if (list.length && !fitted) { renderStops(); }
+});
+
+window.DeliveryLive = {
+  markerAt: function (driverId) {
+    var marker = state.markers[driverId];
+    if (!marker) { return null; }
+    var at = marker.getLatLng();
+    return [at.lat, at.lng];
+  },
+};
+render();

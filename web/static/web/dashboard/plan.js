@@ -1,482 +1,485 @@
 /* The Plan page: choose drivers, press Plan, follow the job live on /ws/dispatch/, then edit the
-   routes (drag and drop, or the keyboard controls) and dispatch them. Every change goes through
-   the API; the page re-renders from what the API answers. */
-(function () {
-  "use strict";
-  var M = window.DeliveryMaps;
-  var data = JSON.parse(document.getElementById("plan-data").textContent);
-  var time = M.clock(data.time_zone);
-  var EDITABLE = { planned: true, dispatched: true };
-  var TERMINAL = { succeeded: true, failed: true };
-  // On a route under way some stops are done or on board: say so next to them.
-  var STATUS_SHOWN = { out_for_delivery: "on board", delivered: "delivered", failed: "failed", cancelled: "cancelled" };
-  var state = { routes: data.routes.slice(), job: data.job, unplanned: data.unplanned, busy: false,
-    dragging: null, polling: null, finished: {} };
+ routes (drag and drop, or the keyboard controls) and dispatch them. Every change goes through
+ the API; the page re-renders from what the API answers. */
+import * as M from "./maps.js";
+import { dispatchSocket } from "./socket.js";
 
-  var byId = function (list) {
-    var map = {};
-    list.forEach(function (item) { map[item.id] = item; });
-    return map;
-  };
-  var drivers = byId(data.drivers), vehicles = byId(data.vehicles), depots = byId(data.depots);
-  var onShift = {};
-  data.on_shift.forEach(function (id) { onShift[id] = true; });
+var data = JSON.parse(document.getElementById("plan-data").textContent);
+var time = M.clock(data.time_zone);
+var EDITABLE = { planned: true, dispatched: true };
+var TERMINAL = { succeeded: true, failed: true };
+// On a route under way some stops are done or on board: say so next to them.
+var STATUS_SHOWN = { out_for_delivery: "on board", delivered: "delivered", failed: "failed", cancelled: "cancelled" };
+var state = { routes: data.routes.slice(), job: data.job, unplanned: data.unplanned, busy: false,
+  dragging: null, polling: null, finished: {} };
 
-  var element = function (id) { return document.getElementById(id); };
-  var map = M.createMap(element("plan-map"));
-  var layer = L.layerGroup().addTo(map);
-  var message = element("plan-message");
+var byId = function (list) {
+  var map = {};
+  list.forEach(function (item) { map[item.id] = item; });
+  return map;
+};
+var drivers = byId(data.drivers), vehicles = byId(data.vehicles), depots = byId(data.depots);
+var onShift = {};
+data.on_shift.forEach(function (id) { onShift[id] = true; });
 
-  function say(text, kind) {
-    message.textContent = text;
-    message.hidden = !text;
-    message.className = "notice-line" + (kind ? " " + kind : "");
+var element = function (id) { return document.getElementById(id); };
+var map = M.createMap(element("plan-map"));
+var layer = L.layerGroup().addTo(map);
+var message = element("plan-message");
+
+function say(text, kind) {
+  message.textContent = text;
+  message.hidden = !text;
+  message.className = "notice-line" + (kind ? " " + kind : "");
+}
+
+function sortRoutes() {
+  state.routes.sort(function (a, b) {
+    return (a.driver_name || "").localeCompare(b.driver_name || "") || a.id.localeCompare(b.id);
+  });
+}
+
+function capacityText(vehicle) {
+  if (!vehicle) { return "no vehicle"; }
+  var c = vehicle.capacity || {}, parts = [];
+  if (c.weight_kg != null) { parts.push(Number(c.weight_kg) + " kg"); }
+  if (c.volume_l != null) { parts.push(Number(c.volume_l) + " l"); }
+  if (c.items != null) { parts.push(c.items + " items"); }
+  return vehicle.name + (parts.length ? " (" + parts.join(", ") + ")" : "");
+}
+
+function renderDrivers() {
+  var list = element("plan-driver-list");
+  var weekday = new Date(data.date + "T12:00:00Z").toLocaleDateString("en-GB", { weekday: "long", timeZone: "UTC" });
+  if (!data.drivers.length) {
+    list.innerHTML = '<p class="muted">No drivers yet: add them under Settings → Drivers.</p>';
+    return;
   }
+  list.innerHTML = data.drivers.map(function (driver) {
+    var vehicle = vehicles[driver.default_vehicle];
+    var available = onShift[driver.id];
+    var note = available ? capacityText(vehicle) : "off shift on " + weekday;
+    return '<label class="driver-option' + (available ? "" : " off") + '">' +
+      '<input type="checkbox" name="drivers" value="' + driver.id + '"' +
+      (available ? " checked" : " disabled") + "> " +
+      "<strong>" + M.escapeHtml(driver.name || driver.email) + "</strong> " +
+      '<span class="muted">' + M.escapeHtml(note) + "</span></label>";
+  }).join("");
+}
 
-  function sortRoutes() {
-    state.routes.sort(function (a, b) {
-      return (a.driver_name || "").localeCompare(b.driver_name || "") || a.id.localeCompare(b.id);
+function startPoint(route) {
+  var driver = drivers[route.driver];
+  if (driver && driver.start) { return [driver.start.lat, driver.start.lng]; }
+  var vehicle = vehicles[route.vehicle];
+  var depot = driver && (depots[driver.depot] || (vehicle && depots[vehicle.depot]));
+  return depot ? [depot.location.lat, depot.location.lng] : null;
+}
+
+function endPoint(route) {
+  var driver = drivers[route.driver];
+  if (driver && driver.end) { return [driver.end.lat, driver.end.lng]; }
+  return startPoint(route);
+}
+
+function renderMap() {
+  layer.clearLayers();
+  var points = [];
+  data.depots.forEach(function (depot) {
+    var at = [depot.location.lat, depot.location.lng];
+    L.marker(at, { icon: M.depotIcon(), title: "Depot " + depot.name, keyboard: false })
+      .bindTooltip("Depot: " + depot.name).addTo(layer);
+    points.push(at);
+  });
+  state.routes.forEach(function (route, index) {
+    var fill = M.colour(index), line = [], start = startPoint(route);
+    if (start) { line.push(start); }
+    route.stops.forEach(function (stop) {
+      if (!stop.location) { return; }
+      var at = [stop.location.lat, stop.location.lng];
+      line.push(at);
+      points.push(at);
+      L.marker(at, { icon: M.numberedIcon(stop.sequence, fill), keyboard: false,
+        title: route.driver_name + " stop " + stop.sequence })
+        .bindTooltip(route.driver_name + " · " + stop.sequence + ". " + (stop.external_id || "") + " " + stop.address)
+        .addTo(layer);
     });
-  }
+    var end = endPoint(route);
+    if (end && route.stops.length) { line.push(end); }
+    if (line.length > 1) {
+      L.polyline(line, { color: fill, weight: 4, opacity: 0.85, className: "route-line" }).addTo(layer);
+    }
+  });
+  M.fit(map, points);
+}
 
-  function capacityText(vehicle) {
-    if (!vehicle) { return "no vehicle"; }
-    var c = vehicle.capacity || {}, parts = [];
-    if (c.weight_kg != null) { parts.push(Number(c.weight_kg) + " kg"); }
-    if (c.volume_l != null) { parts.push(Number(c.volume_l) + " l"); }
-    if (c.items != null) { parts.push(c.items + " items"); }
-    return vehicle.name + (parts.length ? " (" + parts.join(", ") + ")" : "");
+function loadText(load, vehicle) {
+  var c = (vehicle && vehicle.capacity) || {}, parts = [];
+  if (load.weight_kg != null && Number(load.weight_kg)) {
+    parts.push(Number(load.weight_kg) + (c.weight_kg != null ? " / " + Number(c.weight_kg) : "") + " kg");
   }
+  if (load.volume_l != null && Number(load.volume_l)) {
+    parts.push(Number(load.volume_l) + (c.volume_l != null ? " / " + Number(c.volume_l) : "") + " l");
+  }
+  if (load.items != null && (Number(load.items) || c.items != null)) {
+    parts.push(Number(load.items) + (c.items != null ? " / " + c.items : "") + " items");
+  }
+  return parts.length ? "Load after: " + parts.join(", ") : "";
+}
 
-  function renderDrivers() {
-    var list = element("plan-driver-list");
-    var weekday = new Date(data.date + "T12:00:00Z").toLocaleDateString("en-GB", { weekday: "long", timeZone: "UTC" });
-    if (!data.drivers.length) {
-      list.innerHTML = '<p class="muted">No drivers yet: add them under Settings → Drivers.</p>';
+function routeHtml(route, index) {
+  var fill = M.colour(index), vehicle = vehicles[route.vehicle];
+  var editable = EDITABLE[route.status] && data.editable;
+  // Violations name the stop's order, or none when they concern the whole route.
+  var problems = {}, routeProblems = [];
+  (route.violations || []).forEach(function (v) {
+    if (v.order) { (problems[v.order] = problems[v.order] || []).push(v.message || v.kind); }
+    else { routeProblems.push(v.message || v.kind); }
+  });
+  var others = state.routes.filter(function (r) { return r.id !== route.id && EDITABLE[r.status]; });
+  var stops = route.stops.map(function (stop) {
+    var movable = editable && !stop.locked;
+    var issues = problems[stop.order] || [];
+    var label = stop.sequence + ". " + (stop.external_id || stop.address);
+    var controls = movable ? '<div class="stop-controls">' +
+      '<button type="button" class="icon" data-move="up" aria-label="Move ' + M.escapeHtml(label) + ' up">↑</button>' +
+      '<button type="button" class="icon" data-move="down" aria-label="Move ' + M.escapeHtml(label) + ' down">↓</button>' +
+      (others.length ? '<select data-move-to aria-label="Move ' + M.escapeHtml(label) + ' to another route">' +
+        '<option value="">Move to…</option>' + others.map(function (r) {
+          return '<option value="' + r.id + '">' + M.escapeHtml(r.driver_name) + "</option>";
+        }).join("") + "</select>" : "") + "</div>" : "";
+    return '<li class="stop' + (issues.length ? " violation" : "") + (movable ? " movable" : "") +
+      '" data-stop-id="' + stop.id + '"' + (movable ? ' draggable="true"' : "") + ">" +
+      '<span class="num" style="background:' + fill + '">' + stop.sequence + "</span>" +
+      '<div class="stop-body"><strong>' + M.escapeHtml(stop.external_id || "") + "</strong> " +
+      (stop.kind === "pickup" ? '<span class="badge stop-kind">pickup</span> ' : "") +
+      (STATUS_SHOWN[stop.status] && stop.kind !== "pickup" ? '<span class="badge stop-status">' + STATUS_SHOWN[stop.status] + "</span> " : "") +
+      M.escapeHtml(stop.address) + '<br><span class="times">Arrive <time data-arrival>' +
+      time(stop.planned_arrival) + "</time> · leave <time>" + time(stop.planned_departure) +
+      "</time>" + (stop.waiting_s ? " · waits " + M.duration(stop.waiting_s) : "") + "</span> " +
+      '<span class="load">' + M.escapeHtml(loadText(stop.load_after || {}, vehicle)) + "</span>" +
+      issues.map(function (text) {
+        return '<span class="violation-text"><span aria-hidden="true">⚠ </span>' + M.escapeHtml(text) + "</span>";
+      }).join("") + "</div>" + controls + "</li>";
+  }).join("");
+  var count = (route.violations || []).length;
+  return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="route-' + route.id + '">' +
+    '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
+    '<h3 id="route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
+    '<span class="badge status-' + route.status + '">' + route.status + "</span>" +
+    (route.status === "planned" && data.editable ? '<button type="button" class="button small" data-dispatch="' + route.id +
+      '">Dispatch<span class="sr-only"> route of ' + M.escapeHtml(route.driver_name) + "</span></button>" : "") +
+    "</header>" +
+    '<p class="route-meta">' + M.escapeHtml(capacityText(vehicle)) + " · " + route.stops.length + " stops · " +
+    M.kilometres(route.distance_m) + " · " + M.duration(route.duration_s) + " · " +
+    time(route.planned_start) + "–" + time(route.planned_end) + "</p>" +
+    (count ? '<div class="violations" role="alert"><p>' + count + (count === 1 ? " broken constraint" : " broken constraints") +
+      "</p>" + (routeProblems.length ? "<ul>" + routeProblems.map(function (text) {
+        return "<li>" + M.escapeHtml(text) + "</li>";
+      }).join("") + "</ul>" : "") + "</div>" : "") +
+    '<ol class="stops" data-route-id="' + route.id + '"' + (editable ? ' data-droppable="true"' : "") + ">" +
+    (stops || '<li class="empty muted">No stops</li>') + "</ol></article>";
+}
+
+/* Re-rendering replaces the lists: put the keyboard focus back on the same control. */
+function focusKey() {
+  var active = document.activeElement, item = active && active.closest && active.closest("[data-stop-id]");
+  if (item && element("routes").contains(item)) {
+    return { stop: item.dataset.stopId, move: active.dataset.move, select: active.matches("select") };
+  }
+  var dispatchButton = active && active.dataset && active.dataset.dispatch;
+  return dispatchButton ? { dispatch: dispatchButton } : null;
+}
+
+function focusRestore(key) {
+  if (!key) { return; }
+  var target = null;
+  if (key.dispatch) { target = document.querySelector('[data-dispatch="' + key.dispatch + '"]'); }
+  else {
+    var item = document.querySelector('#routes [data-stop-id="' + key.stop + '"]');
+    if (item) {
+      target = (key.move && item.querySelector('[data-move="' + key.move + '"]')) ||
+        (key.select && item.querySelector("select")) || item.querySelector("button, select");
+    }
+  }
+  if (target) { target.focus(); }
+}
+
+function renderRoutes() {
+  sortRoutes();
+  var host = element("routes"), key = focusKey();
+  host.innerHTML = state.routes.map(routeHtml).join("");
+  focusRestore(key);
+  var stops = state.routes.reduce(function (n, r) { return n + r.stops.length; }, 0);
+  element("routes-summary").textContent = state.routes.length ?
+    state.routes.length + (state.routes.length === 1 ? " route, " : " routes, ") + stops + " stops." :
+    "No routes for this day yet.";
+  var planned = state.routes.some(function (r) { return r.status === "planned"; });
+  element("dispatch-all").hidden = !(planned && data.editable);
+}
+
+function renderUnassigned() {
+  var reasons = {};
+  ((state.job && state.job.unassigned) || []).forEach(function (item) { reasons[item.order] = item.reason; });
+  var list = element("unassigned-list");
+  list.innerHTML = state.unplanned.length ? state.unplanned.map(function (order) {
+    var reason = reasons[order.id] || (order.location_status === "needs_location" ? "needs a location" : "not planned yet");
+    return '<li data-order-id="' + order.id + '"><strong>' + M.escapeHtml(order.external_id || order.recipient_name) +
+      "</strong> " + M.escapeHtml(order.address) + '<br><span class="reason">' + M.escapeHtml(reason) + "</span></li>";
+  }).join("") : '<li class="muted">Every order of the day is on a route.</li>';
+}
+
+function render() { renderRoutes(); renderMap(); renderUnassigned(); }
+
+function replaceRoutes(routes) {
+  var index = byId(state.routes);
+  routes.forEach(function (route) { index[route.id] = route; });
+  state.routes = Object.keys(index).map(function (id) { return index[id]; });
+  render();
+}
+
+function orderSummary(order) {
+  return { id: order.id, external_id: order.external_id,
+    recipient_name: order.recipient ? order.recipient.name : order.recipient_name,
+    address: order.address, status: order.status, location_status: order.location_status };
+}
+
+function loadDay() {
+  var day = encodeURIComponent(data.date);
+  return Promise.all([
+    M.api("GET", "/api/v1/routes?limit=500&date=" + day),
+    M.api("GET", "/api/v1/orders/?limit=500&status=unassigned&date=" + day),
+  ]).then(function (results) {
+    if (results[0].ok) { state.routes = results[0].body.results; }
+    if (results[1].ok) { state.unplanned = results[1].body.results.map(orderSummary); }
+    render();
+    if (!results[0].ok || !results[1].ok) { say("Could not reload the day: " + M.errorMessage(results[0].ok ? results[1] : results[0]), "error"); }
+  });
+}
+
+/* ---- planning ---- */
+function showJob(job) {
+  var box = element("plan-progress"), bar = element("plan-progress-bar");
+  box.hidden = false;
+  bar.value = job.progress || 0;
+  element("plan-progress-label").textContent = {
+    queued: "Waiting for a planner…", running: "Planning… " + (job.progress || 0) + "%",
+    succeeded: "Planned", failed: "Planning failed",
+  }[job.status] || job.status;
+  box.dataset.status = job.status;
+}
+
+function finishJob(job) {
+  if (state.polling) { clearInterval(state.polling); state.polling = null; }
+  state.busy = false;
+  element("plan-button").disabled = false;
+  M.api("GET", "/api/v1/optimizations/" + job.id).then(function (result) {
+    state.job = result.ok ? result.body : job;
+    showJob(state.job);
+    if (state.job.status === "failed") {
+      say("Planning failed: " + (state.job.error || "no reason given") + " The routes were left as they were.", "error");
+      return loadDay();
+    }
+    return loadDay().then(function () {
+      var left = (state.job.unassigned || []).length;
+      say("Planned " + state.routes.length + (state.routes.length === 1 ? " route" : " routes") +
+        (left ? "; " + left + (left === 1 ? " order" : " orders") + " could not be placed (see below)." : "."), "success");
+    });
+  });
+}
+
+function jobUpdate(job) {
+  if (!state.job || job.id !== state.job.id || state.finished[job.id]) { return; }
+  state.job = Object.assign({}, state.job, { status: job.status, progress: job.progress });
+  showJob(state.job);
+  if (TERMINAL[job.status]) {
+    state.finished[job.id] = true;
+    finishJob(state.job);
+  }
+}
+
+function follow() {
+  // The socket brings progress; polling is the safety net for a socket that is down.
+  state.polling = setInterval(function () {
+    M.api("GET", "/api/v1/optimizations/" + state.job.id).then(function (poll) {
+      if (poll.ok) { jobUpdate(poll.body); }
+    });
+  }, 3000);
+}
+
+element("plan-form").addEventListener("submit", function (event) {
+  event.preventDefault();
+  if (state.busy) { return; }
+  var chosen = Array.prototype.map.call(
+    document.querySelectorAll('#plan-driver-list input[name="drivers"]:checked'),
+    function (input) { return input.value; });
+  if (!chosen.length) { say("Choose at least one driver to plan with.", "error"); return; }
+  var mode = document.querySelector('input[name="mode"]:checked').value;
+  state.busy = true;
+  element("plan-button").disabled = true;
+  say("");
+  M.api("POST", "/api/v1/optimizations", { date: data.date, mode: mode, drivers: chosen }).then(function (result) {
+    if (!result.ok) {
+      state.busy = false;
+      element("plan-button").disabled = false;
+      say("Could not start planning: " + M.errorMessage(result), "error");
       return;
     }
-    list.innerHTML = data.drivers.map(function (driver) {
-      var vehicle = vehicles[driver.default_vehicle];
-      var available = onShift[driver.id];
-      var note = available ? capacityText(vehicle) : "off shift on " + weekday;
-      return '<label class="driver-option' + (available ? "" : " off") + '">' +
-        '<input type="checkbox" name="drivers" value="' + driver.id + '"' +
-        (available ? " checked" : " disabled") + "> " +
-        "<strong>" + M.escapeHtml(driver.name || driver.email) + "</strong> " +
-        '<span class="muted">' + M.escapeHtml(note) + "</span></label>";
-    }).join("");
-  }
-
-  function startPoint(route) {
-    var driver = drivers[route.driver];
-    if (driver && driver.start) { return [driver.start.lat, driver.start.lng]; }
-    var vehicle = vehicles[route.vehicle];
-    var depot = driver && (depots[driver.depot] || (vehicle && depots[vehicle.depot]));
-    return depot ? [depot.location.lat, depot.location.lng] : null;
-  }
-
-  function endPoint(route) {
-    var driver = drivers[route.driver];
-    if (driver && driver.end) { return [driver.end.lat, driver.end.lng]; }
-    return startPoint(route);
-  }
-
-  function renderMap() {
-    layer.clearLayers();
-    var points = [];
-    data.depots.forEach(function (depot) {
-      var at = [depot.location.lat, depot.location.lng];
-      L.marker(at, { icon: M.depotIcon(), title: "Depot " + depot.name, keyboard: false })
-        .bindTooltip("Depot: " + depot.name).addTo(layer);
-      points.push(at);
-    });
-    state.routes.forEach(function (route, index) {
-      var fill = M.colour(index), line = [], start = startPoint(route);
-      if (start) { line.push(start); }
-      route.stops.forEach(function (stop) {
-        if (!stop.location) { return; }
-        var at = [stop.location.lat, stop.location.lng];
-        line.push(at);
-        points.push(at);
-        L.marker(at, { icon: M.numberedIcon(stop.sequence, fill), keyboard: false,
-          title: route.driver_name + " stop " + stop.sequence })
-          .bindTooltip(route.driver_name + " · " + stop.sequence + ". " + (stop.external_id || "") + " " + stop.address)
-          .addTo(layer);
-      });
-      var end = endPoint(route);
-      if (end && route.stops.length) { line.push(end); }
-      if (line.length > 1) {
-        L.polyline(line, { color: fill, weight: 4, opacity: 0.85, className: "route-line" }).addTo(layer);
-      }
-    });
-    M.fit(map, points);
-  }
-
-  function loadText(load, vehicle) {
-    var c = (vehicle && vehicle.capacity) || {}, parts = [];
-    if (load.weight_kg != null && Number(load.weight_kg)) {
-      parts.push(Number(load.weight_kg) + (c.weight_kg != null ? " / " + Number(c.weight_kg) : "") + " kg");
-    }
-    if (load.volume_l != null && Number(load.volume_l)) {
-      parts.push(Number(load.volume_l) + (c.volume_l != null ? " / " + Number(c.volume_l) : "") + " l");
-    }
-    if (load.items != null && (Number(load.items) || c.items != null)) {
-      parts.push(Number(load.items) + (c.items != null ? " / " + c.items : "") + " items");
-    }
-    return parts.length ? "Load after: " + parts.join(", ") : "";
-  }
-
-  function routeHtml(route, index) {
-    var fill = M.colour(index), vehicle = vehicles[route.vehicle];
-    var editable = EDITABLE[route.status] && data.editable;
-    // Violations name the stop's order, or none when they concern the whole route.
-    var problems = {}, routeProblems = [];
-    (route.violations || []).forEach(function (v) {
-      if (v.order) { (problems[v.order] = problems[v.order] || []).push(v.message || v.kind); }
-      else { routeProblems.push(v.message || v.kind); }
-    });
-    var others = state.routes.filter(function (r) { return r.id !== route.id && EDITABLE[r.status]; });
-    var stops = route.stops.map(function (stop) {
-      var movable = editable && !stop.locked;
-      var issues = problems[stop.order] || [];
-      var label = stop.sequence + ". " + (stop.external_id || stop.address);
-      var controls = movable ? '<div class="stop-controls">' +
-        '<button type="button" class="icon" data-move="up" aria-label="Move ' + M.escapeHtml(label) + ' up">↑</button>' +
-        '<button type="button" class="icon" data-move="down" aria-label="Move ' + M.escapeHtml(label) + ' down">↓</button>' +
-        (others.length ? '<select data-move-to aria-label="Move ' + M.escapeHtml(label) + ' to another route">' +
-          '<option value="">Move to…</option>' + others.map(function (r) {
-            return '<option value="' + r.id + '">' + M.escapeHtml(r.driver_name) + "</option>";
-          }).join("") + "</select>" : "") + "</div>" : "";
-      return '<li class="stop' + (issues.length ? " violation" : "") + (movable ? " movable" : "") +
-        '" data-stop-id="' + stop.id + '"' + (movable ? ' draggable="true"' : "") + ">" +
-        '<span class="num" style="background:' + fill + '">' + stop.sequence + "</span>" +
-        '<div class="stop-body"><strong>' + M.escapeHtml(stop.external_id || "") + "</strong> " +
-        (stop.kind === "pickup" ? '<span class="badge stop-kind">pickup</span> ' : "") +
-        (STATUS_SHOWN[stop.status] && stop.kind !== "pickup" ? '<span class="badge stop-status">' + STATUS_SHOWN[stop.status] + "</span> " : "") +
-        M.escapeHtml(stop.address) + '<br><span class="times">Arrive <time data-arrival>' +
-        time(stop.planned_arrival) + "</time> · leave <time>" + time(stop.planned_departure) +
-        "</time>" + (stop.waiting_s ? " · waits " + M.duration(stop.waiting_s) : "") + "</span> " +
-        '<span class="load">' + M.escapeHtml(loadText(stop.load_after || {}, vehicle)) + "</span>" +
-        issues.map(function (text) {
-          return '<span class="violation-text"><span aria-hidden="true">⚠ </span>' + M.escapeHtml(text) + "</span>";
-        }).join("") + "</div>" + controls + "</li>";
-    }).join("");
-    var count = (route.violations || []).length;
-    return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="route-' + route.id + '">' +
-      '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
-      '<h3 id="route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
-      '<span class="badge status-' + route.status + '">' + route.status + "</span>" +
-      (route.status === "planned" && data.editable ? '<button type="button" class="button small" data-dispatch="' + route.id +
-        '">Dispatch<span class="sr-only"> route of ' + M.escapeHtml(route.driver_name) + "</span></button>" : "") +
-      "</header>" +
-      '<p class="route-meta">' + M.escapeHtml(capacityText(vehicle)) + " · " + route.stops.length + " stops · " +
-      M.kilometres(route.distance_m) + " · " + M.duration(route.duration_s) + " · " +
-      time(route.planned_start) + "–" + time(route.planned_end) + "</p>" +
-      (count ? '<div class="violations" role="alert"><p>' + count + (count === 1 ? " broken constraint" : " broken constraints") +
-        "</p>" + (routeProblems.length ? "<ul>" + routeProblems.map(function (text) {
-          return "<li>" + M.escapeHtml(text) + "</li>";
-        }).join("") + "</ul>" : "") + "</div>" : "") +
-      '<ol class="stops" data-route-id="' + route.id + '"' + (editable ? ' data-droppable="true"' : "") + ">" +
-      (stops || '<li class="empty muted">No stops</li>') + "</ol></article>";
-  }
-
-  /* Re-rendering replaces the lists: put the keyboard focus back on the same control. */
-  function focusKey() {
-    var active = document.activeElement, item = active && active.closest && active.closest("[data-stop-id]");
-    if (item && element("routes").contains(item)) {
-      return { stop: item.dataset.stopId, move: active.dataset.move, select: active.matches("select") };
-    }
-    var dispatchButton = active && active.dataset && active.dataset.dispatch;
-    return dispatchButton ? { dispatch: dispatchButton } : null;
-  }
-
-  function focusRestore(key) {
-    if (!key) { return; }
-    var target = null;
-    if (key.dispatch) { target = document.querySelector('[data-dispatch="' + key.dispatch + '"]'); }
-    else {
-      var item = document.querySelector('#routes [data-stop-id="' + key.stop + '"]');
-      if (item) {
-        target = (key.move && item.querySelector('[data-move="' + key.move + '"]')) ||
-          (key.select && item.querySelector("select")) || item.querySelector("button, select");
-      }
-    }
-    if (target) { target.focus(); }
-  }
-
-  function renderRoutes() {
-    sortRoutes();
-    var host = element("routes"), key = focusKey();
-    host.innerHTML = state.routes.map(routeHtml).join("");
-    focusRestore(key);
-    var stops = state.routes.reduce(function (n, r) { return n + r.stops.length; }, 0);
-    element("routes-summary").textContent = state.routes.length ?
-      state.routes.length + (state.routes.length === 1 ? " route, " : " routes, ") + stops + " stops." :
-      "No routes for this day yet.";
-    var planned = state.routes.some(function (r) { return r.status === "planned"; });
-    element("dispatch-all").hidden = !(planned && data.editable);
-  }
-
-  function renderUnassigned() {
-    var reasons = {};
-    ((state.job && state.job.unassigned) || []).forEach(function (item) { reasons[item.order] = item.reason; });
-    var list = element("unassigned-list");
-    list.innerHTML = state.unplanned.length ? state.unplanned.map(function (order) {
-      var reason = reasons[order.id] || (order.location_status === "needs_location" ? "needs a location" : "not planned yet");
-      return '<li data-order-id="' + order.id + '"><strong>' + M.escapeHtml(order.external_id || order.recipient_name) +
-        "</strong> " + M.escapeHtml(order.address) + '<br><span class="reason">' + M.escapeHtml(reason) + "</span></li>";
-    }).join("") : '<li class="muted">Every order of the day is on a route.</li>';
-  }
-
-  function render() { renderRoutes(); renderMap(); renderUnassigned(); }
-
-  function replaceRoutes(routes) {
-    var index = byId(state.routes);
-    routes.forEach(function (route) { index[route.id] = route; });
-    state.routes = Object.keys(index).map(function (id) { return index[id]; });
-    render();
-  }
-
-  function orderSummary(order) {
-    return { id: order.id, external_id: order.external_id,
-      recipient_name: order.recipient ? order.recipient.name : order.recipient_name,
-      address: order.address, status: order.status, location_status: order.location_status };
-  }
-
-  function loadDay() {
-    var day = encodeURIComponent(data.date);
-    return Promise.all([
-      M.api("GET", "/api/v1/routes?limit=500&date=" + day),
-      M.api("GET", "/api/v1/orders/?limit=500&status=unassigned&date=" + day),
-    ]).then(function (results) {
-      if (results[0].ok) { state.routes = results[0].body.results; }
-      if (results[1].ok) { state.unplanned = results[1].body.results.map(orderSummary); }
-      render();
-      if (!results[0].ok || !results[1].ok) { say("Could not reload the day: " + M.errorMessage(results[0].ok ? results[1] : results[0]), "error"); }
-    });
-  }
-
-  /* ---- planning ---- */
-  function showJob(job) {
-    var box = element("plan-progress"), bar = element("plan-progress-bar");
-    box.hidden = false;
-    bar.value = job.progress || 0;
-    element("plan-progress-label").textContent = {
-      queued: "Waiting for a planner…", running: "Planning… " + (job.progress || 0) + "%",
-      succeeded: "Planned", failed: "Planning failed",
-    }[job.status] || job.status;
-    box.dataset.status = job.status;
-  }
-
-  function finishJob(job) {
-    if (state.polling) { clearInterval(state.polling); state.polling = null; }
-    state.busy = false;
-    element("plan-button").disabled = false;
-    M.api("GET", "/api/v1/optimizations/" + job.id).then(function (result) {
-      state.job = result.ok ? result.body : job;
-      showJob(state.job);
-      if (state.job.status === "failed") {
-        say("Planning failed: " + (state.job.error || "no reason given") + " The routes were left as they were.", "error");
-        return loadDay();
-      }
-      return loadDay().then(function () {
-        var left = (state.job.unassigned || []).length;
-        say("Planned " + state.routes.length + (state.routes.length === 1 ? " route" : " routes") +
-          (left ? "; " + left + (left === 1 ? " order" : " orders") + " could not be placed (see below)." : "."), "success");
-      });
-    });
-  }
-
-  function jobUpdate(job) {
-    if (!state.job || job.id !== state.job.id || state.finished[job.id]) { return; }
-    state.job = Object.assign({}, state.job, { status: job.status, progress: job.progress });
-    showJob(state.job);
-    if (TERMINAL[job.status]) {
-      state.finished[job.id] = true;
-      finishJob(state.job);
-    }
-  }
-
-  function follow() {
-    // The socket brings progress; polling is the safety net for a socket that is down.
-    state.polling = setInterval(function () {
-      M.api("GET", "/api/v1/optimizations/" + state.job.id).then(function (poll) {
-        if (poll.ok) { jobUpdate(poll.body); }
-      });
-    }, 3000);
-  }
-
-  element("plan-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    if (state.busy) { return; }
-    var chosen = Array.prototype.map.call(
-      document.querySelectorAll('#plan-driver-list input[name="drivers"]:checked'),
-      function (input) { return input.value; });
-    if (!chosen.length) { say("Choose at least one driver to plan with.", "error"); return; }
-    var mode = document.querySelector('input[name="mode"]:checked').value;
-    state.busy = true;
-    element("plan-button").disabled = true;
-    say("");
-    M.api("POST", "/api/v1/optimizations", { date: data.date, mode: mode, drivers: chosen }).then(function (result) {
-      if (!result.ok) {
-        state.busy = false;
-        element("plan-button").disabled = false;
-        say("Could not start planning: " + M.errorMessage(result), "error");
-        return;
-      }
-      state.job = result.body;
-      showJob(state.job);
-      follow();
-    });
-  });
-
-  /* ---- editing ---- */
-  function stopIds(route) { return route.stops.map(function (s) { return s.id; }); }
-
-  function routeOf(stopId) {
-    return state.routes.filter(function (r) { return stopIds(r).indexOf(stopId) >= 0; })[0];
-  }
-
-  function reorder(routeId, ids, focusStop) {
-    say("Saving the new order…");
-    return M.api("POST", "/api/v1/routes/" + routeId + "/reorder", { stops: ids }).then(function (result) {
-      if (!result.ok) { say("Could not move the stop: " + M.errorMessage(result), "error"); return; }
-      replaceRoutes(result.body.routes);
-      var broken = result.body.routes.reduce(function (n, r) { return n + (r.violations || []).length; }, 0);
-      say(broken ? "Times recomputed; " + broken + " broken constraint" + (broken === 1 ? "" : "s") + " highlighted." :
-        "Times recomputed.", broken ? "warning" : "success");
-      if (focusStop && !element("routes").contains(document.activeElement)) {
-        focusRestore({ stop: focusStop });
-      }
-    });
-  }
-
-  function moveTo(stopId, targetId, position) {
-    var target = state.routes.filter(function (r) { return r.id === targetId; })[0];
-    if (!target) { return; }
-    var ids = stopIds(target).filter(function (id) { return id !== stopId; });
-    if (position == null || position > ids.length) { position = ids.length; }
-    ids.splice(position, 0, stopId);
-    var source = routeOf(stopId);
-    if (source && source.id === target.id && ids.join() === stopIds(target).join()) { return; }
-    reorder(target.id, ids, stopId);
-  }
-
-  var routesHost = element("routes");
-  routesHost.addEventListener("click", function (event) {
-    var button = event.target.closest("button");
-    if (!button) { return; }
-    if (button.dataset.dispatch) { dispatch([button.dataset.dispatch]); return; }
-    var item = button.closest("[data-stop-id]");
-    if (!item || !button.dataset.move) { return; }
-    var route = routeOf(item.dataset.stopId), ids = stopIds(route);
-    var at = ids.indexOf(item.dataset.stopId), to = button.dataset.move === "up" ? at - 1 : at + 1;
-    if (to < 0 || to >= ids.length) { return; }
-    moveTo(item.dataset.stopId, route.id, to);
-  });
-  routesHost.addEventListener("change", function (event) {
-    if (!event.target.matches("select[data-move-to]") || !event.target.value) { return; }
-    moveTo(event.target.closest("[data-stop-id]").dataset.stopId, event.target.value, null);
-  });
-
-  function dropIndex(list, clientY) {
-    var items = Array.prototype.filter.call(list.querySelectorAll("li[data-stop-id]"), function (li) {
-      return li.dataset.stopId !== state.dragging;
-    });
-    for (var i = 0; i < items.length; i += 1) {
-      var box = items[i].getBoundingClientRect();
-      if (clientY < box.top + box.height / 2) { return i; }
-    }
-    return items.length;
-  }
-
-  routesHost.addEventListener("dragstart", function (event) {
-    var item = event.target.closest && event.target.closest("li[draggable]");
-    if (!item) { return; }
-    state.dragging = item.dataset.stopId;
-    event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", item.dataset.stopId);
-    item.classList.add("dragging");
-  });
-  routesHost.addEventListener("dragend", function () {
-    state.dragging = null;
-    document.querySelectorAll(".dragging, .drop-target").forEach(function (el) {
-      el.classList.remove("dragging", "drop-target");
-    });
-  });
-  routesHost.addEventListener("dragover", function (event) {
-    var list = event.target.closest && event.target.closest("ol[data-droppable]");
-    if (!list || !state.dragging) { return; }
-    event.preventDefault();
-    event.dataTransfer.dropEffect = "move";
-    list.classList.add("drop-target");
-  });
-  routesHost.addEventListener("dragleave", function (event) {
-    var list = event.target.closest && event.target.closest("ol[data-droppable]");
-    if (list && !list.contains(event.relatedTarget)) { list.classList.remove("drop-target"); }
-  });
-  routesHost.addEventListener("drop", function (event) {
-    var list = event.target.closest && event.target.closest("ol[data-droppable]");
-    var stopId = state.dragging || event.dataTransfer.getData("text/plain");
-    if (!list || !stopId) { return; }
-    event.preventDefault();
-    list.classList.remove("drop-target");
-    moveTo(stopId, list.dataset.routeId, dropIndex(list, event.clientY));
-    state.dragging = null;
-  });
-
-  /* ---- dispatching ---- */
-  function dispatch(ids) {
-    var done = 0, failed = [];
-    say("Dispatching…");
-    return ids.reduce(function (chain, id) {
-      return chain.then(function () {
-        return M.api("POST", "/api/v1/routes/" + id + "/dispatch").then(function (result) {
-          if (result.ok) { done += 1; replaceRoutes([result.body]); } else { failed.push(M.errorMessage(result)); }
-        });
-      });
-    }, Promise.resolve()).then(function () {
-      say(failed.length ? "Dispatched " + done + "; failed: " + failed.join(" ") :
-        "Dispatched " + done + (done === 1 ? " route" : " routes") + " to the drivers.", failed.length ? "error" : "success");
-    });
-  }
-
-  element("dispatch-all").addEventListener("click", function () {
-    dispatch(state.routes.filter(function (r) { return r.status === "planned"; }).map(function (r) { return r.id; }));
-  });
-
-  /* ---- live updates ---- */
-  M.dispatchSocket(function (message) {
-    if (message.type === "optimization.updated" && message.data.delivery_date === data.date) {
-      jobUpdate(message.data);
-    } else if (message.type === "order.updated" && !state.busy && !state.dragging) {
-      // Orders arrive, move or get cancelled while the page is open: reload the day once the
-      // burst is over (a plan updates every order of the day at once).
-      clearTimeout(state.reload);
-      state.reload = setTimeout(function () {
-        if (!state.busy && !state.dragging) { loadDay(); }
-      }, 1000);
-    } else if (message.type === "route.updated" && message.data.delivery_date === data.date && !state.busy) {
-      M.api("GET", "/api/v1/routes/" + message.data.id).then(function (result) {
-        if (result.ok) { replaceRoutes([result.body]); }
-      });
-    }
-  }, function (status, delay) {
-    document.body.dataset.socket = status;
-    if (status === "closed") { element("plan-map").dataset.reconnectIn = delay; }
-  });
-
-  if (!data.editable) {
-    element("plan-button").disabled = true;
-    say("This day is over: its routes are shown as they were.", "");
-  }
-  if (data.underway) { document.querySelector('input[name="mode"][value="replan"]').checked = true; }
-  renderDrivers();
-  render();
-  if (state.job && !TERMINAL[state.job.status]) {
-    state.busy = true;
-    element("plan-button").disabled = true;
+    state.job = result.body;
     showJob(state.job);
     follow();
+  });
+});
+
+/* ---- editing ---- */
+function stopIds(route) { return route.stops.map(function (s) { return s.id; }); }
+
+function routeOf(stopId) {
+  return state.routes.filter(function (r) { return stopIds(r).indexOf(stopId) >= 0; })[0];
+}
+
+function reorder(routeId, ids, focusStop) {
+  say("Saving the new order…");
+  return M.api("POST", "/api/v1/routes/" + routeId + "/reorder", { stops: ids }).then(function (result) {
+    if (!result.ok) { say("Could not move the stop: " + M.errorMessage(result), "error"); return; }
+    replaceRoutes(result.body.routes);
+    var broken = result.body.routes.reduce(function (n, r) { return n + (r.violations || []).length; }, 0);
+    say(broken ? "Times recomputed; " + broken + " broken constraint" + (broken === 1 ? "" : "s") + " highlighted." :
+      "Times recomputed.", broken ? "warning" : "success");
+    if (focusStop && !element("routes").contains(document.activeElement)) {
+      focusRestore({ stop: focusStop });
+    }
+  });
+}
+
+function moveTo(stopId, targetId, position) {
+  var target = state.routes.filter(function (r) { return r.id === targetId; })[0];
+  if (!target) { return; }
+  var ids = stopIds(target).filter(function (id) { return id !== stopId; });
+  if (position == null || position > ids.length) { position = ids.length; }
+  ids.splice(position, 0, stopId);
+  var source = routeOf(stopId);
+  if (source && source.id === target.id && ids.join() === stopIds(target).join()) { return; }
+  reorder(target.id, ids, stopId);
+}
+
+var routesHost = element("routes");
+routesHost.addEventListener("click", function (event) {
+  var button = event.target.closest("button");
+  if (!button) { return; }
+  if (button.dataset.dispatch) { dispatch([button.dataset.dispatch]); return; }
+  var item = button.closest("[data-stop-id]");
+  if (!item || !button.dataset.move) { return; }
+  var route = routeOf(item.dataset.stopId), ids = stopIds(route);
+  var at = ids.indexOf(item.dataset.stopId), to = button.dataset.move === "up" ? at - 1 : at + 1;
+  if (to < 0 || to >= ids.length) { return; }
+  moveTo(item.dataset.stopId, route.id, to);
+});
+routesHost.addEventListener("change", function (event) {
+  if (!event.target.matches("select[data-move-to]") || !event.target.value) { return; }
+  moveTo(event.target.closest("[data-stop-id]").dataset.stopId, event.target.value, null);
+});
+
+function dropIndex(list, clientY) {
+  var items = Array.prototype.filter.call(list.querySelectorAll("li[data-stop-id]"), function (li) {
+    return li.dataset.stopId !== state.dragging;
+  });
+  for (var i = 0; i < items.length; i += 1) {
+    var box = items[i].getBoundingClientRect();
+    if (clientY < box.top + box.height / 2) { return i; }
   }
-})();
+  return items.length;
+}
+
+routesHost.addEventListener("dragstart", function (event) {
+  var item = event.target.closest && event.target.closest("li[draggable]");
+  if (!item) { return; }
+  state.dragging = item.dataset.stopId;
+  event.dataTransfer.effectAllowed = "move";
+  event.dataTransfer.setData("text/plain", item.dataset.stopId);
+  item.classList.add("dragging");
+});
+routesHost.addEventListener("dragend", function () {
+  state.dragging = null;
+  document.querySelectorAll(".dragging, .drop-target").forEach(function (el) {
+    el.classList.remove("dragging", "drop-target");
+  });
+});
+routesHost.addEventListener("dragover", function (event) {
+  var list = event.target.closest && event.target.closest("ol[data-droppable]");
+  if (!list || !state.dragging) { return; }
+  event.preventDefault();
+  event.dataTransfer.dropEffect = "move";
+  list.classList.add("drop-target");
+});
+routesHost.addEventListener("dragleave", function (event) {
+  var list = event.target.closest && event.target.closest("ol[data-droppable]");
+  if (list && !list.contains(event.relatedTarget)) { list.classList.remove("drop-target"); }
+});
+routesHost.addEventListener("drop", function (event) {
+  var list = event.target.closest && event.target.closest("ol[data-droppable]");
+  var stopId = state.dragging || event.dataTransfer.getData("text/plain");
+  if (!list || !stopId) { return; }
+  event.preventDefault();
+  list.classList.remove("drop-target");
+  moveTo(stopId, list.dataset.routeId, dropIndex(list, event.clientY));
+  state.dragging = null;
+});
+
+/* ---- dispatching ---- */
+function dispatch(ids) {
+  var done = 0, failed = [];
+  say("Dispatching…");
+  return ids.reduce(function (chain, id) {
+    return chain.then(function () {
+      return M.api("POST", "/api/v1/routes/" + id + "/dispatch").then(function (result) {
+        if (result.ok) { done += 1; replaceRoutes([result.body]); } else { failed.push(M.errorMessage(result)); }
+      });
+    });
+  }, Promise.resolve()).then(function () {
+    say(failed.length ? "Dispatched " + done + "; failed: " + failed.join(" ") :
+      "Dispatched " + done + (done === 1 ? " route" : " routes") + " to the drivers.", failed.length ? "error" : "success");
+  });
+}
+
+element("dispatch-all").addEventListener("click", function () {
+  dispatch(state.routes.filter(function (r) { return r.status === "planned"; }).map(function (r) { return r.id; }));
+});
+
+/* ---- live updates ---- */
+dispatchSocket({ handlers: {
+  "optimization.updated": function (job) {
+    if (job.delivery_date === data.date) { jobUpdate(job); }
+  },
+  "order.updated": function () {
+    if (state.busy || state.dragging) { return; }
+    // Orders arrive, move or get cancelled while the page is open: reload the day once the
+    // burst is over (a plan updates every order of the day at once).
+    clearTimeout(state.reload);
+    state.reload = setTimeout(function () {
+      if (!state.busy && !state.dragging) { loadDay(); }
+    }, 1000);
+  },
+  "route.updated": function (route) {
+    if (route.delivery_date !== data.date || state.busy) { return; }
+    M.api("GET", "/api/v1/routes/" + route.id).then(function (result) {
+      if (result.ok) { replaceRoutes([result.body]); }
+    });
+  },
+}, onState: function (status, delay) {
+  document.body.dataset.socket = status;
+  if (status === "closed") { element("plan-map").dataset.reconnectIn = delay; }
+} });
+
+if (!data.editable) {
+  element("plan-button").disabled = true;
+  say("This day is over: its routes are shown as they were.", "");
+}
+if (data.underway) { document.querySelector('input[name="mode"][value="replan"]').checked = true; }
+renderDrivers();
+render();
+if (state.job && !TERMINAL[state.job.status]) {
+  state.busy = true;
+  element("plan-button").disabled = true;
+  showJob(state.job);
+  follow();
+}

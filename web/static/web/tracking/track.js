@@ -1,7 +1,7 @@
 /* The recipient's tracking page: a Leaflet map that works without tiles, live over a socket. */
 (function () {
   "use strict";
-  var config = window.TRACKING;
+  var config = JSON.parse(document.getElementById("tracking-config").textContent);
   var snapshot = JSON.parse(document.getElementById("snapshot").textContent);
   var map = null, home = null, driver = null;
 
