@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test soak lint format bench install clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The schema fuzzer (tests/contract) for long: 200 generated requests per operation and caller, a
+# fresh random seed each run (`make test` runs 3 per operation with a fixed seed).
+soak: $(STAMP)
+	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} SCHEMATHESIS_SEED=$${SCHEMATHESIS_SEED:-random} \
+		$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/contract $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
