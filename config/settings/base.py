@@ -3,8 +3,10 @@
 import json
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.environment import env_bool, env_int, env_list, env_str
@@ -34,6 +36,7 @@ SHARED_APPS = [
     "channels",
     "leaflet",
     "django_htmx",
+    "csp",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -99,6 +102,7 @@ RESERVED_TENANT_SLUGS = frozenset(
 MIDDLEWARE = [
     "tenants.middleware.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -461,3 +465,40 @@ CELERY_BEAT_SCHEDULE["purge-old-positions"] = {
 # starting on a multiple of the step (delivery.arrival).
 ARRIVAL_WINDOW_MINUTES = env_int("ARRIVAL_WINDOW_MINUTES", 60)
 ARRIVAL_WINDOW_STEP_MINUTES = env_int("ARRIVAL_WINDOW_STEP_MINUTES", 15)
+
+
+# Content-Security-Policy (django-csp) on every page: scripts only from our own static files
+# (page data is embedded with json_script, never as code; an inline script would need the request's
+# nonce), no plugins, no <base>, no framing; images from us and the map tile host; fetches and
+# websockets to this host. Styles allow inline style attributes: Leaflet positions its map panes,
+# markers and route colours with them (CSS, not script).
+def content_security_policy(*, base_domain: str, site_scheme: str, tile_url: str) -> dict:
+    """The policy for these hosts (environments that change them call this again)."""
+    tiles = urlsplit(tile_url)
+    tile_source = [f"{tiles.scheme}://{tiles.netloc.replace('{s}', '*')}"] if tiles.netloc else []
+    websocket = "wss" if site_scheme == "https" else "ws"
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF, NONCE],
+            "style-src": [SELF, UNSAFE_INLINE],
+            "img-src": [SELF, "data:", "blob:", *tile_source],
+            "connect-src": [
+                SELF,
+                f"{websocket}://{base_domain}:*",
+                f"{websocket}://*.{base_domain}:*",
+            ],
+            "font-src": [SELF],
+            "worker-src": [SELF],
+            "manifest-src": [SELF],
+            "object-src": [NONE],
+            "base-uri": [NONE],
+            "frame-ancestors": [NONE],
+            "form-action": [SELF],
+        }
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(
+    base_domain=BASE_DOMAIN, site_scheme=SITE_SCHEME, tile_url=MAP_TILE_URL
+)

@@ -6,6 +6,11 @@ from config.settings.environment import env_bool, env_int, env_str
 SECRET_KEY = env_str("SECRET_KEY")  # no default: ImproperlyConfigured when missing
 DEBUG = False
 SITE_SCHEME = env_str("SITE_SCHEME", "https")
+CONTENT_SECURITY_POLICY = content_security_policy(  # noqa: F405
+    base_domain=BASE_DOMAIN,  # noqa: F405
+    site_scheme=SITE_SCHEME,  # noqa: F405
+    tile_url=MAP_TILE_URL,  # noqa: F405
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -31,3 +31,8 @@ SMS_BACKEND = "locmem"
 
 # Tests never fetch map tiles from the internet: maps run in their degraded mode (markers only).
 MAP_TILE_URL = env_str("TEST_MAP_TILE_URL", "")
+CONTENT_SECURITY_POLICY = content_security_policy(  # noqa: F405
+    base_domain=BASE_DOMAIN,  # noqa: F405
+    site_scheme=SITE_SCHEME,  # noqa: F405
+    tile_url=MAP_TILE_URL,  # noqa: F405
+)

@@ -16,6 +16,13 @@ export function escapeHtml(text) {
   });
 }
 
+// Leaflet puts a string tooltip in as HTML: names and addresses go in as a text node instead.
+export function textTooltip(text) {
+  var span = document.createElement("span");
+  span.textContent = String(text == null ? "" : text);
+  return span;
+}
+
 export function createMap(element) {
   var config = document.getElementById("map-config").dataset;
   var map = L.map(element, { zoomControl: true, attributionControl: true });

@@ -87,7 +87,7 @@ function renderMap() {
   data.depots.forEach(function (depot) {
     var at = [depot.location.lat, depot.location.lng];
     L.marker(at, { icon: M.depotIcon(), title: "Depot " + depot.name, keyboard: false })
-      .bindTooltip("Depot: " + depot.name).addTo(layer);
+      .bindTooltip(M.textTooltip("Depot: " + depot.name)).addTo(layer);
     points.push(at);
   });
   state.routes.forEach(function (route, index) {
@@ -100,7 +100,7 @@ function renderMap() {
       points.push(at);
       L.marker(at, { icon: M.numberedIcon(stop.sequence, fill), keyboard: false,
         title: route.driver_name + " stop " + stop.sequence })
-        .bindTooltip(route.driver_name + " · " + stop.sequence + ". " + (stop.external_id || "") + " " + stop.address)
+        .bindTooltip(M.textTooltip(route.driver_name + " · " + stop.sequence + ". " + (stop.external_id || "") + " " + stop.address))
         .addTo(layer);
     });
     var end = endPoint(route);

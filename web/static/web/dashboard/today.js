@@ -1,5 +1,6 @@
 /* Today's live map: depots, then drivers moved by `driver.position` on /ws/dispatch/. Order and
    route changes re-fetch the summary (htmx listens to `dispatch-changed` on the body). */
+import { textTooltip } from "./maps.js";
 import { dispatchSocket } from "./socket.js";
 
 const element = document.getElementById("today-map");
@@ -18,7 +19,7 @@ if (element && window.L) {
   const bounds = [];
   data.depots.forEach((depot) => {
     L.circleMarker([depot.lat, depot.lng], { radius: 7, color: "#14213d", fillOpacity: 0.9 })
-      .bindTooltip(depot.name).addTo(map);
+      .bindTooltip(textTooltip(depot.name)).addTo(map);
     bounds.push([depot.lat, depot.lng]);
   });
   if (bounds.length) map.fitBounds(bounds, { maxZoom: 13, padding: [30, 30] });
@@ -36,7 +37,7 @@ function position(point) {
   if (markers[point.driver]) markers[point.driver].setLatLng(at);
   else {
     markers[point.driver] = L.circleMarker(at, { radius: 8, color: "#0b6e4f", fillOpacity: 0.9 })
-      .bindTooltip(driverName(point.driver)).addTo(map);
+      .bindTooltip(textTooltip(driverName(point.driver))).addTo(map);
   }
   status.textContent = Object.keys(markers).length + " driver(s) sharing their position.";
 }
