@@ -435,3 +435,12 @@ CELERY_BEAT_SCHEDULE["purge-old-positions"] = {
 # starting on a multiple of the step (delivery.arrival).
 ARRIVAL_WINDOW_MINUTES = env_int("ARRIVAL_WINDOW_MINUTES", 60)
 ARRIVAL_WINDOW_STEP_MINUTES = env_int("ARRIVAL_WINDOW_STEP_MINUTES", 15)
+
+# Standing orders (delivery.customers): their orders are generated this many days ahead, by a
+# beat task per business on the housekeeping queue.
+STANDING_ORDERS_DAYS_AHEAD = env_int("STANDING_ORDERS_DAYS_AHEAD", 14)
+CELERY_BEAT_SCHEDULE["standing-orders-generate"] = {
+    "task": "tenants.tasks.tenants_fan_out",
+    "schedule": 3600.0,
+    "args": ("delivery.customers.tasks.standing_orders_generate_task",),
+}
