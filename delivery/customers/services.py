@@ -107,7 +107,7 @@ def order_fields_from_customer(raw: dict, *, customer: Customer, place: Customer
     if not filled.get("time_windows") and place.time_windows:
         filled["time_windows"] = [dict(window) for window in place.time_windows]
     if not filled.get("notes"):
-        filled["notes"] = place_notes(place)
+        filled["notes"] = place_notes(place)[:2000]  # the order's limit
     return filled
 
 

@@ -13,6 +13,7 @@ from delivery.customers.standing import business_today
 from delivery.customers.tests.factories import make_customer, make_standing_order
 from delivery.models import Order, OrderStatus
 from tenants.accounts.models import Role
+from tenants.models import Tenant
 from tests.api import error, iso, send
 
 CUSTOMERS = "/api/v1/customers/"
@@ -457,3 +458,47 @@ def test_a_holiday_skips_the_standing_orders_of_that_day(tenant_a):
     with tenant_a.use():
         assert Order.objects.get(delivery_date=next_week).status == OrderStatus.CANCELLED
     assert tenant_a.api().get("/api/v1/holidays").json() == {"results": [response.json()]}
+
+
+ODD_VALUES = [None, 0, -1, 1.5, True, "", "x" * 300, [], [1, "a"], {}, {"a": {"b": []}}]
+
+
+def test_odd_values_in_every_field_are_refused_with_400_never_500(tenant_a):
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(api_rate_limit=100_000)
+    with tenant_a.use():
+        customer = make_customer()
+        standing = make_standing_order(customer, business_today())
+    client = tenant_a.api()
+    customer_fields = [*BODY, "places.0"]
+    standing_fields = [
+        "weekdays",
+        "interval_weeks",
+        "start_date",
+        "end_date",
+        "count",
+        "load",
+        "service_seconds",
+        "time_windows",
+        "notes",
+        "paused",
+        "place",
+    ]
+    for value in ODD_VALUES:
+        for name in customer_fields:
+            body = json.loads(json.dumps(BODY))
+            if name == "places.0":
+                body["places"] = [value]
+            else:
+                body[name] = value
+            response = post(client, CUSTOMERS, {**body, "external_id": None})
+            assert response.status_code in (201, 400), (name, value, response.content)
+        for name in standing_fields:
+            response = send(client, "patch", f"{STANDING}{standing.pk}/", {name: value})
+            assert response.status_code in (200, 400), (name, value, response.content)
+        for path in (f"{STANDING}{standing.pk}/skip", "/api/v1/holidays"):
+            response = post(client, path, {"date": value})
+            assert response.status_code == 400, (path, value, response.content)
+        response = post(client, STANDING, {"customer": value, "start_date": value})
+        assert response.status_code == 400, (value, response.content)
+        response = post(client, "/api/v1/orders/", {"customer": value, "delivery_date": value})
+        assert response.status_code == 400, (value, response.content)
