@@ -37,6 +37,7 @@ customer_pages = [
     path("customers/", customers.customer_list, name="customers"),
     path("customers/new/", customers.customer_form, name="customer-new"),
     path("customers/import/", customers.customers_import, name="customers-import"),
+    path("customers/rounds/", customers.customer_rounds, name="customer-rounds"),
     path("customers/<uuid:customer_id>/", customers.customer_detail, name="customer-detail"),
     path("customers/<uuid:customer_id>/edit/", customers.customer_form, name="customer-edit"),
     path(

@@ -4,6 +4,7 @@ CSV import; and the recipient's "not this week" on the tracking page. Thin: form
 delivery.customers decides."""
 
 import contextlib
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -34,6 +35,7 @@ from delivery.customers.standing import (
 from delivery.customers.validation import customer_input_parse, standing_order_input_parse
 from delivery.models import Order
 from delivery.validation import FieldErrors, date_parse
+from routing.customer_reports import customer_report, round_view
 from tenants.actors import actor_for, system_actor
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_phone_region
@@ -128,6 +130,36 @@ def customer_detail(request, customer_id):
             "counts": customer_delivery_counts(customer=customer),
             "sent": customer_messages(customer=customer)[:30],
             "skippable": SKIPPABLE_STATUSES,
+            "report": customer_report(customer_id=customer.pk),
+        },
+    )
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@page_view(roles=OPERATIONS)
+def customer_rounds(request):
+    """The same weekday's stops over the weeks: the business's regular rounds."""
+    today = business_today()
+    try:
+        weekday = int(request.GET.get("weekday", today.weekday()))
+        weeks = int(request.GET.get("weeks", 6))
+    except ValueError:
+        weekday, weeks = today.weekday(), 6
+    weekday, weeks = min(max(weekday, 0), 6), min(max(weeks, 1), 12)
+    # Up to the coming occurrence of that weekday (what is already generated shows too).
+    until = today + timedelta(days=(weekday - today.weekday()) % 7)
+    view = round_view(weekday=weekday, until=until, weeks=weeks)
+    return render(
+        request,
+        "web/customers/rounds.html",
+        {
+            "round": view,
+            "weekday": weekday,
+            "weeks": weeks,
+            "weekdays": list(enumerate(WEEKDAY_NAMES)),
+            "rows": [(name, [cells.get(day) for day in view.dates]) for name, cells in view.rows],
         },
     )
 
