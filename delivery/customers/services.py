@@ -117,3 +117,48 @@ def place_notes(place: CustomerPlace, extra: str = "") -> str:
     if place.access_notes.strip():
         parts.append(f"Access: {place.access_notes.strip()}")
     return "\n".join(part for part in parts if part)
+
+
+def customer_for_order_contact(
+    *,
+    external_id: str | None,
+    name: str,
+    phone: str,
+    email: str,
+    address: str,
+    location: tuple[float, float] | None,
+    tags: list[str],
+) -> dict:
+    """The customer and place of an order that arrives from outside (Shopify): the known
+    customer with this external id, phone or e-mail, else a new one; the place with this
+    address, else a new one. Returns the order's links."""
+    from delivery.customers.selectors import customer_matching
+
+    customer, _ = customer_matching(
+        external_id=external_id, phones=[phone] if phone else [], email=email
+    )
+    if customer is None:
+        customer = Customer.objects.create(
+            external_id=external_id,
+            name=name[:200],
+            phones=[phone] if phone else [],
+            email=email,
+            tags=tags,
+        )
+    place = next(
+        (
+            place
+            for place in customer.places.all()
+            if place.address.strip().lower() == address.strip().lower()
+        ),
+        None,
+    )
+    if place is None:
+        place = CustomerPlace.objects.create(
+            customer=customer,
+            address=address,
+            lat=location[0] if location else None,
+            lng=location[1] if location else None,
+            position=customer.places.count(),
+        )
+    return {"customer_id": customer.pk, "customer_place_id": place.pk}
