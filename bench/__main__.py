@@ -10,7 +10,15 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages", "tracking"]
+BENCHMARKS = [
+    "tenants",
+    "orders_import",
+    "routing",
+    "optimization",
+    "pages",
+    "tracking",
+    "standing_orders",
+]
 
 
 def main(argv: list[str]) -> int:

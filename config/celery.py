@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 app = CeleryApp("delivery")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Tasks of sub-packages (each app's own `tasks` module is found above).
+app.autodiscover_tasks(["delivery.customers"])

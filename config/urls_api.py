@@ -7,6 +7,13 @@ from delivery.api.imports import OrderBulkView, OrderExportView, OrderImportView
 from delivery.api.orders import OrderViewSet
 from delivery.api.proofs import OrderProofsView, ProofFileView
 from delivery.api.shopify import ShopifyConnectionViewSet
+from delivery.customers.api import (
+    CustomerExportView,
+    CustomerImportView,
+    CustomerViewSet,
+    HolidayView,
+    StandingOrderViewSet,
+)
 from notifications.urls_api import notification_urls
 from routing.api import OptimizationViewSet, RouteViewSet
 from tenants.accounts.api import ApiKeyViewSet, MeView, UserViewSet
@@ -27,6 +34,8 @@ router.register("drivers", DriverViewSet, basename="driver")
 router.register("orders", OrderViewSet, basename="order")
 router.register("optimizations", OptimizationViewSet, basename="optimization")
 router.register("routes", RouteViewSet, basename="route")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("standing-orders", StandingOrderViewSet, basename="standing-order")
 router.register(
     "integrations/shopify/connections", ShopifyConnectionViewSet, basename="shopify-connection"
 )
@@ -37,6 +46,12 @@ order_collection_urls: list = [
     re_path(r"^orders/bulk/?$", OrderBulkView.as_view(), name="order-bulk"),
     re_path(r"^orders/import/?$", OrderImportView.as_view(), name="order-import"),
     re_path(r"^orders/export/?$", OrderExportView.as_view(), name="order-export"),
+]
+# Customers' collection routes (delivery/customers/api.py), before `customers/<id>`.
+customer_collection_urls: list = [
+    re_path(r"^customers/import/?$", CustomerImportView.as_view(), name="customer-import"),
+    re_path(r"^customers/export/?$", CustomerExportView.as_view(), name="customer-export"),
+    re_path(r"^holidays/?$", HolidayView.as_view(), name="holidays"),
 ]
 # Live tracking (tracking/api.py).
 tracking_urls: list = [
@@ -55,6 +70,7 @@ tracking_urls: list = [
 urlpatterns = [
     re_path(r"^me/?$", MeView.as_view(), name="me"),
     *order_collection_urls,
+    *customer_collection_urls,
     *notification_urls(router),
     *tracking_urls,
     *router.urls,

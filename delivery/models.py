@@ -8,6 +8,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from delivery.customers.models import (  # noqa: F401 - models of this app, kept by topic
+    Customer,
+    CustomerPlace,
+    Holiday,
+    Occurrence,
+    StandingOrder,
+)
 from tenants.accounts.models import ApiKey, User
 
 
@@ -183,6 +190,14 @@ class Order(models.Model):
     sequence = models.PositiveIntegerField(null=True, blank=True)
     eta = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, default="api")
+    # The customer and place the order is for (delivery.customers); the recipient fields above
+    # are a copy taken when the order was made, so history keeps what was delivered where.
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    customer_place = models.ForeignKey(
+        CustomerPlace, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     # The recipient's public tracking page /t/<token>/ (delivery.links); replaced to revoke it.
     tracking_token = models.CharField(
         max_length=43, unique=True, default=tracking_token_new, editable=False

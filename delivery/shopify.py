@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from delivery import validation
+from delivery.customers.services import customer_for_order_contact
 from delivery.models import Order, ShopifyConnection, ShopifyWebhookReceipt
 from delivery.services import order_create
 from tenants.actors import integration_actor
@@ -289,8 +290,20 @@ def _order_from_payload(*, connection: ShopifyConnection, body: bytes) -> Intake
     except validation.FieldErrors as errors:
         return IntakeResult(Outcome.REJECTED, reason=validation_message(errors.fields))
     actor = integration_actor(f"Shopify {connection.shop_domain}")
+    shopper = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
     try:
-        order = order_create(data=data, actor=actor, source="shopify")
+        with transaction.atomic():
+            # The order attaches to the shop's customer (delivery.customers), made on first sight.
+            links = customer_for_order_contact(
+                external_id=f"shopify:{shopper['id']}" if shopper.get("id") else None,
+                name=data.recipient_name,
+                phone=data.recipient_phone,
+                email=data.recipient_email,
+                address=data.address,
+                location=data.location,
+                tags=["shopify"],
+            )
+            order = order_create(data=data, actor=actor, source="shopify", links=links)
     except ApplicationError as error:
         return IntakeResult(Outcome.REJECTED, reason=error.message)
     return IntakeResult(Outcome.CREATED, order=order)

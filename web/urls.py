@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from web.views import dispatch, driver, fleet, notifications, orders, reports, team, today, tracking
+from web.views import (
+    customers,
+    dispatch,
+    driver,
+    fleet,
+    notifications,
+    orders,
+    reports,
+    team,
+    today,
+    tracking,
+)
 
 dashboard = [
     path("", today.today, name="dashboard"),
@@ -20,6 +31,35 @@ dashboard = [
     path("plan/", dispatch.plan, name="plan"),
     path("live/", dispatch.live, name="live"),
     path("reports/", reports.reports, name="reports"),
+]
+
+customer_pages = [
+    path("customers/", customers.customer_list, name="customers"),
+    path("customers/new/", customers.customer_form, name="customer-new"),
+    path("customers/import/", customers.customers_import, name="customers-import"),
+    path("customers/rounds/", customers.customer_rounds, name="customer-rounds"),
+    path("customers/<uuid:customer_id>/", customers.customer_detail, name="customer-detail"),
+    path("customers/<uuid:customer_id>/edit/", customers.customer_form, name="customer-edit"),
+    path(
+        "customers/<uuid:customer_id>/standing-orders/new/",
+        customers.standing_order_form,
+        name="standing-order-new",
+    ),
+    path(
+        "customers/<uuid:customer_id>/standing-orders/<uuid:standing_order_id>/",
+        customers.standing_order_form,
+        name="standing-order-edit",
+    ),
+    path(
+        "standing-orders/<uuid:standing_order_id>/skip/",
+        customers.standing_order_skip,
+        name="standing-order-skip",
+    ),
+    path(
+        "standing-orders/<uuid:standing_order_id>/pause/",
+        customers.standing_order_pause_view,
+        name="standing-order-pause",
+    ),
 ]
 
 settings_pages = [
@@ -97,7 +137,8 @@ recipient_pages = [
         name="notification-unsubscribe",
     ),
     path("t/<str:token>/", tracking.tracking_page, name="tracking-page"),
+    path("t/<str:token>/skip/", customers.tracking_skip, name="tracking-skip"),
     path("t/<str:token>/proofs/<uuid:proof_id>/", tracking.tracking_proof, name="tracking-proof"),
 ]
 
-urlpatterns = dashboard + settings_pages + driver_pages + recipient_pages
+urlpatterns = dashboard + customer_pages + settings_pages + driver_pages + recipient_pages

@@ -502,3 +502,12 @@ def content_security_policy(*, base_domain: str, site_scheme: str, tile_url: str
 CONTENT_SECURITY_POLICY = content_security_policy(
     base_domain=BASE_DOMAIN, site_scheme=SITE_SCHEME, tile_url=MAP_TILE_URL
 )
+
+# Standing orders (delivery.customers): their orders are generated this many days ahead, by a
+# beat task per business on the housekeeping queue.
+STANDING_ORDERS_DAYS_AHEAD = env_int("STANDING_ORDERS_DAYS_AHEAD", 14)
+CELERY_BEAT_SCHEDULE["standing-orders-generate"] = {
+    "task": "tenants.tasks.tenants_fan_out",
+    "schedule": 3600.0,
+    "args": ("delivery.customers.tasks.standing_orders_generate_task",),
+}

@@ -17,6 +17,7 @@ from delivery.api.serializers import (
     OrderTransitionSerializer,
     OrderWriteSerializer,
 )
+from delivery.customers.order_links import order_raw_for_customer
 from delivery.models import Driver, OrderStatus
 from delivery.selectors import order_events, orders_list, orders_visible_to
 from delivery.services import order_create, order_reschedule, order_transition, order_update
@@ -126,7 +127,9 @@ class OrderViewSet(ApiGenericViewSet):
 
     @extend_schema(request=OrderWriteSerializer, responses={201: OrderSerializer})
     def create(self, request):
-        order = order_create(data=order_input(request.data), actor=actor_for(request.user))
+        # An order may name a customer (and place): what it leaves empty comes from them.
+        raw, links = order_raw_for_customer(request.data)
+        order = order_create(data=order_input(raw), actor=actor_for(request.user), links=links)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=OrderWriteSerializer, responses=OrderSerializer)

@@ -91,6 +91,14 @@ class OrderWriteSerializer(serializers.Serializer):
         help_text="Pickup-and-delivery: the driver collects the goods here first, on the same "
         "route. Null: the goods leave from the depot.",
     )
+    customer = serializers.UUIDField(
+        required=False,
+        help_text="POST only: the customer the order is for; the recipient, address, location, "
+        "windows and notes the order leaves empty come from the customer and the place.",
+    )
+    place = serializers.UUIDField(
+        required=False, help_text="POST only, with customer: one of its places (default: first)."
+    )
 
 
 class OrderSerializer(serializers.ModelSerializer):

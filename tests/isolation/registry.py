@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 APP_MODULES = [
     "tenants.tests.isolation",
     "delivery.tests.isolation",
+    "delivery.customers.tests.isolation",
     "routing.tests.isolation",
     "notifications.tests.isolation",
     "tracking.tests.isolation",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from tenants.selectors import current_tenant, tenant_time_zone
 from tracking.paths import proof_path
 from tracking.selectors import order_for_token, proof_for_token, tracking_snapshot
+from web.views.customers import skippable_occurrence
 
 
 def _private(response):
@@ -56,6 +57,9 @@ def tracking_page(request, token: str):
                 "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
             },
             "reference": order.external_id or "",
+            # A standing order's coming delivery the recipient may skip ("not this week").
+            "skippable": skippable_occurrence(order),
+            "token": token,
         },
     )
     return _private(response)
