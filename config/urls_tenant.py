@@ -6,13 +6,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from delivery.api.shopify import shopify_orders_webhook
 from tenants.api.errors import json_error_response
-from tenants.views import health
+from tenants.views import health, ready
 
 urlpatterns = [
     path("api/v1/", include(("config.urls_api", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", health, name="health"),
+    path("readyz", ready, name="ready"),
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),
     path("", include("tenants.accounts.urls")),
     path("", include("web.urls")),

@@ -665,4 +665,7 @@ def plan(problem: rv.Problem, *, time_budget: timedelta, threads: int = 2) -> Pl
 
 
 if __name__ == "__main__":
+    from routing.lifeline import die_with_parent
+
+    die_with_parent()  # a helper ends with the worker process that started it
     _helper_main()

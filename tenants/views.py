@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 from tenants.accounts.services import login_token_issue
 from tenants.errors import ApplicationError
 from tenants.forms import SignupForm
+from tenants.readiness import readiness
 from tenants.selectors import tenant_url
 from tenants.services import tenant_create
 
@@ -40,4 +41,18 @@ def signup(request):
 
 @require_GET
 def health(request):
+    """Liveness: the process answers (nothing outside it is checked)."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def ready(request):
+    """Readiness: PostgreSQL, Redis and the broker answer (503 with what failed otherwise)."""
+    ok, checks = readiness()
+    response = JsonResponse(
+        {"status": "ready" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )
+    if not ok:
+        response["Retry-After"] = "5"
+    response["Cache-Control"] = "no-store"
+    return response

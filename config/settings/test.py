@@ -31,3 +31,12 @@ SMS_BACKEND = "locmem"
 
 # Tests never fetch map tiles from the internet: maps run in their degraded mode (markers only).
 MAP_TILE_URL = env_str("TEST_MAP_TILE_URL", "")
+
+# Each test run has its own queues (the same names, under its key prefix).
+CELERY_TASK_ROUTES = {  # noqa: F405
+    name: {**route, "queue": f"{REDIS_KEY_PREFIX}:{route['queue']}"}
+    for name, route in CELERY_TASK_ROUTES.items()  # noqa: F405
+}
+TEST_CELERY_QUEUES = sorted(
+    {CELERY_TASK_DEFAULT_QUEUE, *(route["queue"] for route in CELERY_TASK_ROUTES.values())}
+)
