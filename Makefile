@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test soak lint format bench install clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ run: $(STAMP)
 	$(BIN)/python -m scripts.run
 
 test: $(STAMP)
-	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The fault-injection suite's long run: a 60 s Redis outage under 50 concurrent clients.
+soak: $(STAMP)
+	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v tests/faults $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,8 +4,12 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
+from config.kombu_patches import channel_close_tolerant
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 
 app = CeleryApp("delivery")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A worker must outlive a Redis restart (README "Reliability").
+channel_close_tolerant()

@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -471,8 +472,8 @@ WORKER_STOPPED = (
 )
 # Runs of one job at most: a job whose worker stopped is run once more, then failed.
 MAX_ATTEMPTS = 2
-# A queued job whose task has not reached the broker within this long is sent (again).
-UNSENT_GRACE_SECONDS = 30
+# A queued job whose task has not reached the broker within this long is sent; one sent this
+# long ago and still queued is sent again (the broker may have lost it).
 RESEND_AFTER_SECONDS = 120
 
 
@@ -499,7 +500,10 @@ def optimizations_reap(*, now=None) -> int:
     ):
         count += _fail(job, "Planning did not finish in time; the routes were left as they were.")
     unsent = OptimizationJob.objects.filter(status=OptimizationJob.Status.QUEUED).filter(
-        Q(sent_at__isnull=True, created_at__lt=now - timedelta(seconds=UNSENT_GRACE_SECONDS))
+        Q(
+            sent_at__isnull=True,
+            created_at__lt=now - timedelta(seconds=settings.OPTIMIZATION_UNSENT_GRACE_SECONDS),
+        )
         | Q(sent_at__lt=now - timedelta(seconds=RESEND_AFTER_SECONDS))
     )
     for job in unsent:

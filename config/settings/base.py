@@ -336,6 +336,8 @@ BEAT_OPTIONS = {"ignore_result": True}
 # Planning jobs: a job whose worker stopped (no heartbeat past its deadline) is re-run once or
 # failed; queued jobs whose task never reached the broker are sent again (routing.services).
 OPTIMIZATION_REAP_SECONDS = float(env_str("OPTIMIZATION_REAP_SECONDS", "15"))
+# A queued job whose task has not reached the broker this long after it was requested is sent.
+OPTIMIZATION_UNSENT_GRACE_SECONDS = env_int("OPTIMIZATION_UNSENT_GRACE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "tenants.tasks.tenants_fan_out",
