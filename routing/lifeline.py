@@ -25,9 +25,9 @@ def _watch(parent: int) -> None:
             os._exit(1)
 
 
-def die_with_parent() -> None:
-    """Call first thing in a helper process."""
-    parent = os.getppid()
+def die_with_parent(parent: int) -> None:
+    """Call first thing in a helper process, with the pid of the process that started it (it
+    may have died while this one was starting: then this one ends now)."""
     armed = False
     if sys.platform.startswith("linux"):
         try:
@@ -38,4 +38,4 @@ def die_with_parent() -> None:
     if not armed:
         threading.Thread(target=_watch, args=(parent,), name="lifeline", daemon=True).start()
     if os.getppid() != parent:
-        os._exit(1)  # the parent died while the signal was being armed (we were re-parented)
+        os._exit(1)  # the parent died before the signal was armed (we were re-parented)

@@ -7,8 +7,10 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import psutil
+import pytest
 from django.utils import timezone
 
 from routing.heartbeat import HEARTBEAT_GRACE_SECONDS
@@ -147,12 +149,15 @@ def test_queued_jobs_whose_task_was_not_sent_are_sent_again(
         assert len(callbacks) == 2
 
 
-def test_a_solver_helper_dies_with_the_process_that_started_it(tmp_path):
-    # given a parent process that starts a solver helper (python -m routing.solvers)
+@pytest.mark.parametrize("starting_seconds", [0, 3])
+def test_a_solver_helper_dies_with_the_process_that_started_it(starting_seconds):
+    # given a parent process that starts a solver helper as routing.solvers does, whose input
+    # stays open (the test holds the pipe's other end: no end-of-file tells the helper)
+    read_end, write_end = os.pipe()
     parent_code = (
-        "import subprocess, sys, time\n"
-        "helper = subprocess.Popen([sys.executable, '-m', 'routing.solvers'],"
-        " stdin=subprocess.PIPE, stdout=subprocess.PIPE)\n"
+        "import os, subprocess, sys, time\n"
+        f"helper = subprocess.Popen([sys.executable, '-m', 'routing.solver_helper',"
+        f" str(os.getpid())], stdin={read_end}, stdout=subprocess.DEVNULL)\n"
         "print(helper.pid, flush=True)\n"
         "time.sleep(120)\n"
     )
@@ -160,20 +165,31 @@ def test_a_solver_helper_dies_with_the_process_that_started_it(tmp_path):
         [sys.executable, "-c", parent_code],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        pass_fds=(read_end,),
+        cwd=Path(__file__).resolve().parent.parent.parent,
     )
+    os.close(read_end)
     try:
         helper = psutil.Process(int(parent.stdout.readline()))
-        time.sleep(2)  # the helper has imported the solvers and waits for work
-        assert helper.is_running() and helper.status() != psutil.STATUS_ZOMBIE
+        # (0 s: killed while the helper is still starting; 3 s: once it waits for work)
+        time.sleep(starting_seconds)
 
         # when the parent is killed with SIGKILL (it cannot end its helper itself)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=10)
 
-        # then the helper is gone within a few seconds
-        gone, alive = psutil.wait_procs([helper], timeout=5)
-        assert alive == []
+        # then the helper is gone (or a zombie nobody reaped yet) within a few seconds
+        def dead() -> bool:
+            try:
+                return helper.status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return True
+
+        deadline = time.monotonic() + 5
+        while not dead() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dead()
     finally:
+        os.close(write_end)
         if parent.poll() is None:
             parent.kill()
