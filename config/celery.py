@@ -4,7 +4,7 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
-from config.kombu_patches import channel_close_tolerant
+from config.kombu_patches import detached_channel_raises_connection_error
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 
@@ -12,4 +12,4 @@ app = CeleryApp("delivery")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # A worker must outlive a Redis restart (README "Reliability").
-channel_close_tolerant()
+detached_channel_raises_connection_error()

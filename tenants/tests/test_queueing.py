@@ -34,10 +34,13 @@ def test_a_send_the_broker_refuses_is_logged_not_raised(
         raise error
 
     monkeypatch.setattr(tenant_ping, "apply_async", broker_down)
-    with tenant_a.use(), caplog.at_level(logging.WARNING, logger="tenants.queueing"):
-        # when the after-commit send fails
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            task_send_after_commit(tenant_ping, args=["hello"], on_sent=lambda: calls.append("x"))
+    # when the after-commit send fails
+    with (
+        tenant_a.use(),
+        caplog.at_level(logging.WARNING, logger="tenants.queueing"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        task_send_after_commit(tenant_ping, args=["hello"], on_sent=lambda: calls.append("x"))
 
     # then the commit went through, nothing was raised, the miss is logged, on_sent not called
     assert len(callbacks) == 1
