@@ -18,7 +18,11 @@ run: $(STAMP)
 	$(BIN)/python -m scripts.run
 
 test: $(STAMP)
-	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The fault-injection suite's long run: a 60 s Redis outage under 50 concurrent clients.
+soak: $(STAMP)
+	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v tests/faults $(PYTEST_ARGS)
 
 # The schema fuzzer (tests/contract) for long: 200 generated requests per operation and caller, a
 # fresh random seed each run (`make test` runs 3 per operation with a fixed seed).

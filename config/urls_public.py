@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("signup/", views.signup, name="signup"),
     path("healthz", views.health, name="health"),
+    path("readyz", views.ready, name="ready"),
 ]

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from delivery.api.shopify import shopify_orders_webhook
 from tenants.api.errors import api_not_found, json_error_response
-from tenants.views import health
+from tenants.views import health, ready
 
 urlpatterns = [
     path("api/v1/", include(("config.urls_api", "api"), namespace="api")),
@@ -17,6 +17,7 @@ urlpatterns = [
     # debug 404 page would answer HTML, which no API client can read.
     re_path(r"^api/", api_not_found, name="api-not-found"),
     path("healthz", health, name="health"),
+    path("readyz", ready, name="ready"),
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),
     path("", include("tenants.accounts.urls")),
     path("", include("web.urls")),

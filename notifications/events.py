@@ -5,10 +5,11 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from notifications.models import EVENT_NAMES, Event
+from tenants.queueing import task_send_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -21,21 +22,9 @@ def _check(name: str) -> None:
 def _dispatch_after_commit(event_ids: list[str] | None) -> None:
     """Queue the dispatch once the change is committed. If the broker is down the events
     stay in the outbox and the sweep (beat, every minute) dispatches them."""
-    schema = connection.schema_name
+    from notifications.tasks import events_dispatch_task
 
-    def send() -> None:
-        from django_tenants.utils import schema_context
-        from kombu.exceptions import KombuError, OperationalError
-
-        from notifications.tasks import events_dispatch_task
-
-        try:
-            with schema_context(schema):
-                events_dispatch_task.apply_async(args=[event_ids], retry=False)
-        except (OperationalError, KombuError, OSError) as error:
-            logger.warning("events not queued (%s); the sweep will dispatch them", error)
-
-    transaction.on_commit(send)
+    task_send_after_commit(events_dispatch_task, args=[event_ids])
 
 
 def event_record(*, name: str, data: dict) -> None:

@@ -31,6 +31,15 @@ class OptimizationJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When its task last reached the broker (a queued job never sent is sent again by the sweep).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Runs started (a job whose worker stopped is run once more), by which process ("host:pid").
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    # A running job's last sign of life, and when the next one is due at the latest (its own
+    # budget while the solver runs): past the deadline the worker is taken as stopped.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,13 +4,15 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from delivery.models import Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply
 from notifications.events import optimization_event_record, route_event_record
-from routing import matrices, vroom
+from routing import heartbeat, matrices, vroom
 from routing.explanations import explain
 from routing.locks import plan_date_lock
 from routing.models import OptimizationJob, Route, Stop
@@ -22,6 +24,7 @@ from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan
 from routing.solvers import PlanResult, plan
 from tenants.actors import Actor, system_actor
 from tenants.errors import ApplicationError
+from tenants.queueing import task_send_after_commit
 from tenants.selectors import current_tenant, tenant_time_zone
 
 logger = logging.getLogger(__name__)
@@ -65,8 +68,6 @@ def optimization_start(
     time_budget_s: int | None = None,
 ) -> OptimizationJob:
     """Queue a planning job for a date; a Celery worker runs it (never the web request)."""
-    from routing.tasks import optimization_run_task
-
     if time_budget_s is not None and not MIN_BUDGET_S <= time_budget_s <= MAX_BUDGET_S:
         raise ApplicationError(
             "validation_error",
@@ -92,15 +93,29 @@ def optimization_start(
             },
         )
         _notify_after_commit(job)
-        budget = time_budget_s or MAX_BUDGET_S
-        # The hard limit is the backstop: VROOM holds the GIL, so a soft limit cannot stop it.
-        transaction.on_commit(
-            lambda: optimization_run_task.apply_async(
-                args=[str(job.pk)],
-                time_limit=budget + 180,
-                soft_time_limit=budget + 120,
-            )
-        )
+        _run_send_after_commit(job)
+    return job
+
+
+def _run_send_after_commit(job: OptimizationJob) -> None:
+    """Queue the job's run once it is committed, on the planning queue. A broker outage leaves
+    it queued (never lost): `optimizations_reap` sends it again."""
+    from routing.tasks import optimization_run_task
+
+    budget = job.params.get("time_budget_s") or MAX_BUDGET_S
+    job_id = job.pk
+
+    def sent() -> None:
+        OptimizationJob.objects.filter(pk=job_id).update(sent_at=timezone.now())
+
+    # The hard limit is the backstop: VROOM holds the GIL, so a soft limit cannot stop it.
+    task_send_after_commit(
+        optimization_run_task,
+        args=[str(job_id)],
+        on_sent=sent,
+        time_limit=budget + 180,
+        soft_time_limit=budget + 120,
+    )
     return job
 
 
@@ -306,13 +321,29 @@ def optimization_run(*, job_id) -> OptimizationJob:
         job = OptimizationJob.objects.select_for_update().get(pk=job_id)
         if job.status != OptimizationJob.Status.QUEUED:
             return job  # a redelivered task: the first run owns the job
-        job.status, job.started_at, job.progress = (
-            OptimizationJob.Status.RUNNING,
-            timezone.now(),
-            5,
+        now = timezone.now()
+        job.status, job.started_at, job.progress = OptimizationJob.Status.RUNNING, now, 5
+        job.attempts += 1
+        job.worker = heartbeat.worker_name()
+        job.heartbeat_at = now
+        job.deadline_at = now + timedelta(seconds=heartbeat.HEARTBEAT_GRACE_SECONDS)
+        job.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "progress",
+                "attempts",
+                "worker",
+                "heartbeat_at",
+                "deadline_at",
+            ]
         )
-        job.save(update_fields=["status", "started_at", "progress"])
         _notify_after_commit(job)
+    with heartbeat.job_heartbeat(job_id=job.pk, attempt=job.attempts):
+        return _optimization_solve(job)
+
+
+def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
     actor = system_actor(f"planner (requested by {job.requested_by})")
     started = timezone.now()
     try:
@@ -335,6 +366,8 @@ def optimization_run(*, job_id) -> OptimizationJob:
         budget = job.params.get("time_budget_s") or default_budget_s(
             len(problem.jobs) + len(problem.shipments)
         )
+        # The solver may hold the GIL (no heartbeat) for its whole budget.
+        heartbeat.deadline_extend(job_id=job.pk, attempt=job.attempts, seconds=budget)
         if problem.vehicles:
             result = plan(problem, time_budget=timedelta(seconds=budget))
         else:
@@ -373,8 +406,9 @@ def optimization_run(*, job_id) -> OptimizationJob:
         with transaction.atomic():
             plan_date_lock(delivery_date=job.delivery_date)
             current = OptimizationJob.objects.select_for_update().get(pk=job.pk)
-            if current.status != OptimizationJob.Status.RUNNING:
-                # The reaper gave up on this run meanwhile: its verdict stands.
+            if current.status != OptimizationJob.Status.RUNNING or current.attempts != job.attempts:
+                # The reaper gave up on this run meanwhile (failed it, or runs it again): its
+                # verdict stands.
                 return current
             _day_unchanged(day)
             routes_replace(
@@ -402,7 +436,8 @@ def optimization_run(*, job_id) -> OptimizationJob:
                 "seconds": round((timezone.now() - started).total_seconds(), 2),
             }
             job.finished_at = timezone.now()
-            job.save()
+            # Not the heartbeat fields: the heartbeat thread owns them.
+            job.save(update_fields=["status", "progress", "unassigned", "summary", "finished_at"])
             optimization_event_record(snapshot=optimization_data(job))
             _notify_after_commit(job)
     except (ApplicationError, matrices.MatrixError) as error:
@@ -416,11 +451,11 @@ def optimization_run(*, job_id) -> OptimizationJob:
 
 
 def _fail(job: OptimizationJob, message: str) -> bool:
-    """Mark a running job failed; False when it is no longer running (it finished meanwhile,
-    or was failed already)."""
+    """Mark a running job failed; False when it is no longer running this attempt (it
+    finished meanwhile, was failed already, or the reaper started it again)."""
     with transaction.atomic():
         failed = OptimizationJob.objects.filter(
-            pk=job.pk, status=OptimizationJob.Status.RUNNING
+            pk=job.pk, status=OptimizationJob.Status.RUNNING, attempts=job.attempts
         ).update(
             status=OptimizationJob.Status.FAILED, error=message[:2000], finished_at=timezone.now()
         )
@@ -431,17 +466,77 @@ def _fail(job: OptimizationJob, message: str) -> bool:
     return bool(failed)
 
 
+WORKER_STOPPED = (
+    "The planning worker stopped (it was killed or crashed) and the job was already run again "
+    "once; the routes were left as they were. Plan again."
+)
+# Runs of one job at most: a job whose worker stopped is run once more, then failed.
+MAX_ATTEMPTS = 2
+# A queued job whose task has not reached the broker within this long is sent; one sent this
+# long ago and still queued is sent again (the broker may have lost it).
+RESEND_AFTER_SECONDS = 120
+
+
 def optimizations_reap(*, now=None) -> int:
-    """Fail jobs whose worker died (hard time limit, crash): they would say "running" forever."""
+    """Jobs that would otherwise wait forever (beat, every OPTIMIZATION_REAP_SECONDS):
+    - running past their deadline (no heartbeat: the worker was killed, crashed, or hit its hard
+      time limit): run once more (the routes are untouched until a run succeeds), or failed
+      with "the planning worker stopped";
+    - queued, with a task that never reached the broker (Redis was down when it was requested)
+      or was lost with it: sent again. A second copy of a task is harmless: only the run that
+      moves the job from queued to running plans it.
+    Returns how many jobs it acted on."""
     now = now or timezone.now()
-    stuck = OptimizationJob.objects.filter(
-        status=OptimizationJob.Status.RUNNING,
-        started_at__lt=now - timedelta(seconds=MAX_BUDGET_S + 300),
-    )
     count = 0
-    for job in stuck:
+    for job in OptimizationJob.objects.filter(
+        status=OptimizationJob.Status.RUNNING, deadline_at__lt=now
+    ):
+        count += _worker_stopped(job=job, now=now)
+    # A job started without a deadline (before jobs had heartbeats): the old backstop.
+    for job in OptimizationJob.objects.filter(
+        status=OptimizationJob.Status.RUNNING,
+        deadline_at__isnull=True,
+        started_at__lt=now - timedelta(seconds=MAX_BUDGET_S + 300),
+    ):
         count += _fail(job, "Planning did not finish in time; the routes were left as they were.")
+    unsent = OptimizationJob.objects.filter(status=OptimizationJob.Status.QUEUED).filter(
+        Q(
+            sent_at__isnull=True,
+            created_at__lt=now - timedelta(seconds=settings.OPTIMIZATION_UNSENT_GRACE_SECONDS),
+        )
+        | Q(sent_at__lt=now - timedelta(seconds=RESEND_AFTER_SECONDS))
+    )
+    for job in unsent:
+        with transaction.atomic():
+            _run_send_after_commit(job)
+        count += 1
     return count
+
+
+def _worker_stopped(*, job: OptimizationJob, now) -> int:
+    with transaction.atomic():
+        job = OptimizationJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != OptimizationJob.Status.RUNNING or job.deadline_at >= now:
+            return 0  # it finished, or beat, meanwhile
+        if job.attempts >= MAX_ATTEMPTS:
+            logger.warning("planning job %s: worker %s stopped; failing it", job.pk, job.worker)
+            return int(_fail(job, WORKER_STOPPED))
+        logger.warning("planning job %s: worker %s stopped; running it again", job.pk, job.worker)
+        job.status, job.progress = OptimizationJob.Status.QUEUED, 0
+        job.started_at = job.heartbeat_at = job.deadline_at = job.sent_at = None
+        job.save(
+            update_fields=[
+                "status",
+                "progress",
+                "started_at",
+                "heartbeat_at",
+                "deadline_at",
+                "sent_at",
+            ]
+        )
+        _notify_after_commit(job)
+        _run_send_after_commit(job)
+    return 1
 
 
 def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:

@@ -42,6 +42,7 @@ every plan, and as required clients they would keep PyVRP from ever finding a fe
 """
 
 import contextlib
+import os
 import pickle
 import select
 import subprocess
@@ -374,7 +375,7 @@ class _Helper:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 (our interpreter, our module, no shell)
-            [sys.executable, "-m", "routing.solvers"],
+            [sys.executable, "-m", "routing.solver_helper", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=PROJECT_ROOT,

@@ -1,8 +1,9 @@
 """`make run`: the whole system on one machine until Ctrl-C.
 
 Starts the embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset, migrates every schema,
-seeds the demo business the first time, then runs the ASGI web server, a Celery worker and Celery
-beat. Ctrl-C (or SIGTERM) stops all of them, then the embedded services.
+seeds the demo business the first time, then runs the ASGI web server, one Celery worker per
+queue (planning; events and default; housekeeping) and Celery beat. Ctrl-C (or SIGTERM) stops
+all of them, then the embedded services.
 """
 
 import os
@@ -15,6 +16,13 @@ from pathlib import Path
 from scripts.services import REPO, data_dir, log, services_environment
 
 STOP_TIMEOUT_SECONDS = 15
+# One worker per queue group (settings.CELERY_TASK_ROUTES): (queues, processes, node name).
+# Deliveries never wait behind a long plan, and plans never wait behind deliveries.
+WORKERS = {
+    "worker-planning": ("planning", 1, "planning@%h"),
+    "worker-events": ("events,default", 2, "celery@%h"),
+    "worker-housekeeping": ("housekeeping", 1, "housekeeping@%h"),
+}
 
 
 def _python() -> str:
@@ -29,6 +37,23 @@ def _start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
     log(f"starting {name}: {' '.join(args)}")
     # Own session: Ctrl-C reaches only this supervisor, which then stops each child once.
     return subprocess.Popen(args, cwd=REPO, env=env, start_new_session=True)
+
+
+def _worker_command(bin_dir: Path, queues: str, concurrency: int, node: str) -> list[str]:
+    return [
+        str(bin_dir / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "-Q",
+        queues,
+        "--concurrency",
+        str(concurrency),
+        "-n",
+        node,
+    ]
 
 
 def _stop(processes: dict[str, subprocess.Popen]) -> None:
@@ -81,20 +106,10 @@ def main() -> int:
                 ],
                 env,
             ),
-            "worker": _start(
-                "worker",
-                [
-                    str(bin_dir / "celery"),
-                    "-A",
-                    "config",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "2",
-                ],
-                env,
-            ),
+            **{
+                name: _start(name, _worker_command(bin_dir, queues, concurrency, node), env)
+                for name, (queues, concurrency, node) in WORKERS.items()
+            },
             "beat": _start(
                 "beat",
                 [

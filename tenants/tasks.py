@@ -29,6 +29,6 @@ def tenants_fan_out(task_name: str) -> int:
     count = 0
     for tenant in business_tenants():
         with tenant_context(tenant):
-            current_app.send_task(task_name)
+            current_app.send_task(task_name, ignore_result=True)
         count += 1
     return count

@@ -10,6 +10,7 @@ from tenants.accounts.services import login_token_issue
 from tenants.api.ratelimit import RateLimitResult, address_limit_hit
 from tenants.errors import ApplicationError
 from tenants.forms import SignupForm
+from tenants.readiness import readiness
 from tenants.selectors import tenant_url
 from tenants.services import tenant_create
 
@@ -51,6 +52,7 @@ def signup(request):
 
 @require_GET
 def health(request):
+    """Liveness: the process answers (nothing outside it is checked)."""
     return JsonResponse({"status": "ok"})
 
 
@@ -64,4 +66,17 @@ def too_many_requests(request, limited: RateLimitResult, what: str):
         status=429,
     )
     response["Retry-After"] = str(limited.retry_after_seconds)
+    return response
+
+
+@require_GET
+def ready(request):
+    """Readiness: PostgreSQL, Redis and the broker answer (503 with what failed otherwise)."""
+    ok, checks = readiness()
+    response = JsonResponse(
+        {"status": "ready" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )
+    if not ok:
+        response["Retry-After"] = "5"
+    response["Cache-Control"] = "no-store"
     return response

@@ -1,18 +1,22 @@
 """Reads of the tracking app: drivers' positions and tracks, orders as the tracking page and the
 dispatchers' socket see them."""
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from delivery.arrival import arrival_window
-from delivery.models import Order, OrderEvent, OrderStatus, ProofFile
+from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
 from routing.models import Route, Stop
 from tenants.selectors import tenant_time_zone
 from tracking import state
 from tracking.models import Position
+
+logger = logging.getLogger(__name__)
 
 FINAL_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
 DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED)
@@ -54,9 +58,25 @@ def position_data(position: Position) -> dict:
 
 
 def positions_latest() -> list[dict]:
-    """Every driver's last known position (from Redis), newest first."""
-    latest = state.positions_last()
-    return sorted(latest.values(), key=lambda data: data["recorded_at"], reverse=True)
+    """Every driver's last known position, newest first: from Redis (live state), or from
+    PostgreSQL (where every position is stored first) while Redis is unreachable."""
+    try:
+        latest = list(state.positions_last().values())
+    except RedisError:
+        logger.warning("live positions unavailable; answering from PostgreSQL", exc_info=True)
+        latest = positions_latest_stored()
+    return sorted(latest, key=lambda data: data["recorded_at"], reverse=True)
+
+
+def positions_latest_stored() -> list[dict]:
+    """Every driver's newest stored position: one index lookup per driver, in two queries."""
+    newest = Position.objects.filter(driver=OuterRef("pk")).order_by("-recorded_at")
+    ids = (
+        Driver.objects.annotate(newest=Subquery(newest.values("pk")[:1]))
+        .exclude(newest=None)
+        .values_list("newest", flat=True)
+    )
+    return [position_data(position) for position in Position.objects.filter(pk__in=list(ids))]
 
 
 def driver_track(*, driver_id, day: date) -> list[Position]:

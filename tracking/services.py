@@ -20,6 +20,7 @@ from routing import matrices
 from routing.models import Route, Stop
 from routing.realtime import routes_changed
 from tenants.actors import Actor
+from tenants.queueing import task_send
 from tracking import state
 from tracking.models import OrderApproach, Position
 from tracking.realtime import dispatchers_suggest, tracking_revoked
@@ -101,7 +102,7 @@ def _live_eta_schedule(latest: list[Position]) -> None:
 
     for row in latest:
         if state.once(name=f"eta:{row.driver_id}", seconds=settings.TRACKING_ETA_INTERVAL_SECONDS):
-            route_live_eta_task.delay(str(row.route_id))
+            task_send(route_live_eta_task, args=[str(row.route_id)])
 
 
 def positions_record(

@@ -180,7 +180,7 @@ CACHES = {
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "tenants.channel_layer.ResilientRedisChannelLayer",
         "CONFIG": {
             # redis-py reads time out after 5 s by default, exactly channels_redis's blocking
             # read of an idle socket's channel: without a longer timeout idle sockets drop.
@@ -304,12 +304,51 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sending a task must never hold a request up when Redis is away (README "Reliability"): connect
+# and send give up within half a second, one reconnect is tried (a pooled connection may be stale
+# after a Redis restart), and what was not sent is sent again by a sweep from PostgreSQL.
+CELERY_BROKER_TIMEOUT_SECONDS = float(env_str("CELERY_BROKER_TIMEOUT_SECONDS", "0.5"))
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
-    "socket_timeout": 5,
-    "socket_connect_timeout": 5,
+    "socket_timeout": CELERY_BROKER_TIMEOUT_SECONDS,
+    "socket_connect_timeout": CELERY_BROKER_TIMEOUT_SECONDS,
+}
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# Results are kept only for the few tasks someone waits on; the backend's own reconnects are
+# bounded too (Celery's default is 20 tries, one a second).
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
+# Separate queues, each with its own workers (`make run`, docker-compose): webhook and message
+# deliveries never wait behind a long plan, and a plan never waits behind 600 deliveries.
+CELERY_TASK_ROUTES = {
+    "routing.tasks.optimization_run_task": {"queue": "planning"},
+    "notifications.tasks.events_dispatch_task": {"queue": "events"},
+    "notifications.tasks.webhook_delivery_send_task": {"queue": "events"},
+    "notifications.tasks.message_send_task": {"queue": "events"},
+    "tenants.accounts.tasks.invitation_email_send": {"queue": "events"},
+    "tenants.tasks.tenants_fan_out": {"queue": "housekeeping"},
+    "routing.tasks.optimizations_reap_task": {"queue": "housekeeping"},
+    "notifications.tasks.outbox_sweep_task": {"queue": "housekeeping"},
+    "notifications.tasks.notifications_purge_task": {"queue": "housekeeping"},
+    "tracking.tasks.positions_purge_task": {"queue": "housekeeping"},
+    "tenants.accounts.tasks.idempotency_records_purge": {"queue": "housekeeping"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -322,16 +361,25 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_TRACK_STARTED = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
+# Beat's sends are fire-and-forget (no result-backend round trip) and as bounded as any other.
+BEAT_OPTIONS = {"ignore_result": True}
+# Planning jobs: a job whose worker stopped (no heartbeat past its deadline) is re-run once or
+# failed; queued jobs whose task never reached the broker are sent again (routing.services).
+OPTIMIZATION_REAP_SECONDS = float(env_str("OPTIMIZATION_REAP_SECONDS", "15"))
+# A queued job whose task has not reached the broker this long after it was requested is sent.
+OPTIMIZATION_UNSENT_GRACE_SECONDS = env_int("OPTIMIZATION_UNSENT_GRACE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "tenants.tasks.tenants_fan_out",
         "schedule": 3600.0,
         "args": ("tenants.accounts.tasks.idempotency_records_purge",),
+        "options": BEAT_OPTIONS,
     },
     "reap-stuck-optimizations": {
         "task": "tenants.tasks.tenants_fan_out",
-        "schedule": 300.0,
+        "schedule": OPTIMIZATION_REAP_SECONDS,
         "args": ("routing.tasks.optimizations_reap_task",),
+        "options": BEAT_OPTIONS,
     },
 }
 
@@ -427,11 +475,12 @@ WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
 WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 24 * 3600)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
 # Events younger than this are left to their own after-commit dispatch by the sweep.
-OUTBOX_SWEEP_GRACE_SECONDS = 30
+OUTBOX_SWEEP_GRACE_SECONDS = env_int("OUTBOX_SWEEP_GRACE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE["notifications-outbox-sweep"] = {
     "task": "tenants.tasks.tenants_fan_out",
-    "schedule": 60.0,
+    "schedule": float(env_str("OUTBOX_SWEEP_SECONDS", "60")),
     "args": ("notifications.tasks.outbox_sweep_task",),
+    "options": BEAT_OPTIONS,
 }
 # Events and webhook delivery logs are kept this long (the message log stays).
 NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 30)
@@ -439,6 +488,7 @@ CELERY_BEAT_SCHEDULE["notifications-purge"] = {
     "task": "tenants.tasks.tenants_fan_out",
     "schedule": 24 * 3600.0,
     "args": ("notifications.tasks.notifications_purge_task",),
+    "options": BEAT_OPTIONS,
 }
 
 # Live tracking (tracking/): what a position may be, how long positions are kept, live ETAs.
@@ -459,6 +509,7 @@ CELERY_BEAT_SCHEDULE["purge-old-positions"] = {
     "task": "tenants.tasks.tenants_fan_out",
     "schedule": 3600.0,
     "args": ("tracking.tasks.positions_purge_task",),
+    "options": BEAT_OPTIONS,
 }
 
 # The arrival window told to recipients (SMS, e-mail, tracking page): this wide around the ETA,

@@ -36,3 +36,12 @@ CONTENT_SECURITY_POLICY = content_security_policy(  # noqa: F405
     site_scheme=SITE_SCHEME,  # noqa: F405
     tile_url=MAP_TILE_URL,  # noqa: F405
 )
+
+# Each test run has its own queues (the same names, under its key prefix).
+CELERY_TASK_ROUTES = {  # noqa: F405
+    name: {**route, "queue": f"{REDIS_KEY_PREFIX}:{route['queue']}"}
+    for name, route in CELERY_TASK_ROUTES.items()  # noqa: F405
+}
+TEST_CELERY_QUEUES = sorted(
+    {CELERY_TASK_DEFAULT_QUEUE, *(route["queue"] for route in CELERY_TASK_ROUTES.values())}
+)

@@ -20,6 +20,7 @@ from delivery.validation import OrderInput
 from notifications.events import orders_created_record
 from tenants.actors import Actor
 from tenants.errors import ApplicationError
+from tenants.queueing import task_send_after_commit
 
 EDITABLE_FIELDS = (
     *(f.name for f in fields(OrderInput) if f.name not in ("location", "pickup_location")),
@@ -116,7 +117,8 @@ def _geocode_after_commit(orders: Iterable[Order]) -> None:
     if pending:
         from delivery.tasks import orders_geocode
 
-        orders_geocode.delay_on_commit(pending)
+        # A broker outage leaves them pending; the order itself is saved.
+        task_send_after_commit(orders_geocode, args=[pending])
 
 
 def order_create(

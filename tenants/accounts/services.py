@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from tenants import validation
 from tenants.accounts.models import ApiKey, Role, User
 from tenants.errors import ApplicationError
+from tenants.queueing import task_send_after_commit
 
 API_KEY_PREFIX = "dk_"
 LOGIN_TOKEN_SALT = "tenants.accounts.login-token"  # noqa: S105 (a salt, not a secret)
@@ -109,7 +110,7 @@ def user_invite(*, actor, email: str, role: str, full_name: str = "") -> User:
             full_name=full_name,
             invited_by=actor if isinstance(actor, User) else None,
         )
-        invitation_email_send.delay_on_commit(str(user.pk))
+        task_send_after_commit(invitation_email_send, args=[str(user.pk)])
     return user
 
 

@@ -68,31 +68,67 @@ def test_celery_app_delivery_guarantees():
     assert conf.task_time_limit == 600
     assert conf.broker_url == settings.REDIS_URL
     assert conf.task_default_queue == f"{settings.REDIS_KEY_PREFIX}:celery"
+    # Sends give up within half a second, try one reconnect, and never wait on the result backend
+    # (README "Reliability").
+    assert conf.broker_transport_options == {
+        "visibility_timeout": 3600,
+        "socket_timeout": 0.5,
+        "socket_connect_timeout": 0.5,
+    }
+    assert conf.broker_connection_timeout == 0.5
+    assert conf.task_publish_retry_policy == {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.1,
+    }
+    assert conf.result_backend_transport_options["retry_policy"]["max_retries"] == 2
+    prefix = settings.REDIS_KEY_PREFIX
+    queues = {name: route["queue"] for name, route in conf.task_routes.items()}
+    assert queues == {
+        "routing.tasks.optimization_run_task": f"{prefix}:planning",
+        "notifications.tasks.events_dispatch_task": f"{prefix}:events",
+        "notifications.tasks.webhook_delivery_send_task": f"{prefix}:events",
+        "notifications.tasks.message_send_task": f"{prefix}:events",
+        "tenants.accounts.tasks.invitation_email_send": f"{prefix}:events",
+        "tenants.tasks.tenants_fan_out": f"{prefix}:housekeeping",
+        "routing.tasks.optimizations_reap_task": f"{prefix}:housekeeping",
+        "notifications.tasks.outbox_sweep_task": f"{prefix}:housekeeping",
+        "notifications.tasks.notifications_purge_task": f"{prefix}:housekeeping",
+        "tracking.tasks.positions_purge_task": f"{prefix}:housekeeping",
+        "tenants.accounts.tasks.idempotency_records_purge": f"{prefix}:housekeeping",
+    }
+    fire_and_forget = {"ignore_result": True}
     assert conf.beat_schedule == {
         "purge-idempotency-records": {
             "task": "tenants.tasks.tenants_fan_out",
             "schedule": 3600.0,
             "args": (PURGE,),
+            "options": fire_and_forget,
         },
         "reap-stuck-optimizations": {
             "task": "tenants.tasks.tenants_fan_out",
-            "schedule": 300.0,
+            "schedule": 15.0,
             "args": ("routing.tasks.optimizations_reap_task",),
+            "options": fire_and_forget,
         },
         "notifications-outbox-sweep": {
             "task": "tenants.tasks.tenants_fan_out",
             "schedule": 60.0,
             "args": ("notifications.tasks.outbox_sweep_task",),
+            "options": fire_and_forget,
         },
         "notifications-purge": {
             "task": "tenants.tasks.tenants_fan_out",
             "schedule": 86400.0,
             "args": ("notifications.tasks.notifications_purge_task",),
+            "options": fire_and_forget,
         },
         "purge-old-positions": {
             "task": "tenants.tasks.tenants_fan_out",
             "schedule": 3600.0,
             "args": ("tracking.tasks.positions_purge_task",),
+            "options": fire_and_forget,
         },
     }
 

@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 
+import redis
 from django.utils import timezone
 
 from delivery.models import Order
@@ -254,3 +255,49 @@ def test_rotating_a_tracking_link_replaces_the_token(tenant_a):
     assert as_driver.status_code == 403
     assert tenant_a.anonymous().get(f"/t/{old}/").status_code == 404
     assert tenant_a.anonymous().get(f"/t/{new}/").status_code == 200
+
+
+def test_latest_positions_come_from_postgresql_while_redis_is_down(tenant_a, monkeypatch):
+    # given two drivers' positions (the first sent two), stored and in the live state
+    first = driver_of(tenant_a)
+    now = timezone.now()
+    send(
+        tenant_a.browser(Role.DRIVER),
+        "post",
+        POSITIONS,
+        {"positions": [point(now - timedelta(seconds=20)), point(now - timedelta(seconds=10))]},
+    )
+    other = make_other_driver(tenant_a)
+    with tenant_a.use():
+        Position.objects.create(
+            driver_id=other,
+            lat=52.1,
+            lng=4.3,
+            recorded_at=now - timedelta(seconds=5),
+            received_at=now,
+            accuracy=5.0,
+        )
+
+    # when Redis cannot be reached (a real client on a closed port)
+    unreachable = redis.Redis.from_url(
+        "redis://127.0.0.1:1/0", socket_timeout=0.5, socket_connect_timeout=0.5
+    )
+    monkeypatch.setattr(state, "redis_client", lambda: unreachable)
+    latest = tenant_a.browser(Role.DISPATCHER).get(f"{POSITIONS}/latest")
+
+    # then each driver's newest stored position answers, newest first
+    assert latest.status_code == 200
+    assert [(row["driver"], row["recorded_at"]) for row in latest.json()["results"]] == [
+        (str(other), (now - timedelta(seconds=5)).isoformat()),
+        (str(first.pk), (now - timedelta(seconds=10)).isoformat()),
+    ]
+    assert latest.json()["results"][1] == {
+        "driver": str(first.pk),
+        "route": None,
+        "lat": 52.3702,
+        "lng": 4.8952,
+        "accuracy": 8.0,
+        "heading": 90.0,
+        "speed": 6.5,
+        "recorded_at": (now - timedelta(seconds=10)).isoformat(),
+    }
