@@ -31,12 +31,18 @@ class OptimizationStartSerializer(serializers.Serializer):
     orders = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
-        help_text="Only these orders (default: all of the day).",
+        help_text="Only these orders (default: all of the day). Each must be an order of `date` "
+        "of this business, else 400 naming the others and nothing changes. A planned route "
+        "holding an order not listed here is left exactly as it is, with its orders and driver "
+        "(so is a listed order on it); the planned routes holding only listed orders are "
+        "replaced.",
     )
     drivers = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
-        help_text="Only these drivers (default: all on shift).",
+        help_text="Only these drivers (default: all on shift). Each must be a driver of this "
+        "business, else 400 naming the others and nothing changes. The other drivers' planned "
+        "routes are left exactly as they are, with their orders.",
     )
     time_budget_s = serializers.IntegerField(
         min_value=1,
@@ -67,7 +73,11 @@ class OptimizationSerializer(serializers.ModelSerializer):
 
 
 class OptimizationViewSet(ApiGenericViewSet):
-    """Start a planning job (202) and follow it: queued → running → succeeded | failed."""
+    """Start a planning job (202) and follow it: queued → running → succeeded | failed.
+
+    A plan changes only what it was asked to plan: limited to some orders or drivers, every
+    other route and order of the day stays exactly as it was. Planning a day that has begun
+    starts no route before now plus the business's loading lead time (`summary.starts_at`)."""
 
     permission_classes = [IsOperations]
     serializer_class = OptimizationSerializer
@@ -83,7 +93,16 @@ class OptimizationViewSet(ApiGenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(OptimizationSerializer(self.get_object()).data)
 
-    @extend_schema(request=OptimizationStartSerializer, responses={202: OptimizationSerializer})
+    @extend_schema(
+        request=OptimizationStartSerializer,
+        responses={202: OptimizationSerializer},
+        description="Queue a plan of `date`. Unknown ids, another business's ids and orders of "
+        "another date are refused with 400 naming them, before anything changes. Planning "
+        "some orders or drivers leaves the rest of the day's routes and orders as they were; "
+        "`summary.routes_kept` counts the planned routes left alone. On the day itself routes "
+        "start no earlier than now plus the loading lead time (Settings → Business), and "
+        "routes under way continue from their driver's current stop.",
+    )
     def create(self, request):
         body = OptimizationStartSerializer(data=request.data)
         # DRF drops names it does not know: a mistyped "driver" must not plan every driver.

@@ -3,11 +3,12 @@
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
 
-from delivery.models import Order, OrderStatus
+from delivery.models import Driver, Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply
 from notifications.events import optimization_event_record, route_event_record
 from routing import matrices, vroom
@@ -22,7 +23,7 @@ from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan
 from routing.solvers import PlanResult, plan
 from tenants.actors import Actor, system_actor
 from tenants.errors import ApplicationError
-from tenants.selectors import current_tenant, tenant_time_zone
+from tenants.selectors import current_tenant, tenant_loading_lead, tenant_time_zone
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,39 @@ def _notify_after_commit(job: OptimizationJob) -> None:
     transaction.on_commit(lambda: dispatchers_notify(tenant_id=tenant_id, message=message))
 
 
+def _scope_check(*, delivery_date: date, order_ids, driver_ids) -> None:
+    """A plan limited to some orders or drivers names only this business's orders of that
+    date and its drivers: anything else is refused before a job exists (nothing changes)."""
+    errors = {}
+    order_ids, driver_ids = list(dict.fromkeys(order_ids)), list(dict.fromkeys(driver_ids))
+    if order_ids:
+        found = set(
+            Order.objects.filter(pk__in=order_ids, delivery_date=delivery_date).values_list(
+                "pk", flat=True
+            )
+        )
+        missing = [str(pk) for pk in order_ids if _uuid(pk) not in found]
+        if missing:
+            errors["orders"] = [
+                f"No order of {delivery_date.isoformat()} with id {', '.join(missing)}."
+            ]
+    if driver_ids:
+        found = set(Driver.objects.filter(pk__in=driver_ids).values_list("pk", flat=True))
+        missing = [str(pk) for pk in driver_ids if _uuid(pk) not in found]
+        if missing:
+            errors["drivers"] = [f"No driver with id {', '.join(missing)}."]
+    if errors:
+        raise ApplicationError(
+            "validation_error",
+            " ".join(message for messages in errors.values() for message in messages),
+            fields=errors,
+        )
+
+
+def _uuid(value) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
 def optimization_start(
     *,
     mode: str = "plan",
@@ -80,6 +114,7 @@ def optimization_start(
             "A past date cannot be planned.",
             fields={"date": ["A past date cannot be planned."]},
         )
+    _scope_check(delivery_date=delivery_date, order_ids=order_ids, driver_ids=driver_ids)
     with transaction.atomic():
         job = OptimizationJob.objects.create(
             delivery_date=delivery_date,
@@ -225,12 +260,14 @@ def routes_replace(
     actor: Actor,
     driver_ids=None,
 ) -> list[Route]:
-    """Replace the date's planned (not yet dispatched) routes with `planned`: all of them, or
-    only those of `driver_ids` when planning was limited to some drivers. Call inside a
-    transaction holding the date lock."""
+    """Replace the date's planned (not yet dispatched) routes with `planned`: those the day's
+    plan covers (`day.replaced_route_ids`), or else all of them, or only those of `driver_ids`.
+    Call inside a transaction holding the date lock."""
     drivers = {driver.id: driver for driver in day.drivers}
     stale = Route.objects.filter(delivery_date=day.delivery_date, status=Route.Status.PLANNED)
-    if driver_ids:
+    if day.replaced_route_ids is not None:
+        stale = stale.filter(pk__in=list(day.replaced_route_ids))
+    elif driver_ids:
         stale = stale.filter(driver_id__in=list(driver_ids))
     planned_orders = [stop.order_id for route in planned for stop in route.stops]
     # Orders on a replaced route that this plan did not cover (planning was limited to some
@@ -323,6 +360,8 @@ def optimization_run(*, job_id) -> OptimizationJob:
             order_ids=job.params.get("orders") or None,
             driver_ids=job.params.get("drivers") or None,
             replan=job.params.get("mode") == "replan",
+            now=started,
+            lead=tenant_loading_lead(),
         )
         _progress(job, 10)
         provider = matrices.matrix_provider()
@@ -396,6 +435,8 @@ def optimization_run(*, job_id) -> OptimizationJob:
                 "orders_unassigned": len(reasons),
                 "distance_m": sum(route.distance_m for route in planned),
                 "travel_s": sum(route.travel_s for route in planned),
+                "starts_at": day.starts_at.isoformat() if day.starts_at else None,
+                "routes_kept": day.kept_route_count,
                 "solver": result.path,
                 "solver_reason": result.reason,
                 "solver_seconds": round(result.seconds, 2),
