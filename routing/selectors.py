@@ -182,6 +182,15 @@ def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime, lead: timedel
     return drivers, orders, underway
 
 
+def planning_starts_at(*, now: datetime, lead: timedelta, tz: ZoneInfo) -> datetime:
+    """The earliest a route can leave when planned at `now`: now plus the loading lead time,
+    up to the next whole minute, in the business's zone."""
+    moment = (now + lead).astimezone(tz)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment
+
+
 def driver_from(driver: DriverToPlan, earliest: datetime | None) -> DriverToPlan | None:
     """The driver as planning a day that has begun sees them: leaving no earlier than
     `earliest` (now plus the loading lead time); None when their shift is over by then."""
@@ -216,7 +225,8 @@ def day_to_plan(
     last stop), from now."""
     now = now or timezone.now()
     day_start = datetime.combine(delivery_date, time(0), tzinfo=tz)
-    earliest = now + lead if now + lead > day_start else None
+    earliest = planning_starts_at(now=now, lead=lead, tz=tz)
+    earliest = earliest if earliest > day_start else None
     busy_drivers = Route.objects.filter(
         delivery_date=delivery_date, status__in=BUSY_ROUTE_STATUSES
     ).values_list("driver_id", flat=True)
