@@ -21,6 +21,7 @@ STOP_COLUMNS = tuple(field.name for field in Stop._meta.concrete_fields if field
 ORDER_COLUMNS = (
     *("id", "external_id", "address", "status", "lat", "lng"),
     *("pickup_address", "pickup_lat", "pickup_lng"),
+    *("time_windows", "pickup_time_windows"),  # a stop is late after its windows
 )
 
 
