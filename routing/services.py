@@ -12,7 +12,7 @@ from delivery.models import Driver, Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply
 from notifications.events import optimization_event_record, route_event_record
 from routing import matrices, vroom
-from routing.explanations import explain
+from routing.binding import unplanned_reason
 from routing.locks import plan_date_lock
 from routing.models import OptimizationJob, Route, Stop
 from routing.payloads import optimization_data, route_data
@@ -405,7 +405,7 @@ def optimization_run(*, job_id) -> OptimizationJob:
             {
                 "order": str(order_id),
                 "label": orders[order_id].label,
-                "reason": explain(orders[order_id], day, travel_s=travel_s),
+                "reason": unplanned_reason(orders[order_id], day, planned, travel_s=travel_s),
             }
             for order_id in left_out
         ]

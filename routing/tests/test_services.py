@@ -326,9 +326,11 @@ def test_an_order_that_no_longer_fits_is_taken_off_its_route(
         assert job.summary["orders_planned"] == 5
         left_out = {entry["order"] for entry in job.unassigned}
         assert len(left_out) == 3
+        # (items are the limit: 8 ordered, room for 4 + 1; issue 12, defect 6)
+        back = max(Route.objects.values_list("planned_end", flat=True)).astimezone(TZ)
         assert {entry["reason"] for entry in job.unassigned} == {
-            "did not fit: the routes are full (time or capacity) — add a driver, widen its "
-            "time window or raise its priority"
+            f"did not fit — items: 8 ordered, 5 on 2 vans (routes back by {back:%H:%M}, "
+            "shifts to 17:00): add a vehicle, raise its capacity or move orders to another day"
         }
         for order in Order.objects.filter(pk__in=left_out):
             assert (order.status, order.route_id, order.driver_id) == (
