@@ -94,9 +94,7 @@ class Day:
     drivers: list[DriverToPlan]
     labels: dict[UUID, str] = field(default_factory=dict)
     underway: dict[UUID, Underway] = field(default_factory=dict)  # by driver id
-    # The planned routes this plan replaces; None: every planned route of its drivers. A plan
-    # limited to some orders or drivers leaves every other planned route exactly as it is.
-    replaced_route_ids: tuple[UUID, ...] | None = None
+    # A plan limited to some orders or drivers leaves every other planned route as it is.
     kept_route_count: int = 0  # planned routes left as they were (outside the plan's scope)
     starts_at: datetime | None = None  # a day that has begun: now + the loading lead time
 

@@ -236,7 +236,7 @@ def day_to_plan(
     orders = Order.objects.filter(
         delivery_date=delivery_date, status__in=(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED)
     ).exclude(pk__in=busy_orders)
-    kept, replaced = planned_routes_split(
+    kept, _ = planned_routes_split(
         delivery_date=delivery_date, order_ids=order_ids, driver_ids=driver_ids
     )
     if order_ids:
@@ -266,7 +266,6 @@ def day_to_plan(
             orders=[order_to_plan(o) for o in orders.order_by("created_at")] + extra_orders,
             drivers=planned + extra_drivers,
             underway=underway,
-            replaced_route_ids=tuple(replaced),
             kept_route_count=len(kept),
             starts_at=earliest,
         )
@@ -275,7 +274,6 @@ def day_to_plan(
         time_base=day_start,
         orders=[order_to_plan(order) for order in orders.order_by("created_at")],
         drivers=planned,
-        replaced_route_ids=tuple(replaced),
         kept_route_count=len(kept),
         starts_at=earliest,
     )

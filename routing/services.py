@@ -19,7 +19,7 @@ from routing.payloads import optimization_data, route_data
 from routing.planning import Day
 from routing.problem import PlannedRoute, problem_build, routes_read, unassigned_orders
 from routing.realtime import dispatchers_notify, routes_changed
-from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan
+from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan, planned_routes_split
 from routing.solvers import PlanResult, plan
 from tenants.actors import Actor, system_actor
 from tenants.errors import ApplicationError
@@ -259,17 +259,30 @@ def routes_replace(
     job: OptimizationJob | None,
     actor: Actor,
     driver_ids=None,
+    order_ids=None,
 ) -> list[Route]:
-    """Replace the date's planned (not yet dispatched) routes with `planned`: those the day's
-    plan covers (`day.replaced_route_ids`), or else all of them, or only those of `driver_ids`.
-    Call inside a transaction holding the date lock."""
+    """Replace the date's planned (not yet dispatched) routes that a plan of `order_ids` /
+    `driver_ids` (empty: all) covers with `planned`; the others stay exactly as they are. Call
+    inside a transaction holding the date lock: the split is read again here, so a plan
+    written meanwhile by another job is replaced, or, when it now lies outside this plan's
+    scope and shares a driver or an order with it, this plan is refused."""
     drivers = {driver.id: driver for driver in day.drivers}
-    stale = Route.objects.filter(delivery_date=day.delivery_date, status=Route.Status.PLANNED)
-    if day.replaced_route_ids is not None:
-        stale = stale.filter(pk__in=list(day.replaced_route_ids))
-    elif driver_ids:
-        stale = stale.filter(driver_id__in=list(driver_ids))
+    kept, replaced = planned_routes_split(
+        delivery_date=day.delivery_date, order_ids=order_ids, driver_ids=driver_ids
+    )
+    stale = Route.objects.filter(pk__in=replaced)
     planned_orders = [stop.order_id for route in planned for stop in route.stops]
+    kept_drivers = set(Route.objects.filter(pk__in=kept).values_list("driver_id", flat=True))
+    kept_orders = set(Stop.objects.filter(route_id__in=kept).values_list("order_id", flat=True))
+    if kept_drivers & {route.driver_id for route in planned} or kept_orders & {
+        *planned_orders,
+        *unassigned_ids,
+    }:
+        raise ApplicationError(
+            "conflict",
+            f"The routes of {day.delivery_date.isoformat()} changed while planning (another "
+            "plan was written); the routes were left as they were. Plan again.",
+        )
     # Orders on a replaced route that this plan did not cover (planning was limited to some
     # orders) lose their stop with it: they must not keep pointing at a deleted route.
     on_stale = Stop.objects.filter(route__in=stale).values_list("order_id", flat=True)
@@ -423,6 +436,7 @@ def optimization_run(*, job_id) -> OptimizationJob:
                 job=job,
                 actor=actor,
                 driver_ids=job.params.get("drivers") or None,
+                order_ids=job.params.get("orders") or None,
             )
             job.status = OptimizationJob.Status.SUCCEEDED
             job.progress = 100
