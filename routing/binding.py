@@ -110,6 +110,16 @@ def unplanned_reason(
             )
         if day.starts_at is not None:
             return f"no driver is on shift after {_clock(day.starts_at, day)} (now + loading)"
+    if (
+        day.starts_at is not None
+        and order.time_windows
+        and max(end for _, end in order.time_windows) <= day.starts_at
+    ):
+        windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
+        return (
+            f"window {windows} is over: planning starts {_clock(day.starts_at, day)} (now + "
+            "loading) — widen its window or move it to another day"
+        )
     reason = explain(order, day, travel_s=travel_s)
     if reason == DID_NOT_FIT:
         return did_not_fit(order, day, planned)

@@ -93,3 +93,18 @@ def test_no_driver_left_after_now_plus_loading_says_so():
     assert unplanned_reason(day.orders[0], day, [], travel_s=line_travel) == (
         "no driver is on shift after 16:30 (now + loading)"
     )
+
+
+def test_a_window_over_before_planning_starts_says_so():
+    day = Day(
+        date(2026, 11, 27),
+        BASE,
+        [order(1, 1, time_windows=((at(8), at(10)),))],
+        [driver(1, shift_start=at(10.5))],
+        starts_at=at(10.5),
+    )
+
+    assert unplanned_reason(day.orders[0], day, [], travel_s=line_travel) == (
+        "window 08:00–10:00 is over: planning starts 10:30 (now + loading) — widen its window "
+        "or move it to another day"
+    )

@@ -7,7 +7,7 @@ import time_machine
 
 from delivery.models import Order, OrderStatus
 from routing.models import Route, Stop
-from routing.tests.days import at, run, small_day
+from routing.tests.days import WINDOWS, at, run, small_day
 from tenants.models import Tenant
 
 
@@ -33,6 +33,13 @@ def test_planning_at_10_33_starts_no_route_before_11_03(
         assert min(Stop.objects.values_list("planned_arrival", flat=True)) >= at("11:03")
         early = {o.pk for o in (*world.north[:2], *world.south[:2])}
         assert {entry["order"] for entry in job.unassigned} == {str(pk) for pk in early}
+        assert {entry["label"]: entry["reason"] for entry in job.unassigned} == {
+            f"{side}-{number}": f"window {WINDOWS[number - 1][0]}–{WINDOWS[number - 1][1]} is "
+            "over: planning starts 11:03 (now + loading) — widen its window or move it to "
+            "another day"
+            for side in ("N", "S")
+            for number in (1, 2)
+        }
         assert set(
             Order.objects.filter(status=OrderStatus.ASSIGNED).values_list("pk", flat=True)
         ) == {o.pk for o in (*world.north[2:], *world.south[2:])}
