@@ -115,11 +115,28 @@ def _day(value: str | None) -> str:
     return date_format(datetime.fromisoformat(value).date(), "l j F")
 
 
+def window_current(window: dict | None, *, sent_at: datetime | None) -> dict:
+    """The arrival window a message sent at `sent_at` may name: none once it has ended (a
+    recipient is never told "expected between 07:00 and 08:00" at 10:38)."""
+    window = window or {}
+    end = window.get("end")
+    if sent_at is not None and end and datetime.fromisoformat(end) <= sent_at:
+        return {}
+    return window
+
+
 def context_build(
-    *, data: dict, business_name: str, tz: ZoneInfo, settings_row, unsubscribe_url: str = ""
+    *,
+    data: dict,
+    business_name: str,
+    tz: ZoneInfo,
+    settings_row,
+    unsubscribe_url: str = "",
+    sent_at: datetime | None = None,
 ) -> dict:
-    """Only these plain strings reach a template: nothing to call, nothing to walk into."""
-    window = data.get("eta_window") or {}
+    """Only these plain strings reach a template: nothing to call, nothing to walk into.
+    `sent_at`: when the message goes out; a window already over by then is left out."""
+    window = window_current(data.get("eta_window"), sent_at=sent_at)
     recipient = data.get("recipient") or {}
     reason = data.get("reason") or ""
     return {

@@ -1,6 +1,7 @@
 """Optimisations and routes. Thin: parse, call a service or selector, shape the answer."""
 
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 
 from delivery.api.serializers import LocationSerializer
 from routing.edits import route_reorder
+from routing.lateness import stops_expected
 from routing.models import OptimizationJob, Route, Stop
 from routing.pickups import stop_pickup_confirm
 from routing.selectors import optimizations_list, routes_list
@@ -32,12 +34,18 @@ class OptimizationStartSerializer(serializers.Serializer):
     orders = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
-        help_text="Only these orders (default: all of the day).",
+        help_text="Only these orders (default: all of the day). Each must be an order of `date` "
+        "of this business, else 400 naming the others and nothing changes. A planned route "
+        "holding an order not listed here is left exactly as it is, with its orders and driver "
+        "(so is a listed order on it); the planned routes holding only listed orders are "
+        "replaced.",
     )
     drivers = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
-        help_text="Only these drivers (default: all on shift).",
+        help_text="Only these drivers (default: all on shift). Each must be a driver of this "
+        "business, else 400 naming the others and nothing changes. The other drivers' planned "
+        "routes are left exactly as they are, with their orders.",
     )
     time_budget_s = serializers.IntegerField(
         min_value=1,
@@ -68,7 +76,11 @@ class OptimizationSerializer(serializers.ModelSerializer):
 
 
 class OptimizationViewSet(ApiGenericViewSet):
-    """Start a planning job (202) and follow it: queued → running → succeeded | failed."""
+    """Start a planning job (202) and follow it: queued → running → succeeded | failed.
+
+    A plan changes only what it was asked to plan: limited to some orders or drivers, every
+    other route and order of the day stays exactly as it was. Planning a day that has begun
+    starts no route before now plus the business's loading lead time (`summary.starts_at`)."""
 
     permission_classes = [IsOperations]
     serializer_class = OptimizationSerializer
@@ -84,7 +96,16 @@ class OptimizationViewSet(ApiGenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(OptimizationSerializer(self.get_object()).data)
 
-    @extend_schema(request=OptimizationStartSerializer, responses={202: OptimizationSerializer})
+    @extend_schema(
+        request=OptimizationStartSerializer,
+        responses={202: OptimizationSerializer},
+        description="Queue a plan of `date`. Unknown ids, another business's ids and orders of "
+        "another date are refused with 400 naming them, before anything changes. Planning "
+        "some orders or drivers leaves the rest of the day's routes and orders as they were; "
+        "`summary.routes_kept` counts the planned routes left alone. On the day itself routes "
+        "start no earlier than now plus the loading lead time (Settings → Business), and "
+        "routes under way continue from their driver's current stop.",
+    )
     def create(self, request):
         body = OptimizationStartSerializer(data=request.data)
         # DRF drops names it does not know: a mistyped "driver" must not plan every driver.
@@ -113,6 +134,13 @@ class StopSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="order.status", read_only=True)
     address = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
+    expected_arrival = serializers.SerializerMethodField(
+        help_text="The best current ETA: the live ETA, or the planned arrival shifted by how late "
+        "the route is (a route not started yet leaves no earlier than now); null once done."
+    )
+    late = serializers.SerializerMethodField(
+        help_text="The expected arrival is after the end of the stop's last window."
+    )
 
     class Meta:
         model = Stop
@@ -132,8 +160,23 @@ class StopSerializer(serializers.ModelSerializer):
             "load_after",
             "locked",
             "picked_up_at",
+            "expected_arrival",
+            "late",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_expected_arrival(self, stop):
+        """The best current ETA (routing.lateness): never before now; null once done."""
+        expected = self.context.get("expected", {}).get(stop.pk)
+        if expected is None or expected.eta is None:
+            return None
+        return serializers.DateTimeField().to_representation(expected.eta)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_late(self, stop) -> bool:
+        expected = self.context.get("expected", {}).get(stop.pk)
+        return bool(expected and expected.late)
 
     def get_address(self, stop) -> str:
         return stop.order.pickup_address if stop.kind == Stop.Kind.PICKUP else stop.order.address
@@ -150,7 +193,10 @@ class RouteSerializer(serializers.ModelSerializer):
     driver_name = serializers.CharField(source="driver.user.full_name", read_only=True)
     vehicle = serializers.UUIDField(source="vehicle_id", read_only=True, allow_null=True)
     optimization = serializers.UUIDField(source="optimization_id", read_only=True, allow_null=True)
-    stops = StopSerializer(many=True, read_only=True)
+    stops = serializers.SerializerMethodField()
+    late_stops = serializers.SerializerMethodField(
+        help_text="How many of its stops are late now (see stops[].late)."
+    )
 
     class Meta:
         model = Route
@@ -169,6 +215,7 @@ class RouteSerializer(serializers.ModelSerializer):
             "travel_s",
             "violations",
             "stops",
+            "late_stops",
             "dispatched_at",
             "started_at",
             "completed_at",
@@ -176,6 +223,24 @@ class RouteSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def _expected(self, route) -> tuple[list, dict]:
+        """The route's stops in order and what is expected of each now (routing.lateness),
+        read once for the stops and the count."""
+        cache = self.context.setdefault("_expected_by_route", {})
+        if id(route) not in cache:
+            stops = sorted(route.stops.all(), key=lambda stop: stop.sequence)
+            cache[id(route)] = (stops, stops_expected(route, stops, now=timezone.now()))
+        return cache[id(route)]
+
+    @extend_schema_field(StopSerializer(many=True))
+    def get_stops(self, route):
+        stops, expected = self._expected(route)
+        context = {**self.context, "expected": expected}
+        return StopSerializer(stops, many=True, context=context).data
+
+    def get_late_stops(self, route) -> int:
+        return sum(1 for expected in self._expected(route)[1].values() if expected.late)
 
 
 class RouteFilterSerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 """Manual edits of planned routes: the dispatcher's order is kept, times are recomputed, and the
 constraints it breaks are recorded on the route (`violations`) instead of refused."""
 
+from datetime import datetime, timedelta
+
 from django.db import transaction
 
 from delivery.services import orders_plan_apply
@@ -44,8 +46,9 @@ def _route_driver(route: Route) -> DriverToPlan:
     )
 
 
-def route_schedule(route: Route, stops: list[Stop]) -> Schedule:
-    """Times, loads and broken constraints of `stops` driven in this order on `route`."""
+def route_schedule(route: Route, stops: list[Stop], *, start: datetime | None = None) -> Schedule:
+    """Times, loads and broken constraints of `stops` driven in this order on `route`, leaving
+    at `start` (default: its planned start)."""
     driver = _route_driver(route)
     orders = [order_to_plan(stop.order) for stop in stops]
     kinds = [stop.kind for stop in stops]
@@ -64,7 +67,28 @@ def route_schedule(route: Route, stops: list[Stop]) -> Schedule:
         i, j = index[origin], index[destination]
         return int(matrix.durations[i][j]), int(matrix.distances[i][j])
 
-    return schedule_route(driver, orders, start=route.planned_start, leg=leg, kinds=kinds)
+    return schedule_route(driver, orders, start=start or route.planned_start, leg=leg, kinds=kinds)
+
+
+def route_etas_from(*, route: Route, moment: datetime, actor: Actor) -> None:
+    """A route leaving at `moment` (its driver pressed Start): every stop's ETA — when service
+    can start — recomputed from then, in the planned order, on the stops and their orders.
+    The planned times stay as the plan was. Call inside the transaction that starts it."""
+    stops = list(Stop.objects.select_related("order").filter(route=route).order_by("sequence"))
+    if not stops:
+        return
+    schedule = route_schedule(route, stops, start=moment)
+    by_visit = {(timed.order_id, timed.kind): timed for timed in schedule.stops}
+    assignments = []
+    for stop in stops:
+        timed = by_visit.get((stop.order_id, stop.kind))
+        if timed is None:  # no location: no ETA to give
+            continue
+        stop.eta = timed.arrival + timedelta(seconds=timed.waiting_s)
+        if stop.kind == Stop.Kind.DELIVERY:
+            assignments.append((stop.order_id, route.driver_id, route.id, stop.sequence, stop.eta))
+    Stop.objects.bulk_update(stops, ["eta"])
+    orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
 
 
 def _apply(route: Route, stops: list[Stop], schedule: Schedule) -> list[tuple]:

@@ -36,6 +36,14 @@ def _capacity_problem(order: OrderToPlan, drivers: Sequence[DriverToPlan]) -> st
     return None
 
 
+# The two reasons routing.binding completes with the limit's numbers.
+DID_NOT_FIT = (
+    "did not fit: the routes are full (time or capacity) — add a driver, widen "
+    "its time window or raise its priority"
+)
+NOT_BACK_IN_TIME = "cannot be served and be back before the end of any driver's shift"
+
+
 def explain(
     order: OrderToPlan,
     day: Day,
@@ -84,10 +92,7 @@ def explain(
         else:
             continue
         # Reachable on its own: it lost out to the other orders.
-        return (
-            "did not fit: the routes are full (time or capacity) — add a driver, widen "
-            "its time window or raise its priority"
-        )
+        return DID_NOT_FIT
     if order.time_windows and best_driver is not None:
         described = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in windows)
         first_start = min(d.shift_start for d in capable)
@@ -96,13 +101,7 @@ def explain(
                 f"window {described} cannot be reached from the start after shift start "
                 f"{_clock(first_start, day)} (earliest arrival {_clock(best_arrival, day)})"
             )
-    return "cannot be served and be back before the end of any driver's shift"
-
-
-DID_NOT_FIT = (
-    "did not fit: the routes are full (time or capacity) — add a driver, widen "
-    "its time window or raise its priority"
-)
+    return NOT_BACK_IN_TIME
 
 
 def _first_service(arrival: datetime, windows) -> datetime | None:

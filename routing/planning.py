@@ -94,6 +94,9 @@ class Day:
     drivers: list[DriverToPlan]
     labels: dict[UUID, str] = field(default_factory=dict)
     underway: dict[UUID, Underway] = field(default_factory=dict)  # by driver id
+    # A plan limited to some orders or drivers leaves every other planned route as it is.
+    kept_route_count: int = 0  # planned routes left as they were (outside the plan's scope)
+    starts_at: datetime | None = None  # a day that has begun: now + the loading lead time
 
     def seconds(self, moment: datetime) -> int:
         return max(0, round((moment - self.time_base).total_seconds()))

@@ -134,7 +134,7 @@ def _stop_service_s(stop: Stop) -> int:
     return stop.order.service_seconds
 
 
-def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime):
+def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime, lead: timedelta):
     """Drivers and orders of routes under way, for mid-day re-planning: each van continues from
     its current stop (or where it is) with the stops it still carries, which stay in that van."""
     drivers, orders, underway = [], [], {}
@@ -154,7 +154,10 @@ def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime):
         current = waiting[:1] if route.status == Route.Status.STARTED else []
         remaining = waiting[len(current) :]
         kept = [*done, *current]
-        start_at = max(now, planned.shift_start)
+        # A started van is loaded and on the road: it goes on from now. A dispatched one not
+        # started yet still has to be loaded.
+        ready = now if route.status == Route.Status.STARTED else now + lead
+        start_at = max(ready, planned.shift_start)
         start = planned.start
         last = _stop_place(kept[-1]) if kept else None
         if last is not None:
@@ -179,6 +182,30 @@ def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime):
     return drivers, orders, underway
 
 
+def planning_starts_at(*, now: datetime, lead: timedelta, tz: ZoneInfo) -> datetime:
+    """The earliest a route can leave when planned at `now`: now plus the loading lead time,
+    up to the next whole minute, in the business's zone."""
+    moment = (now + lead).astimezone(tz)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment
+
+
+def driver_from(driver: DriverToPlan, earliest: datetime | None) -> DriverToPlan | None:
+    """The driver as planning a day that has begun sees them: leaving no earlier than
+    `earliest` (now plus the loading lead time); None when their shift is over by then."""
+    if earliest is None or earliest <= driver.shift_start:
+        return driver
+    if earliest >= driver.shift_end:
+        return None
+    breaks = tuple(
+        replace(item, earliest=max(item.earliest, earliest))
+        for item in driver.breaks
+        if item.latest > earliest
+    )
+    return replace(driver, shift_start=earliest, breaks=breaks)
+
+
 def day_to_plan(
     *,
     delivery_date: date,
@@ -187,10 +214,19 @@ def day_to_plan(
     driver_ids=None,
     replan: bool = False,
     now: datetime | None = None,
+    lead: timedelta = timedelta(0),
 ) -> Day:
     """The orders still to plan that day (unassigned, or on a route not yet dispatched) and the
     drivers on shift whose route that day is not dispatched yet; `order_ids` / `driver_ids`
-    narrow both down."""
+    narrow both down.
+
+    A day that has begun is planned from `now` + `lead` (the vans are loaded meanwhile): no
+    route leaves earlier; a started route continues from where its driver is (their current or
+    last stop), from now."""
+    now = now or timezone.now()
+    day_start = datetime.combine(delivery_date, time(0), tzinfo=tz)
+    earliest = planning_starts_at(now=now, lead=lead, tz=tz)
+    earliest = earliest if earliest > day_start else None
     busy_drivers = Route.objects.filter(
         delivery_date=delivery_date, status__in=BUSY_ROUTE_STATUSES
     ).values_list("driver_id", flat=True)
@@ -200,43 +236,65 @@ def day_to_plan(
     orders = Order.objects.filter(
         delivery_date=delivery_date, status__in=(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED)
     ).exclude(pk__in=busy_orders)
+    kept, _ = planned_routes_split(
+        delivery_date=delivery_date, order_ids=order_ids, driver_ids=driver_ids
+    )
     if order_ids:
         orders = orders.filter(pk__in=order_ids)
-    if driver_ids:
-        # Planning some drivers only: the other drivers' planned routes keep their orders.
-        orders = orders.exclude(
-            pk__in=Stop.objects.filter(
-                route__delivery_date=delivery_date, route__status=Route.Status.PLANNED
-            )
-            .exclude(route__driver_id__in=driver_ids)
-            .values_list("order_id", flat=True)
-        )
+    # A planned route outside the plan's scope keeps its orders and its driver, as they are.
+    orders = orders.exclude(
+        pk__in=Stop.objects.filter(route_id__in=kept).values_list("order_id", flat=True)
+    )
     drivers = (
         Driver.objects.filter(is_active=True, user__is_active=True)
         .exclude(pk__in=busy_drivers)
+        .exclude(routes__pk__in=kept)
         .select_related("user", "depot", "default_vehicle", "default_vehicle__depot")
         .order_by("created_at")
     )
     if driver_ids:
         drivers = drivers.filter(pk__in=driver_ids)
     planned = [driver_to_plan(d, delivery_date=delivery_date, tz=tz) for d in drivers]
+    planned = [driver_from(driver, earliest) for driver in planned if driver is not None]
     if replan:
         extra_drivers, extra_orders, underway = _underway(
-            delivery_date=delivery_date, tz=tz, now=now or timezone.now()
+            delivery_date=delivery_date, tz=tz, now=now, lead=lead
         )
         return Day(
             delivery_date=delivery_date,
-            time_base=datetime.combine(delivery_date, time(0), tzinfo=tz),
+            time_base=day_start,
             orders=[order_to_plan(o) for o in orders.order_by("created_at")] + extra_orders,
-            drivers=[d for d in planned if d is not None] + extra_drivers,
+            drivers=planned + extra_drivers,
             underway=underway,
+            kept_route_count=len(kept),
+            starts_at=earliest,
         )
     return Day(
         delivery_date=delivery_date,
-        time_base=datetime.combine(delivery_date, time(0), tzinfo=tz),
+        time_base=day_start,
         orders=[order_to_plan(order) for order in orders.order_by("created_at")],
-        drivers=[driver for driver in planned if driver is not None],
+        drivers=planned,
+        kept_route_count=len(kept),
+        starts_at=earliest,
     )
+
+
+def planned_routes_split(*, delivery_date: date, order_ids=None, driver_ids=None):
+    """(kept, replaced): the ids of the date's planned routes a plan limited to `order_ids`
+    and / or `driver_ids` leaves exactly as they are (another driver's, or holding an order
+    outside the orders asked for), and those it replaces."""
+    routes = Route.objects.filter(delivery_date=delivery_date, status=Route.Status.PLANNED)
+    kept = set()
+    if driver_ids:
+        kept |= set(routes.exclude(driver_id__in=driver_ids).values_list("pk", flat=True))
+    if order_ids:
+        kept |= set(
+            Stop.objects.filter(route__in=routes)
+            .exclude(order_id__in=order_ids)
+            .values_list("route_id", flat=True)
+        )
+    replaced = [pk for pk in routes.values_list("pk", flat=True) if pk not in kept]
+    return sorted(kept), replaced
 
 
 def orders_needing_location(*, delivery_date: date) -> QuerySet[Order]:

@@ -3,29 +3,30 @@
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from delivery.models import Order, OrderStatus
+from delivery.models import Driver, Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply
 from notifications.events import optimization_event_record, route_event_record
 from routing import heartbeat, matrices, vroom
-from routing.explanations import explain
+from routing.binding import unplanned_reason
 from routing.locks import plan_date_lock
 from routing.models import OptimizationJob, Route, Stop
 from routing.payloads import optimization_data, route_data
 from routing.planning import Day
 from routing.problem import PlannedRoute, problem_build, routes_read, unassigned_orders
 from routing.realtime import dispatchers_notify, routes_changed
-from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan
+from routing.selectors import BUSY_ROUTE_STATUSES, day_to_plan, planned_routes_split
 from routing.solvers import PlanResult, plan
 from tenants.actors import Actor, system_actor
 from tenants.errors import ApplicationError
 from tenants.queueing import task_send_after_commit
-from tenants.selectors import current_tenant, tenant_time_zone
+from tenants.selectors import current_tenant, tenant_loading_lead, tenant_time_zone
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,39 @@ def _notify_after_commit(job: OptimizationJob) -> None:
     transaction.on_commit(lambda: dispatchers_notify(tenant_id=tenant_id, message=message))
 
 
+def _scope_check(*, delivery_date: date, order_ids, driver_ids) -> None:
+    """A plan limited to some orders or drivers names only this business's orders of that
+    date and its drivers: anything else is refused before a job exists (nothing changes)."""
+    errors = {}
+    order_ids, driver_ids = list(dict.fromkeys(order_ids)), list(dict.fromkeys(driver_ids))
+    if order_ids:
+        found = set(
+            Order.objects.filter(pk__in=order_ids, delivery_date=delivery_date).values_list(
+                "pk", flat=True
+            )
+        )
+        missing = [str(pk) for pk in order_ids if _uuid(pk) not in found]
+        if missing:
+            errors["orders"] = [
+                f"No order of {delivery_date.isoformat()} with id {', '.join(missing)}."
+            ]
+    if driver_ids:
+        found = set(Driver.objects.filter(pk__in=driver_ids).values_list("pk", flat=True))
+        missing = [str(pk) for pk in driver_ids if _uuid(pk) not in found]
+        if missing:
+            errors["drivers"] = [f"No driver with id {', '.join(missing)}."]
+    if errors:
+        raise ApplicationError(
+            "validation_error",
+            " ".join(message for messages in errors.values() for message in messages),
+            fields=errors,
+        )
+
+
+def _uuid(value) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
 def optimization_start(
     *,
     mode: str = "plan",
@@ -81,6 +115,7 @@ def optimization_start(
             "A past date cannot be planned.",
             fields={"date": ["A past date cannot be planned."]},
         )
+    _scope_check(delivery_date=delivery_date, order_ids=order_ids, driver_ids=driver_ids)
     with transaction.atomic():
         job = OptimizationJob.objects.create(
             delivery_date=delivery_date,
@@ -239,15 +274,30 @@ def routes_replace(
     job: OptimizationJob | None,
     actor: Actor,
     driver_ids=None,
+    order_ids=None,
 ) -> list[Route]:
-    """Replace the date's planned (not yet dispatched) routes with `planned`: all of them, or
-    only those of `driver_ids` when planning was limited to some drivers. Call inside a
-    transaction holding the date lock."""
+    """Replace the date's planned (not yet dispatched) routes that a plan of `order_ids` /
+    `driver_ids` (empty: all) covers with `planned`; the others stay exactly as they are. Call
+    inside a transaction holding the date lock: the split is read again here, so a plan
+    written meanwhile by another job is replaced, or, when it now lies outside this plan's
+    scope and shares a driver or an order with it, this plan is refused."""
     drivers = {driver.id: driver for driver in day.drivers}
-    stale = Route.objects.filter(delivery_date=day.delivery_date, status=Route.Status.PLANNED)
-    if driver_ids:
-        stale = stale.filter(driver_id__in=list(driver_ids))
+    kept, replaced = planned_routes_split(
+        delivery_date=day.delivery_date, order_ids=order_ids, driver_ids=driver_ids
+    )
+    stale = Route.objects.filter(pk__in=replaced)
     planned_orders = [stop.order_id for route in planned for stop in route.stops]
+    kept_drivers = set(Route.objects.filter(pk__in=kept).values_list("driver_id", flat=True))
+    kept_orders = set(Stop.objects.filter(route_id__in=kept).values_list("order_id", flat=True))
+    if kept_drivers & {route.driver_id for route in planned} or kept_orders & {
+        *planned_orders,
+        *unassigned_ids,
+    }:
+        raise ApplicationError(
+            "conflict",
+            f"The routes of {day.delivery_date.isoformat()} changed while planning (another "
+            "plan was written); the routes were left as they were. Plan again.",
+        )
     # Orders on a replaced route that this plan did not cover (planning was limited to some
     # orders) lose their stop with it: they must not keep pointing at a deleted route.
     on_stale = Stop.objects.filter(route__in=stale).values_list("order_id", flat=True)
@@ -354,6 +404,8 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
             order_ids=job.params.get("orders") or None,
             driver_ids=job.params.get("drivers") or None,
             replan=job.params.get("mode") == "replan",
+            now=started,
+            lead=tenant_loading_lead(),
         )
         _progress(job, 10)
         provider = matrices.matrix_provider()
@@ -399,7 +451,7 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
             {
                 "order": str(order_id),
                 "label": orders[order_id].label,
-                "reason": explain(orders[order_id], day, travel_s=travel_s),
+                "reason": unplanned_reason(orders[order_id], day, planned, travel_s=travel_s),
             }
             for order_id in left_out
         ]
@@ -418,6 +470,7 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
                 job=job,
                 actor=actor,
                 driver_ids=job.params.get("drivers") or None,
+                order_ids=job.params.get("orders") or None,
             )
             job.status = OptimizationJob.Status.SUCCEEDED
             job.progress = 100
@@ -430,6 +483,8 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
                 "orders_unassigned": len(reasons),
                 "distance_m": sum(route.distance_m for route in planned),
                 "travel_s": sum(route.travel_s for route in planned),
+                "starts_at": day.starts_at.isoformat() if day.starts_at else None,
+                "routes_kept": day.kept_route_count,
                 "solver": result.path,
                 "solver_reason": result.reason,
                 "solver_seconds": round(result.seconds, 2),
@@ -565,6 +620,10 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
         route.save(update_fields=["status", stamp[to], "updated_at"])
         route_event_record(snapshot=route_data(route))
         if to == Route.Status.STARTED:
+            from routing.edits import route_etas_from  # edits builds on this module
+
+            # Before the orders go out (and their messages name a window): ETAs from now.
+            route_etas_from(route=route, moment=route.started_at, actor=actor)
             orders_out_for_delivery(
                 order_ids=route.stops.values_list("order_id", flat=True), actor=actor
             )

@@ -35,6 +35,12 @@ class Tenant(TenantMixin):
         blank=True,
         help_text="A small square image shown next to the business's name in the header.",
     )
+    # Planning a day that has begun starts no earlier than now plus this: the vans are loaded.
+    loading_lead_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(600)],
+        help_text="Minutes between pressing Plan on the day and the first route leaving.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

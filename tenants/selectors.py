@@ -1,5 +1,6 @@
 """Reads about tenants and their hosts."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -54,6 +55,11 @@ def current_tenant() -> Tenant:
 def tenant_time_zone() -> ZoneInfo:
     """The business's time zone: delivery dates, shifts and every time shown are in it."""
     return ZoneInfo(current_tenant().time_zone)
+
+
+def tenant_loading_lead() -> timedelta:
+    """How long after "now" the first van can leave when a day that has begun is planned."""
+    return timedelta(minutes=current_tenant().loading_lead_minutes)
 
 
 def tenant_phone_region() -> str | None:

@@ -167,6 +167,9 @@ def tenant_create(
     )
 
 
+MAX_LOADING_LEAD_MINUTES = 600
+
+
 def _logo_url_validate(logo_url: str) -> str:
     try:
         return url_validate(logo_url or "", schemes=("https",), max_length=500)
@@ -177,11 +180,23 @@ def _logo_url_validate(logo_url: str) -> str:
         ) from None
 
 
-def tenant_branding_update(*, tenant: Tenant, name: str, logo_url: str) -> Tenant:
-    """The business's name and logo as its pages show them (the address never changes)."""
+def tenant_branding_update(
+    *, tenant: Tenant, name: str, logo_url: str, loading_lead_minutes: int | None = None
+) -> Tenant:
+    """The business's name and logo as its pages show them (the address never changes), and
+    the loading lead time planning a day that has begun keeps before the first van leaves."""
     tenant.name = _name_validate(name)
     tenant.logo_url = _logo_url_validate(logo_url)
-    tenant.save(update_fields=["name", "logo_url"])
+    fields = ["name", "logo_url"]
+    if loading_lead_minutes is not None:
+        if not 0 <= loading_lead_minutes <= MAX_LOADING_LEAD_MINUTES:
+            message = f"Give 0–{MAX_LOADING_LEAD_MINUTES} minutes."
+            raise ApplicationError(
+                "validation_error", message, fields={"loading_lead_minutes": [message]}
+            )
+        tenant.loading_lead_minutes = loading_lead_minutes
+        fields.append("loading_lead_minutes")
+    tenant.save(update_fields=fields)
     return tenant
 
 

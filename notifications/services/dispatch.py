@@ -118,6 +118,7 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
                     tz=tz,
                     settings_row=settings_row,
                     unsubscribe_url=unsubscribe_url,
+                    sent_at=held_until or now,
                 )
                 message.subject, message.body = render(
                     subject=subject, body=body, context=context, channel=channel

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.utils import timezone
 
 from delivery.demo import DRIVERS, demo_deliveries_seed
 from delivery.models import Order
 from delivery.services import driver_save
 from delivery.tests.factories import make_driver, make_order
+from routing.lateness import stops_expected
 from routing.models import OptimizationJob, Route, Stop
 from routing.tests.test_services import DAY, TZ, at, make_route
 from tenants.accounts.models import ApiKey, Role
@@ -44,7 +46,9 @@ def job_json(job: OptimizationJob) -> dict:
     }
 
 
-def stop_json(stop: Stop) -> dict:
+def stop_json(stop: Stop, expected=None) -> dict:
+    """`expected`: routing.lateness's Expected for the stop; default, a stop of a route of a
+    day ahead, not started, expected as planned."""
     order = stop.order
     return {
         "id": str(stop.pk),
@@ -62,10 +66,16 @@ def stop_json(stop: Stop) -> dict:
         "load_after": stop.load_after,
         "locked": stop.locked,
         "picked_up_at": iso(stop.picked_up_at),
+        "expected_arrival": iso(expected.eta) if expected else iso(stop.planned_arrival),
+        "late": expected.late if expected else False,
     }
 
 
 def route_json(route: Route) -> dict:
+    """The route as the API shows it now; its stops' expected arrivals are routing.lateness's
+    (tests/test_lateness.py proves that rule; here the shape)."""
+    stops = list(route.stops.select_related("order").order_by("sequence"))
+    expected = stops_expected(route, stops, now=timezone.now())
     return {
         "id": str(route.pk),
         "delivery_date": route.delivery_date.isoformat(),
@@ -80,7 +90,8 @@ def route_json(route: Route) -> dict:
         "duration_s": route.duration_s,
         "travel_s": route.travel_s,
         "violations": route.violations,
-        "stops": [stop_json(stop) for stop in route.stops.order_by("sequence")],
+        "stops": [stop_json(stop, expected[stop.pk]) for stop in stops],
+        "late_stops": sum(1 for what in expected.values() if what.late),
         "dispatched_at": iso(route.dispatched_at),
         "started_at": iso(route.started_at),
         "completed_at": iso(route.completed_at),

@@ -326,9 +326,11 @@ def test_an_order_that_no_longer_fits_is_taken_off_its_route(
         assert job.summary["orders_planned"] == 5
         left_out = {entry["order"] for entry in job.unassigned}
         assert len(left_out) == 3
+        # (items are the limit: 8 ordered, room for 4 + 1; issue 12, defect 6)
+        back = max(Route.objects.values_list("planned_end", flat=True)).astimezone(TZ)
         assert {entry["reason"] for entry in job.unassigned} == {
-            "did not fit: the routes are full (time or capacity) — add a driver, widen its "
-            "time window or raise its priority"
+            f"did not fit — items: 8 ordered, 5 on 2 vans (routes back by {back:%H:%M}, "
+            "shifts to 17:00): add a vehicle, raise its capacity or move orders to another day"
         }
         for order in Order.objects.filter(pk__in=left_out):
             assert (order.status, order.route_id, order.driver_id) == (
@@ -459,12 +461,13 @@ def test_a_job_is_queued_and_its_task_sent_after_commit(
     tenant_a, django_capture_on_commit_callbacks
 ):
     with tenant_a.use():
+        order = make_order(delivery_date=DAY)
         # when
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             job = optimization_start(
                 delivery_date=DAY,
                 actor=TEST_ACTOR,
-                order_ids=["8d1c7d2e-0000-4000-8000-000000000001"],
+                order_ids=[str(order.pk)],
                 time_budget_s=10,
             )
 
@@ -477,7 +480,7 @@ def test_a_job_is_queued_and_its_task_sent_after_commit(
             "progress": 0,
             "params": {
                 "mode": "plan",
-                "orders": ["8d1c7d2e-0000-4000-8000-000000000001"],
+                "orders": [str(order.pk)],
                 "drivers": [],
                 "time_budget_s": 10,
             },
@@ -638,34 +641,115 @@ def test_planning_some_drivers_keeps_the_other_drivers_routes(
         assert job.unassigned == []
 
 
-def test_planning_some_orders_leaves_no_order_on_a_deleted_route(
+def test_planning_some_orders_leaves_the_other_orders_and_their_routes_as_they_were(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    with tenant_a.use():
+        # given a planned day: the north orders on one route, the south ones on the other
+        world = small_day()
+        run(django_capture_on_commit_callbacks)
+        south_route = Route.objects.get(stops__order=world.south[0])
+        north_route = Route.objects.get(stops__order=world.north[0])
+        assert south_route.pk != north_route.pk
+        kept_state = {
+            "route": Route.objects.filter(pk=south_route.pk).values().get(),
+            "stops": list(Stop.objects.filter(route=south_route).order_by("id").values()),
+            "orders": list(
+                Order.objects.filter(pk__in=[o.pk for o in world.south]).order_by("id").values()
+            ),
+        }
+
+        # when only the north orders are planned again
+        job = run(django_capture_on_commit_callbacks, order_ids=[o.pk for o in world.north])
+
+        # then the south orders and their route are exactly as they were; the north orders are
+        # on a new route of the other driver
+        assert job.status == OptimizationJob.Status.SUCCEEDED
+        assert {
+            "route": Route.objects.filter(pk=south_route.pk).values().get(),
+            "stops": list(Stop.objects.filter(route=south_route).order_by("id").values()),
+            "orders": list(
+                Order.objects.filter(pk__in=[o.pk for o in world.south]).order_by("id").values()
+            ),
+        } == kept_state
+        new = Route.objects.exclude(pk=south_route.pk).get()
+        assert new.pk != north_route.pk
+        assert new.driver_id == north_route.driver_id
+        assert sorted(new.stops.values_list("order_id", flat=True)) == sorted(
+            o.pk for o in world.north
+        )
+        assert (
+            sorted(
+                Order.objects.filter(pk__in=[o.pk for o in world.north]).values_list(
+                    "status", "route_id"
+                )
+            )
+            == [(OrderStatus.ASSIGNED, new.pk)] * 4
+        )
+        assert (job.unassigned, job.summary["routes_kept"]) == ([], 1)
+
+
+def test_an_order_on_a_route_with_orders_not_asked_for_stays_on_it(
     tenant_a, django_capture_on_commit_callbacks
 ):
     with tenant_a.use():
         # given a planned day
         world = small_day()
         run(django_capture_on_commit_callbacks)
+        before = state()
 
-        # when only the north orders are planned again
-        job = run(django_capture_on_commit_callbacks, order_ids=[o.pk for o in world.north])
-
-        # then the north orders are on the new routes; the south ones, whose route was
-        # replaced, are unassigned again rather than pointing at a route that is gone
-        assert job.status == OptimizationJob.Status.SUCCEEDED
-        assert sorted(Stop.objects.values_list("order_id", flat=True)) == sorted(
-            o.pk for o in world.north
+        # when one north and one south order are planned again: each shares its route with
+        # orders not asked for
+        job = run(
+            django_capture_on_commit_callbacks, order_ids=[world.north[0].pk, world.south[0].pk]
         )
-        routes = set(Route.objects.values_list("id", flat=True))
-        for order in Order.objects.all():
-            if order in world.north:
-                assert order.route_id in routes
-                assert order.status == OrderStatus.ASSIGNED
-            else:
-                assert (order.status, order.route_id, order.driver_id) == (
-                    OrderStatus.UNASSIGNED,
-                    None,
-                    None,
-                )
+
+        # then nothing changed: both routes are outside the plan's scope
+        assert (job.status, job.unassigned, job.summary["routes_kept"]) == (
+            OptimizationJob.Status.SUCCEEDED,
+            [],
+            2,
+        )
+        assert state() == before
+
+
+@pytest.mark.parametrize("field", ["orders", "drivers"])
+def test_unknown_or_foreign_ids_are_refused_naming_them_and_nothing_changes(
+    tenant_a, tenant_b, django_capture_on_commit_callbacks, field
+):
+    # given another business's order and driver, and a planned day here
+    with tenant_b.use():
+        foreign = (
+            make_order(delivery_date=DAY) if field == "orders" else make_driver(email="b@x.test")
+        )
+    with tenant_a.use():
+        world = small_day()
+        run(django_capture_on_commit_callbacks)
+        other_day = make_order(delivery_date=DAY + timedelta(days=1))
+        before = state()
+        unknown = UUID("8d1c7d2e-0000-4000-8000-000000000001")
+        ids = [unknown, foreign.pk] + ([other_day.pk] if field == "orders" else [])
+        known = world.north[0].pk if field == "orders" else world.drivers[0].pk
+
+        # when a plan names them
+        with pytest.raises(ApplicationError) as refused:
+            start(django_capture_on_commit_callbacks, **{field[:-1] + "_ids": [known, *ids]})
+
+        # then it is refused, naming each of them, before a job exists; nothing changed
+        named = ", ".join(str(pk) for pk in ids)
+        message = (
+            f"No order of {DAY.isoformat()} with id {named}."
+            if field == "orders"
+            else f"No driver with id {named}."
+        )
+        assert (refused.value.code, status_for(refused.value.code), refused.value.fields) == (
+            "validation_error",
+            400,
+            {field: [message]},
+        )
+        assert refused.value.message == message
+        assert OptimizationJob.objects.count() == 1
+        assert state() == before
 
 
 def test_a_plan_is_not_written_when_its_routes_changed_meanwhile(

@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import time_machine
 from django.core import mail
 
 from delivery.models import Order, OrderStatus
@@ -19,8 +20,10 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def test_the_sms_the_email_and_the_tracking_page_name_the_same_window(tenant_a):
-    # given an assigned order with an ETA of 13:52 in the business's zone
-    with tenant_a.use():
+    # given an assigned order with an ETA of 13:52 in the business's zone, at noon that day
+    # (a window already over would be left out of the messages)
+    noon = datetime(2026, 11, 27, 12, 0, tzinfo=AMSTERDAM)
+    with tenant_a.use(), time_machine.travel(noon, tick=True):
         order = make_order_assigned(
             recipient_phone="+31612345678", recipient_email="ada@example.com"
         )
@@ -34,7 +37,8 @@ def test_the_sms_the_email_and_the_tracking_page_name_the_same_window(tenant_a):
             message_send(message_id=pk)
         order.refresh_from_db()
 
-    page = tenant_a.anonymous().get(f"/t/{order.tracking_token}/")
+    with time_machine.travel(noon, tick=True):
+        page = tenant_a.anonymous().get(f"/t/{order.tracking_token}/")
 
     # then all three say 13:15 to 14:15
     (sms,) = sms_outbox

@@ -1,4 +1,4 @@
-"""Owners' and admins' forms: invite a teammate, create an API key, the business's name and logo."""
+"""Owners' and admins' forms: invite a teammate, create an API key, the business's settings."""
 
 from django import forms
 
@@ -28,4 +28,12 @@ class BusinessForm(forms.Form):
         max_length=500,
         widget=forms.URLInput,
         help_text="An https:// link to a small square image (PNG, SVG, …), shown in the header.",
+    )
+    loading_lead_minutes = forms.IntegerField(
+        label="Loading time before the first route (minutes)",
+        min_value=0,
+        max_value=600,
+        required=False,
+        help_text="Planning a day that has begun starts the routes no earlier than now plus this "
+        "(empty keeps the current value).",
     )

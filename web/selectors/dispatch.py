@@ -1,16 +1,18 @@
 """What the Plan and Live pages show on first paint, in the API's own shapes (its serializers)."""
 
-from datetime import date
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from delivery.api.serializers import DepotSerializer, DriverSerializer, VehicleSerializer
 from delivery.models import Order, OrderStatus
 from delivery.selectors import depots_list, drivers_list, vehicles_list
 from routing.api import OptimizationSerializer, RouteSerializer
 from routing.models import Route, Stop
-from routing.selectors import WEEKDAYS, optimizations_list, routes_list
+from routing.selectors import WEEKDAYS, optimizations_list, planning_starts_at, routes_list
+from tenants.selectors import tenant_loading_lead
 from web.selectors.shapes import api_shaped
 
 UNDERWAY_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED)
@@ -19,6 +21,7 @@ STOP_COLUMNS = tuple(field.name for field in Stop._meta.concrete_fields if field
 ORDER_COLUMNS = (
     *("id", "external_id", "address", "status", "lat", "lng"),
     *("pickup_address", "pickup_lat", "pickup_lng"),
+    *("time_windows", "pickup_time_windows"),  # a stop is late after its windows
 )
 
 
@@ -101,3 +104,19 @@ def live_page_data(*, today: date, tz: ZoneInfo) -> dict:
         **_fleet(),
         "routes": _routes(delivery_date=today, statuses=LIVE_STATUSES),
     }
+
+
+def planning_from_text(*, delivery_date: date, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """What the Plan page says about "now" on a day that has begun: "Planning from 10:45 (now +
+    30 min loading)"; empty for a day still ahead (its shifts start when they start)."""
+    now = now or timezone.now()
+    lead = tenant_loading_lead()
+    starts = planning_starts_at(now=now, lead=lead, tz=tz)
+    if delivery_date < now.astimezone(tz).date():
+        return ""  # a past day is not planned
+    if starts <= datetime.combine(delivery_date, time(0), tzinfo=tz):
+        return ""
+    minutes = int(lead.total_seconds() // 60)
+    if starts.date() > delivery_date:
+        return f"It is too late to plan {delivery_date.isoformat()}: routes would leave tomorrow."
+    return f"Planning from {starts:%H:%M} (now + {minutes} min loading): no route leaves earlier."

@@ -2,7 +2,7 @@
 JSON exactly as the API would answer, and `?date=` parsing."""
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from html import unescape
 
 import pytest
@@ -296,3 +296,23 @@ def test_an_empty_date_means_today(tenant_a):
 
     assert response.status_code == 200
     assert embedded(response, "plan-data")["date"] == today().isoformat()
+
+
+# --- planning a day that has begun (issue 12, defect 1) --------------------------------------
+
+
+def test_the_plan_page_says_a_day_that_has_begun_is_planned_from_now_plus_loading(tenant_a):
+    import time_machine
+
+    day = today() + timedelta(days=1)
+    client = tenant_a.browser(Role.DISPATCHER)
+
+    with time_machine.travel(datetime.combine(day, time(10, 15), tzinfo=TZ), tick=False):
+        on_the_day = client.get(f"/plan/?date={day.isoformat()}").content.decode()
+        next_day = client.get(f"/plan/?date={(day + timedelta(days=1)).isoformat()}")
+
+    assert (
+        '<p id="plan-from" class="notice-line">Planning from 10:45 (now + 30 min loading): '
+        "no route leaves earlier.</p>" in on_the_day
+    )
+    assert 'id="plan-from"' not in next_day.content.decode()

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -82,16 +83,17 @@ def test_the_page_embeds_the_driver_s_route_for_today_exactly(tenant_a, own_driv
         route_for_day(make_driver(email="colleague@example.test"), day=today, tz=tz)
     before = timezone.now()
 
-    # when
-    response = tenant_a.browser(Role.DRIVER).get("/driver/")
+    # when (the clock held still: expected arrivals are computed from now)
+    with time_machine.travel(before, tick=False):
+        response = tenant_a.browser(Role.DRIVER).get("/driver/")
+        with tenant_a.use():
+            route = Route.objects.select_related("driver__user").get(pk=route.pk)
+            expected = expected_payload(route, own_driver, today)
 
     # then
     after = timezone.now()
     assert response.status_code == 200
     assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
-    with tenant_a.use():
-        route = Route.objects.select_related("driver__user").get(pk=route.pk)
-        expected = expected_payload(route, own_driver, today)
     assert without_stamp(embedded(response), before, after) == expected
     assert [order["recipient"]["name"] for order in expected["orders"]] == [
         "Recipient 1",
@@ -106,14 +108,15 @@ def test_the_data_refresh_answers_the_same_payload(tenant_a, own_driver):
         route = route_for_day(own_driver, day=today, tz=tenant_time_zone(), status="started")
     before = timezone.now()
 
-    response = tenant_a.browser(Role.DRIVER).get("/driver/data/")
+    with time_machine.travel(before, tick=False):
+        response = tenant_a.browser(Role.DRIVER).get("/driver/data/")
+        with tenant_a.use():
+            route = Route.objects.select_related("driver__user").get(pk=route.pk)
+            expected = expected_payload(route, own_driver, today)
 
     after = timezone.now()
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    with tenant_a.use():
-        route = Route.objects.select_related("driver__user").get(pk=route.pk)
-        expected = expected_payload(route, own_driver, today)
     assert without_stamp(response.json(), before, after) == expected
 
 

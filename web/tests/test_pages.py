@@ -982,6 +982,24 @@ def test_owners_set_the_business_name_and_logo_shown_in_the_header(tenant_a):
     assert tenant_a.browser(Role.DISPATCHER).get("/settings/business/").status_code == 403
 
 
+def test_owners_set_the_loading_lead_time_planning_on_the_day_keeps(tenant_a):
+    from tenants.models import Tenant
+
+    client = tenant_a.browser(Role.OWNER)
+
+    bad = client.post("/settings/business/", {"name": "Alpha", "loading_lead_minutes": "601"})
+    good = client.post("/settings/business/", {"name": "Alpha", "loading_lead_minutes": "45"})
+    kept = client.post("/settings/business/", {"name": "Alpha"})
+
+    assert bad.status_code == 400
+    assert bad.context["form"].errors == {
+        "loading_lead_minutes": ["Ensure this value is less than or equal to 600."]
+    }
+    assert (good.status_code, kept.status_code) == (302, 302)
+    assert Tenant.objects.get(pk=tenant_a.tenant.pk).loading_lead_minutes == 45
+    assert 'name="loading_lead_minutes" value="45"' in client.get("/settings/business/").text
+
+
 def test_a_logo_must_be_an_https_address(tenant_a):
     response = tenant_a.browser(Role.ADMIN).post(
         "/settings/business/", {"name": "Alpha", "logo_url": "http://x.test/l.png"}

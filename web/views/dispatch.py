@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from tenants.selectors import tenant_time_zone
 from web.access import OPERATIONS, page_view
-from web.selectors.dispatch import live_page_data, plan_page_data
+from web.selectors.dispatch import live_page_data, plan_page_data, planning_from_text
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -46,7 +46,12 @@ def plan(request):
     return render(
         request,
         "web/pages/plan.html",
-        {"plan_data": data, "date_value": delivery_date.isoformat(), "today": today},
+        {
+            "plan_data": data,
+            "date_value": delivery_date.isoformat(),
+            "today": today,
+            "planning_from": planning_from_text(delivery_date=delivery_date, tz=tz),
+        },
     )
 
 

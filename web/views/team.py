@@ -100,11 +100,15 @@ def api_key_revoke_view(request, key_id):
 
 @manager_page
 def business_settings(request):
-    """The business's name and logo (owner/admin)."""
+    """The business's name, logo and loading lead time (owner/admin)."""
     tenant = request.tenant
     form = BusinessForm(
         request.POST if request.method == "POST" else None,
-        initial={"name": tenant.name, "logo_url": tenant.logo_url},
+        initial={
+            "name": tenant.name,
+            "logo_url": tenant.logo_url,
+            "loading_lead_minutes": tenant.loading_lead_minutes,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

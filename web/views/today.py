@@ -1,12 +1,11 @@
 """Today at a glance: orders by status, routes, drivers on shift, late stops, live map."""
 
-from datetime import datetime
-
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
 from delivery.models import Depot, Driver, Order, OrderStatus
+from routing.lateness import late_orders
 from tenants.selectors import tenant_time_zone
 from web.access import OPERATIONS, page_view
 
@@ -53,33 +52,13 @@ def drivers_on_shift(*, day) -> list[Driver]:
     return drivers
 
 
-def late_orders(*, day, now):
-    """Open orders of `day` that missed their last window, or whose live ETA is after it."""
-    late = []
-    orders = (
-        Order.objects.filter(delivery_date=day, status__in=OPEN_STATUSES)
-        .exclude(time_windows=[])
-        .select_related("driver__user")
-        .order_by("eta", "id")
-        .only("id", "recipient_name", "address", "status", "eta", "time_windows", "driver__user")
-    )
-    for order in orders:
-        last_end = max(window["end"] for window in order.time_windows)
-        deadline = datetime.fromisoformat(last_end)
-        expected = order.eta or now
-        if expected > deadline:
-            order.deadline = deadline
-            late.append(order)
-    return late
-
-
 @page_view(roles=OPERATIONS)
 def today(request):
     tz = tenant_time_zone()
     now = timezone.now()
     day = now.astimezone(tz).date()
     statuses = orders_by_status(day=day)
-    late = late_orders(day=day, now=now)
+    late = late_orders(delivery_date=day, now=now)
     depots = list(Depot.objects.filter(is_active=True).values("name", "lat", "lng"))
     return render(
         request,

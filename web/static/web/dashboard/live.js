@@ -66,6 +66,7 @@ function routeHtml(route, index) {
     '<h3 id="live-route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
     '<span class="badge status-' + route.status + '" data-route-status>' + route.status + "</span></header>" +
     '<p class="route-meta"><span data-progress>' + done + " / " + route.stops.length + " stops done</span> · " +
+    (route.late_stops ? '<span class="chip late" data-late-stops>' + route.late_stops + " late</span> · " : "") +
     '<span class="last-seen" data-last-seen="' + route.driver + '">' + ago(seen && seen.recorded_at) + "</span></p>" +
     '<progress max="' + (route.stops.length || 1) + '" value="' + done + '" aria-label="Stops done of ' +
     M.escapeHtml(route.driver_name) + '"></progress>' +
@@ -73,8 +74,9 @@ function routeHtml(route, index) {
       return '<li data-stop-id="' + stop.id + '"><strong>' + stop.sequence + ".</strong> " +
         (stop.kind === "pickup" ? "Pickup: " : "") +
         M.escapeHtml(stop.external_id || "") + " " + M.escapeHtml(stop.address) +
-        ' <span class="eta">ETA <time>' + time(stop.eta || stop.planned_arrival) + "</time>" +
-        (stop.eta ? "" : " (planned)") + "</span></li>";
+        ' <span class="eta">ETA <time>' + time(stop.expected_arrival || stop.eta || stop.planned_arrival) + "</time>" +
+        (route.status === "dispatched" ? " (not started)" : "") + "</span>" +
+        (stop.late ? ' <span class="chip late">late</span>' : "") + "</li>";
     }).join("") + "</ol>" : '<p class="muted">All stops done.</p>') + "</article>";
 }
 

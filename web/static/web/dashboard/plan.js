@@ -156,6 +156,7 @@ function routeHtml(route, index) {
       M.escapeHtml(stop.address) + '<br><span class="times">Arrive <time data-arrival>' +
       time(stop.planned_arrival) + "</time> · leave <time>" + time(stop.planned_departure) +
       "</time>" + (stop.waiting_s ? " · waits " + M.duration(stop.waiting_s) : "") + "</span> " +
+      (stop.late ? '<span class="chip late" data-late>late · expected <time>' + time(stop.expected_arrival) + "</time></span> " : "") +
       '<span class="load">' + M.escapeHtml(loadText(stop.load_after || {}, vehicle)) + "</span>" +
       issues.map(function (text) {
         return '<span class="violation-text"><span aria-hidden="true">⚠ </span>' + M.escapeHtml(text) + "</span>";
@@ -166,6 +167,7 @@ function routeHtml(route, index) {
     '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
     '<h3 id="route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
     '<span class="badge status-' + route.status + '">' + route.status + "</span>" +
+    (route.late_stops ? ' <span class="chip late" data-late-stops>' + route.late_stops + " late</span>" : "") +
     (route.status === "planned" && data.editable ? '<button type="button" class="button small" data-dispatch="' + route.id +
       '">Dispatch<span class="sr-only"> route of ' + M.escapeHtml(route.driver_name) + "</span></button>" : "") +
     "</header>" +

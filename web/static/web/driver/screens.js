@@ -172,7 +172,7 @@ export function renderStopTab(state, waiting) {
 
 export function renderStopCard({ stop, order }, state, waiting) {
   const stops = stopsOf(state);
-  const eta = stop.eta || stop.planned_arrival;
+  const eta = stop.expected_arrival || stop.eta || stop.planned_arrival;
   const started = state.route.status === "started";
   const canAct = started && order.status === "out_for_delivery";
   const pickup = isPickup(stop);
@@ -203,6 +203,7 @@ export function renderStopCard({ stop, order }, state, waiting) {
     h("p", { className: "address" }, stop.address),
     windows ? h("p", { className: "window" }, `Time window ${windows}`) : null,
     eta ? h("p", {}, `Expected ${clock.format(new Date(eta))}`) : null,
+    stop.late ? h("p", { className: "late" }, "Late: expected after its time window") : null,
     order.notes ? h("p", { className: "notes" }, h("strong", {}, "Notes: "), order.notes) : null,
     pickup ? null : contactLinks(order),
     h("div", { className: "row" }, navigationLinks(stop)),

@@ -1,0 +1,96 @@
+"""The one rule for "late": a stop is late when its best current ETA passes the end of its last
+window. The best current ETA is never before now: a route not started yet leaves no earlier
+than now (its planned times shift by the delay, which waiting at later stops absorbs), a started
+route's stops take their live ETA (or planned arrival) pushed to now when that has passed.
+Used by the routes' API shape (Plan, Live, the driver's phone) and Today's late stops."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Prefetch
+
+from delivery.models import Order, OrderStatus
+from routing.models import Route, Stop
+
+DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
+OPEN_STATUSES = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What is expected of one stop now: when the van gets there, and whether that is late."""
+
+    eta: datetime | None  # None: the stop is done (or the route is completed)
+    due: datetime | None  # the end of its last window; None without windows
+    late: bool
+
+
+def _due(windows: list[dict] | None) -> datetime | None:
+    ends = [datetime.fromisoformat(window["end"]) for window in windows or []]
+    return max(ends) if ends else None
+
+
+def _stop_due(stop: Stop) -> datetime | None:
+    order = stop.order
+    return _due(order.pickup_time_windows if stop.kind == Stop.Kind.PICKUP else order.time_windows)
+
+
+def _stop_done(stop: Stop) -> bool:
+    if stop.order.status in DONE_STATUSES:
+        return True
+    return stop.kind == Stop.Kind.PICKUP and stop.picked_up_at is not None
+
+
+def stops_expected(route: Route, stops: Iterable[Stop], *, now: datetime) -> dict:
+    """{stop id: Expected} for `stops` of `route` (with their orders loaded), in their order."""
+    stops = sorted(stops, key=lambda stop: stop.sequence)
+    expected = {}
+    started = route.status in (Route.Status.STARTED, Route.Status.COMPLETED)
+    # A route not started yet cannot leave before now: everything shifts by that delay.
+    delay = timedelta(0) if started else max(timedelta(0), now - route.planned_start)
+    for stop in stops:
+        due = _stop_due(stop)
+        if route.status == Route.Status.COMPLETED or _stop_done(stop):
+            expected[stop.pk] = Expected(eta=None, due=due, late=False)
+            continue
+        base = (stop.eta if started and stop.eta else None) or stop.planned_arrival
+        eta = base + delay
+        if eta < now:  # it was expected by now and is not done: no sooner than now
+            delay += now - eta
+            eta = now
+        expected[stop.pk] = Expected(eta=eta, due=due, late=due is not None and eta > due)
+        delay = max(timedelta(0), delay - timedelta(seconds=stop.waiting_s))
+    return expected
+
+
+def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:
+    """The open orders of `delivery_date` that will miss their window: on a route, by the
+    stop's best current ETA (their delivery, or a pickup not yet collected); not on a route,
+    once the window is over. Each carries `expected` (its ETA, or None) and `deadline`, soonest
+    deadline first."""
+    routes = Route.objects.filter(delivery_date=delivery_date).prefetch_related(
+        Prefetch("stops", queryset=Stop.objects.select_related("order__driver__user"))
+    )
+    on_routes, late = set(), {}
+    for route in routes:
+        stops = {stop.pk: stop for stop in route.stops.all()}
+        on_routes |= {stop.order_id for stop in stops.values()}
+        for stop_id, what in stops_expected(route, stops.values(), now=now).items():
+            stop = stops[stop_id]
+            if what.late and stop.order_id not in late:
+                stop.order.expected, stop.order.deadline = what.eta, what.due
+                late[stop.order_id] = stop.order
+    loose = (
+        Order.objects.filter(delivery_date=delivery_date, status__in=OPEN_STATUSES)
+        .exclude(pk__in=on_routes)
+        .exclude(time_windows=[])
+        .select_related("driver__user")
+    )
+    for order in loose:
+        deadline = _due(order.time_windows)
+        expected = max(order.eta or now, now)
+        if deadline is not None and expected > deadline:
+            order.expected, order.deadline = expected, deadline
+            late[order.pk] = order
+    return sorted(late.values(), key=lambda order: (order.deadline, str(order.pk)))
