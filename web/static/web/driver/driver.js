@@ -10,6 +10,10 @@
   const FINISHED = new Set(["delivered", "failed", "cancelled"]);
   const POSITION_EVERY_MS = 5000;
   const POSITION_FRESH_MS = 120000;
+  // The dispatcher's changes (an order assigned by hand, one cancelled or moved to another
+  // day) reach the phone within this time while the page is open, and at once when it is
+  // brought back to the front. The phone's socket only sends (no channel-layer subscription).
+  const ROUTE_REFRESH_MS = 30000;
   const PHOTO_MAX_SIDE = 1600;
   const MAX_PHOTOS = 9;
 
@@ -839,6 +843,12 @@
         socketBackoffMs = 1000;
         socketOpen();
       }
+    });
+    setInterval(() => {
+      if (document.visibilityState === "visible" && navigator.onLine) refresh();
+    }, ROUTE_REFRESH_MS);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && navigator.onLine) refresh();
     });
     window.addEventListener("offline", () => {
       // The phone knows it lost the network: positions wait in the outbox until it is back.
