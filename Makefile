@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test soak lint format bench install clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The model-based test of a whole day (tests/test_whole_day.py), longer and with new days each
+# run; `make test` runs it bounded and the same every time. WHOLE_DAY_EXAMPLES / _STEPS to tune.
+soak: $(STAMP)
+	WHOLE_DAY_SOAK=1 WHOLE_DAY_PAST_WINDOWS=1 WHOLE_DAY_EXAMPLES=$${WHOLE_DAY_EXAMPLES:-200} \
+	WHOLE_DAY_STEPS=$${WHOLE_DAY_STEPS:-60} \
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/test_whole_day.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
