@@ -122,6 +122,14 @@ class WholeDay(RuleBasedStateMachine):
             Route.objects.filter(delivery_date=DAY, status__in=statuses).order_by("created_at")
         )
 
+    # Rules whose preconditions fail are not drawn: the steps of a day are all real steps.
+    def _any_order(self, *statuses) -> bool:
+        return Order.objects.filter(delivery_date=DAY, status__in=statuses).exists()
+
+    def _any_route(self, *statuses, at_least: int = 1) -> bool:
+        routes = Route.objects.filter(delivery_date=DAY, status__in=statuses)
+        return routes.count() >= at_least
+
     def _place(self, offset: int) -> tuple[float, float]:
         return (DEPOT[0] + 0.004 * (offset % 7 - 3), DEPOT[1] + 0.006 * (offset % 5 - 2))
 
@@ -181,12 +189,14 @@ class WholeDay(RuleBasedStateMachine):
         )
         optimization_run(job_id=job.pk)
 
+    @precondition(lambda self: self._any_route(Route.Status.PLANNED))
     @rule(which=pick)
     def dispatch(self, which):
         route = chosen(self._routes(Route.Status.PLANNED), which)
         if route is not None:
             route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
 
+    @precondition(lambda self: self._any_route(Route.Status.DISPATCHED))
     @rule(which=pick)
     def start(self, which):
         route = chosen(self._routes(Route.Status.DISPATCHED), which)
@@ -195,6 +205,7 @@ class WholeDay(RuleBasedStateMachine):
                 route=route, to=Route.Status.STARTED, actor=actor_for(route.driver.user)
             )
 
+    @precondition(lambda self: self._any_order(OrderStatus.UNASSIGNED))
     @rule(which=pick, other=pick)
     def assign_by_hand(self, which, other):
         order = chosen(self._orders(OrderStatus.UNASSIGNED), which)
@@ -205,6 +216,9 @@ class WholeDay(RuleBasedStateMachine):
         except ApplicationError as refused:  # a route under way: refused, with the reason
             assert refused.code == "route_locked", refused.message
 
+    @precondition(
+        lambda self: self._any_route(Route.Status.PLANNED, Route.Status.DISPATCHED, at_least=2)
+    )
     @rule(which=pick, to=pick)
     def move_stop(self, which, to):
         routes = self._routes(Route.Status.PLANNED, Route.Status.DISPATCHED)
@@ -220,6 +234,7 @@ class WholeDay(RuleBasedStateMachine):
 
     # --- the drivers -----------------------------------------------------------------------
 
+    @precondition(lambda self: self._any_order(OrderStatus.OUT_FOR_DELIVERY))
     @rule(which=pick, failed=st.booleans())
     def deliver_or_fail(self, which, failed):
         order = chosen(self._orders(OrderStatus.OUT_FOR_DELIVERY), which)
@@ -234,6 +249,7 @@ class WholeDay(RuleBasedStateMachine):
 
     # --- the dispatcher changes their mind -------------------------------------------------
 
+    @precondition(lambda self: self._any_order(OrderStatus.FAILED))
     @rule(which=pick, tomorrow=st.booleans())
     def reschedule_failed(self, which, tomorrow):
         order = chosen(self._orders(OrderStatus.FAILED), which)
@@ -245,6 +261,7 @@ class WholeDay(RuleBasedStateMachine):
                 delivery_date=DAY + timedelta(days=int(tomorrow)),
             )
 
+    @precondition(lambda self: self._any_order(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED))
     @rule(which=pick)
     def move_to_tomorrow(self, which):
         order = chosen(self._orders(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED), which)
@@ -253,6 +270,7 @@ class WholeDay(RuleBasedStateMachine):
                 order_id=order.pk, delivery_date=DAY + timedelta(days=1), actor=TEST_ACTOR
             )
 
+    @precondition(lambda self: self._any_order(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED))
     @rule(which=pick)
     def cancel(self, which):
         order = chosen(self._orders(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED), which)
