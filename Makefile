@@ -30,6 +30,13 @@ soak: $(STAMP)
 	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} SCHEMATHESIS_SEED=$${SCHEMATHESIS_SEED:-random} \
 		$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/contract $(PYTEST_ARGS)
 
+# The model-based test of a whole day (tests/test_whole_day.py), longer and with new days each
+# run; `make test` runs it bounded and the same every time. WHOLE_DAY_EXAMPLES / _STEPS to tune.
+soak: $(STAMP)
+	WHOLE_DAY_SOAK=1 WHOLE_DAY_PAST_WINDOWS=1 WHOLE_DAY_EXAMPLES=$${WHOLE_DAY_EXAMPLES:-200} \
+	WHOLE_DAY_STEPS=$${WHOLE_DAY_STEPS:-60} \
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/test_whole_day.py $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -4,7 +4,6 @@ from django.urls import re_path
 
 from delivery.api.fleet import DepotViewSet, DriverViewSet, VehicleViewSet
 from delivery.api.imports import OrderBulkView, OrderExportView, OrderImportView
-from delivery.api.orders import OrderViewSet
 from delivery.api.proofs import OrderProofsView, ProofFileView
 from delivery.api.shopify import ShopifyConnectionViewSet
 from delivery.customers.api import (
@@ -16,6 +15,7 @@ from delivery.customers.api import (
 )
 from notifications.urls_api import notification_urls
 from routing.api import OptimizationViewSet, RouteViewSet
+from routing.api_orders import OrderViewSet
 from tenants.accounts.api import ApiKeyViewSet, MeView, UserViewSet
 from tenants.api.routers import UUID_PATTERN, ApiRouter
 from tracking.api import (

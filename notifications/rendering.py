@@ -158,10 +158,15 @@ def context_build(
 
 
 def render(*, subject: str, body: str, context: dict, channel: str) -> tuple[str, str]:
-    """(subject, body) rendered; TemplateInvalid for a template that does not compile."""
+    """(subject, body) rendered as plain text (SMS, e-mail subject and plain body, preview):
+    "Crumb & Co" stays "Crumb & Co". Whatever shows it in HTML escapes it there, once.
+    TemplateInvalid for a template that does not compile."""
     try:
-        rendered_subject = " ".join(template_compile(subject).render(Context(context)).split())
-        rendered_body = template_compile(body).render(Context(context)).strip()
+        # A Context escapes by default whatever the engine says: plain text must not be.
+        rendered_subject = " ".join(
+            template_compile(subject).render(Context(context, autoescape=False)).split()
+        )
+        rendered_body = template_compile(body).render(Context(context, autoescape=False)).strip()
     except TemplateDoesNotExist as error:  # {% include %} of anything: there are no files
         raise TemplateInvalid(f"Templates cannot include other templates ({error}).") from None
     if channel == Channel.SMS:

@@ -91,14 +91,19 @@ def route_etas_from(*, route: Route, moment: datetime, actor: Actor) -> None:
     orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
 
 
-def _apply(route: Route, stops: list[Stop], schedule: Schedule) -> list[tuple]:
+def stops_apply(
+    route: Route, stops: list[Stop], schedule: Schedule, *, keep_times=frozenset()
+) -> list[tuple]:
+    """Write `stops` in this order with the times of `schedule` onto `route` (stops whose id is
+    in `keep_times` keep theirs: visits already made). Returns the orders' planner result
+    (order, driver, route, sequence, arrival) for `orders_plan_apply`."""
     by_visit = {(timed.order_id, timed.kind): timed for timed in schedule.stops}
     assignments = []
     for sequence, stop in enumerate(stops, start=1):
         timed = by_visit.get((stop.order_id, stop.kind))
         stop.route = route
         stop.sequence = sequence
-        if timed is not None:
+        if timed is not None and stop.pk not in keep_times:
             stop.planned_arrival, stop.planned_departure = timed.arrival, timed.departure
             stop.waiting_s, stop.load_after = timed.waiting_s, timed.load_after
         if stop.kind == Stop.Kind.DELIVERY:
@@ -191,7 +196,7 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
             donors[stop.route_id] = stop.route
         ordered = [stops[i] for i in stop_ids]
         # (route, sequence) is unique at commit time only, so stops can swap numbers freely.
-        assignments = _apply(route, ordered, route_schedule(route, ordered))
+        assignments = stops_apply(route, ordered, route_schedule(route, ordered))
         changed = [route]
         for donor in (
             Route.objects.select_for_update(of=("self",))
@@ -204,7 +209,7 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
                 .exclude(pk__in=stop_ids)
                 .order_by("sequence")
             )
-            assignments += _apply(donor, remaining, route_schedule(donor, remaining))
+            assignments += stops_apply(donor, remaining, route_schedule(donor, remaining))
             changed.append(donor)
         orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
         routes_changed(route_ids=[changed_route.pk for changed_route in changed])

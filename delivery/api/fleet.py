@@ -14,7 +14,7 @@ from delivery.api.serializers import (
 )
 from delivery.models import Depot, Driver, Vehicle
 from delivery.selectors import depots_list, drivers_list, vehicles_list
-from delivery.services import depot_save, driver_save, vehicle_save
+from delivery.services import depot_save, driver_save, fleet_delete, vehicle_save
 from tenants.accounts.models import Role, User
 from tenants.api.permissions import IsManager, IsOperations
 from tenants.api.routers import UUID_PATTERN
@@ -79,7 +79,7 @@ class FleetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiGenericV
         return [IsOperations()] if self.request.method in SAFE_METHODS else [IsManager()]
 
     def destroy(self, request, pk=None):
-        self.get_object().delete()
+        fleet_delete(item=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

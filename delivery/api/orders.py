@@ -18,7 +18,7 @@ from delivery.api.serializers import (
     OrderWriteSerializer,
 )
 from delivery.customers.order_links import order_raw_for_customer
-from delivery.models import Driver, OrderStatus
+from delivery.models import Driver, Order, OrderStatus
 from delivery.selectors import order_events, orders_list, orders_visible_to
 from delivery.services import order_create, order_reschedule, order_transition, order_update
 from tenants.actors import actor_for
@@ -168,6 +168,11 @@ class OrderViewSet(ApiGenericViewSet):
             order = order_update(order_id=order.pk, data=order_input(merged), actor=actor)
         return Response(OrderSerializer(order).data)
 
+    def order_transition(self, **arguments) -> Order:
+        """The service behind POST …/transition. The API serves routing's subclass
+        (`routing.api.OrderViewSet`), which puts a manual assignment on the driver's route."""
+        return order_transition(**arguments)
+
     @extend_schema(
         request=OrderTransitionSerializer,
         responses=OrderSerializer,
@@ -192,7 +197,7 @@ class OrderViewSet(ApiGenericViewSet):
                 validation.coordinates(location["lat"], location["lng"])
             except ValueError as error:
                 raise serializers.ValidationError({"location": [str(error)]}) from None
-        order = order_transition(
+        order = self.order_transition(
             order_id=order.pk,
             to=data["to"],
             actor=actor_for(request.user),

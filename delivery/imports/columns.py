@@ -22,6 +22,10 @@ def window_key(number: int, end: str) -> str:
     return f"window_{end}" if number == 1 else f"window{number}_{end}"
 
 
+def pickup_window_key(number: int, end: str) -> str:
+    return f"pickup_{window_key(number, end)}"
+
+
 # (normalised header, key) in priority order: when a file has two columns for one key (Shopify's
 # "Shipping Phone" and "Phone"), the first non-empty cell in this order wins.
 ALIASES: list[tuple[str, str]] = [
@@ -70,6 +74,11 @@ ALIASES: list[tuple[str, str]] = [
     ("pickup lng", "pickup_lng"),
     ("pickup window start", "pickup_window_start"),
     ("pickup window end", "pickup_window_end"),
+    *(
+        (f"pickup window{number} {end}", pickup_window_key(number, end))
+        for number in range(2, MAX_WINDOWS + 1)
+        for end in ("start", "end")
+    ),
     ("pickup service seconds", "pickup_service_seconds"),
 ]
 

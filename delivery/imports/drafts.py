@@ -13,6 +13,7 @@ from delivery.imports.columns import (
     SHOPIFY_ADDRESS_PARTS,
     Layout,
     cell_is_formula,
+    pickup_window_key,
     window_key,
 )
 from delivery.imports.csv_read import SheetOrder
@@ -163,20 +164,34 @@ def order_draft(layout: Layout, order: SheetOrder, *, default_date: date | None)
 
 
 def _pickup_draft(cells: "_Reader", missing_half) -> dict | None:
-    """The pickup columns as the API's `pickup` object; None when the row has no pickup."""
-    keys = ("pickup_address", "pickup_lat", "pickup_lng", "pickup_window_start")
-    values = {key: cells.get(key) for key in (*keys, "pickup_window_end", "pickup_service_seconds")}
+    """The pickup columns as the API's `pickup` object; None when the row has no pickup.
+    Its windows are pickup_window_start/end, pickup_window2_start/end, … (as our export writes)."""
+    layout = cells.layout
+    window_keys = [
+        (pickup_window_key(number, "start"), pickup_window_key(number, "end"))
+        for number in range(1, MAX_WINDOWS + 1)
+        if number == 1
+        or pickup_window_key(number, "start") in layout.columns
+        or pickup_window_key(number, "end") in layout.columns
+    ]
+    keys = ("pickup_address", "pickup_lat", "pickup_lng", "pickup_service_seconds")
+    values = {
+        key: cells.get(key) for key in (*keys, *(key for pair in window_keys for key in pair))
+    }
     if not any(values.values()):
         return None
-    start, end = values["pickup_window_start"], values["pickup_window_end"]
-    if bool(start) != bool(end):
-        empty = "pickup_window_end" if start else "pickup_window_start"
-        missing_half(empty, "Give both ends of the pickup window.")
+    windows = []
+    for start_key, end_key in window_keys:
+        start, end = values[start_key], values[end_key]
+        if start and end:
+            windows.append({"start": start, "end": end})
+        elif start or end:
+            missing_half(end_key if start else start_key, "Give both ends of the pickup window.")
     lat, lng = values["pickup_lat"], values["pickup_lng"]
     return {
         "address": values["pickup_address"],
         "location": {"lat": lat, "lng": lng} if lat or lng else None,
-        "time_windows": [{"start": start, "end": end}] if start and end else [],
+        "time_windows": windows,
         "service_seconds": values["pickup_service_seconds"] or None,
     }
 

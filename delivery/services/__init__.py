@@ -2,7 +2,7 @@
 locate), `lifecycle` (status changes, the planner's result, another day), `fleet` (depots,
 vehicles, drivers). The names other apps call are importable from here."""
 
-from delivery.services.fleet import depot_save, driver_save, vehicle_save
+from delivery.services.fleet import depot_save, driver_save, fleet_delete, vehicle_save
 from delivery.services.lifecycle import (
     TRANSITIONS,
     order_reschedule,
@@ -26,6 +26,7 @@ __all__ = [
     "TRANSITIONS",
     "depot_save",
     "driver_save",
+    "fleet_delete",
     "order_create",
     "order_event",
     "order_location_set",

@@ -1,6 +1,8 @@
 """Writes of the fleet: depots, vehicles and drivers, with the rules a driver's settings obey
 together (checked here, whoever saves them)."""
 
+from django.db import models, transaction
+
 from delivery.models import (
     Depot,
     Driver,
@@ -66,3 +68,28 @@ def _driver_check(driver: Driver) -> None:
         message = "A place needs both its latitude and its longitude."
         field = "end" if (driver.end_lat is None) != (driver.end_lng is None) else "start"
         raise ApplicationError("validation_error", f"{field}: {message}", fields={field: [message]})
+
+
+def fleet_delete(*, item: Depot | Vehicle | Driver) -> None:
+    """Delete a depot, vehicle or driver. What history still points at (a driver's routes)
+    keeps it: refused with a 409 `in_use` naming what holds it; deactivate the driver instead
+    (`is_active: false`), which keeps their routes and reports and takes them out of planning."""
+    try:
+        with transaction.atomic():
+            item.delete()
+    except models.ProtectedError as error:
+        counts: dict[type, int] = {}
+        for held_by in error.protected_objects:
+            counts[type(held_by)] = counts.get(type(held_by), 0) + 1
+        holders = ", ".join(
+            f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+            for model, count in counts.items()
+        )
+        kind = str(item._meta.verbose_name)
+        hint = (
+            " Deactivate the driver instead (is_active false)." if isinstance(item, Driver) else ""
+        )
+        verb = "refers" if len(error.protected_objects) == 1 else "refer"
+        raise ApplicationError(
+            "in_use", f"This {kind} cannot be deleted: {holders} still {verb} to it.{hint}"
+        ) from None

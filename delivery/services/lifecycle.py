@@ -21,7 +21,8 @@ from delivery.models import (
 from delivery.payloads import orders_data
 from delivery.realtime import orders_changed
 from delivery.selectors import driver_for_user
-from delivery.services.orders import EDITABLE_STATUSES, order_event
+from delivery.services.orders import EDITABLE_STATUSES, order_event, order_route_leave
+from delivery.signals import orders_left_routes_send
 from notifications.events import order_events_record
 from tenants.accounts.models import Role
 from tenants.actors import Actor
@@ -107,8 +108,7 @@ def order_transition(
             )
         if to == OrderStatus.UNASSIGNED:
             # Rescheduling: off the route and the driver, possibly onto another day.
-            order.driver, order.route_id, order.sequence, order.eta = None, None, None, None
-            update += ["driver", "route_id", "sequence", "eta"]
+            update += order_route_leave(order)
             if delivery_date is not None:
                 update += _day_move(order, delivery_date)
         if to == OrderStatus.CANCELLED:
@@ -139,17 +139,27 @@ def order_transition(
                 attempted_at=timezone.now(),
             )
             ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
+        if to in (OrderStatus.UNASSIGNED, OrderStatus.CANCELLED):
+            # Its stops leave the route too (routing listens), in this transaction.
+            orders_left_routes_send(order_ids=[order.pk], actor=actor)
         order_events_record(snapshots=orders_data([order], reason=reason, note=note))
         orders_changed(order_ids=[order.pk])
     return order
 
 
-def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: Actor) -> None:
+def orders_plan_apply(
+    *,
+    assignments: list[tuple],
+    unassigned: Iterable,
+    actor: Actor,
+    reason: str = "planned",
+    note: str = "",
+) -> None:
     """The planner's result for orders: `assignments` are (order id, driver id, route id,
     sequence, planned arrival); `unassigned` orders lose their route. Status follows: an order
-    on a route is assigned, an order taken off one is unassigned again (event reason
-    "replanned"). An order on its way keeps its status and only follows its new place in the
-    route (mid-day re-planning); a done order is never touched."""
+    on a route is assigned (event reason `reason`), an order taken off one is unassigned again
+    (event reason "replanned"). An order on its way keeps its status and only follows its new
+    place in the route (mid-day re-planning); a done order is never touched."""
     by_id = {entry[0]: entry for entry in assignments}
     movable = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
     orders = Order.objects.select_for_update().filter(
@@ -186,7 +196,8 @@ def orders_plan_apply(*, assignments: list[tuple], unassigned: Iterable, actor: 
                     actor=actor,
                     from_status=before,
                     to_status=order.status,
-                    reason="planned" if order.pk in by_id else "replanned",
+                    reason=reason if order.pk in by_id else "replanned",
+                    note=note if order.pk in by_id else "",
                 )
             )
     Order.objects.bulk_update(
@@ -252,14 +263,26 @@ def order_reschedule(*, order_id, delivery_date: date, actor: Actor) -> Order:
         if order.delivery_date == delivery_date:
             return order
         before = order.delivery_date
-        changed = _day_move(order, delivery_date)
+        from_status = order.status
+        # Another day is another route: an assigned (or failed) order leaves its driver and its
+        # route and is planned again on its new day.
+        changed = order_route_leave(order) if from_status != OrderStatus.UNASSIGNED else []
+        changed += _day_move(order, delivery_date)
         order.save(update_fields=[*changed, "updated_at"])
-        order_event(
-            order=order,
-            kind=OrderEvent.Kind.UPDATED,
-            actor=actor,
-            note=f"Moved from {before.isoformat()} to {delivery_date.isoformat()}",
-        ).save()
+        note = f"Moved from {before.isoformat()} to {delivery_date.isoformat()}"
+        order_event(order=order, kind=OrderEvent.Kind.UPDATED, actor=actor, note=note).save()
+        if from_status != order.status:
+            order_event(
+                order=order,
+                kind=OrderEvent.Kind.STATUS_CHANGED,
+                actor=actor,
+                from_status=from_status,
+                to_status=order.status,
+                reason="rescheduled",
+                note=note,
+            ).save()
+            order_events_record(snapshots=orders_data([order], reason="rescheduled"))
+        orders_left_routes_send(order_ids=[order.pk], actor=actor)
         orders_changed(order_ids=[order.pk])
     return order
 

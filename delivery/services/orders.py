@@ -16,8 +16,9 @@ from delivery.models import (
 )
 from delivery.payloads import orders_data
 from delivery.realtime import orders_changed
+from delivery.signals import orders_left_routes_send
 from delivery.validation import OrderInput
-from notifications.events import orders_created_record
+from notifications.events import order_events_record, orders_created_record
 from tenants.actors import Actor
 from tenants.errors import ApplicationError
 from tenants.queueing import task_send_after_commit
@@ -243,6 +244,14 @@ def orders_create_many(
     return orders
 
 
+def order_route_leave(order: Order) -> list[str]:
+    """Take an order off its driver and route (not saved): it is unassigned again. Returns the
+    fields changed. The caller sends `delivery.signals.orders_left_routes` so that its stops go."""
+    order.driver, order.route_id, order.sequence, order.eta = None, None, None, None
+    order.status = OrderStatus.UNASSIGNED
+    return ["driver", "route_id", "sequence", "eta", "status"]
+
+
 def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
     """Replace an order's details (not its status) while it is not on its way or done."""
     with transaction.atomic():
@@ -266,17 +275,29 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
             changed += ["lat", "lng", "location_status", "location_note"]
         if not changed:
             return order
+        from_status = order.status
+        # Another day is another route: off the driver and the route, to be planned again.
+        left_route = "delivery_date" in changed and from_status != OrderStatus.UNASSIGNED
+        note = "Changed: " + ", ".join(sorted(set(changed)))
+        if left_route:
+            changed += order_route_leave(order)
         try:
             with transaction.atomic():
                 order.save(update_fields=[*changed, "updated_at"])
         except IntegrityError:
             raise _duplicate_external_id(data.external_id) from None
-        order_event(
-            order=order,
-            kind=OrderEvent.Kind.UPDATED,
-            actor=actor,
-            note="Changed: " + ", ".join(sorted(set(changed))),
-        ).save()
+        order_event(order=order, kind=OrderEvent.Kind.UPDATED, actor=actor, note=note).save()
+        if left_route:
+            order_event(
+                order=order,
+                kind=OrderEvent.Kind.STATUS_CHANGED,
+                actor=actor,
+                from_status=from_status,
+                to_status=order.status,
+                reason="rescheduled",
+            ).save()
+            order_events_record(snapshots=orders_data([order], reason="rescheduled"))
+            orders_left_routes_send(order_ids=[order.pk], actor=actor)
         orders_changed(order_ids=[order.pk])
     _geocode_after_commit([order])
     return order

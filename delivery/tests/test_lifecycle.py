@@ -70,11 +70,23 @@ def state(world, order_id) -> tuple:
         )
 
 
+ON_SHIFT = {
+    "shifts": {
+        day: {"start": "07:00", "end": "19:00"}
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    },
+    "start_lat": 52.3738,
+    "start_lng": 4.8910,
+}
+
+
 @pytest.fixture
 def driver(tenant_a):
     """The driver profile of tenant A's user with role driver (signs in as `browser("driver")`)."""
     with tenant_a.use():
-        return driver_save(driver=None, fields={}, user=tenant_a.users[Role.DRIVER])
+        # On shift every day from a place of their own: a manual assignment puts the order on
+        # their route of its day (routing.assignment), which needs both.
+        return driver_save(driver=None, fields=ON_SHIFT, user=tenant_a.users[Role.DRIVER])
 
 
 def test_the_lifecycle_is_the_one_of_the_spec():

@@ -11,6 +11,7 @@ import pytest
 from delivery.models import Order, OrderEvent, OrderStatus
 from delivery.services import driver_save, order_transition
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
+from delivery.tests.test_lifecycle import ON_SHIFT
 from tenants.accounts.models import ApiKey, Role
 from tests.api import error, iso, send
 
@@ -90,8 +91,12 @@ FULL_BODY = {
 def own_driver(tenant_a):
     """The driver profile of tenant A's user with role driver."""
     with tenant_a.use():
+        # On shift every day from a place of their own: a manual assignment puts the order on
+        # their route of its day (routing.assignment), which needs both.
         return driver_save(
-            driver=None, fields={"phone": "+31612345678"}, user=tenant_a.users["driver"]
+            driver=None,
+            fields={"phone": "+31612345678", **ON_SHIFT},
+            user=tenant_a.users["driver"],
         )
 
 

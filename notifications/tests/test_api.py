@@ -15,6 +15,7 @@ from notifications.models import (
 )
 from notifications.services import events_dispatch, webhook_delivery_send
 from tenants.accounts.models import Role
+from tenants.models import Tenant
 
 
 def _post(client, path, body):
@@ -161,6 +162,33 @@ def test_templates_list_edit_preview_and_reset(tenant_a):
     assert reset.json()["is_default"] is True
     with tenant_a.use():
         assert NotificationTemplate.objects.count() == 0
+
+
+def test_the_preview_is_plain_text_not_html_escaped(tenant_a):
+    # given a business named with an ampersand
+    tenant = tenant_a.tenant
+    name = tenant.name
+    Tenant.objects.filter(pk=tenant.pk).update(name="Crumb & Co Bakery")  # rolled back after
+    # when
+    try:
+        preview = _post(
+            tenant_a.api(),
+            "/api/v1/notifications/templates/preview",
+            {
+                "event": "order.out_for_delivery",
+                "channel": "email",
+                "subject": "{{ business_name }}: on its way",
+                "body": "From {{ business_name }} <3",
+            },
+        )
+    finally:
+        tenant.name = name
+    # then
+    assert preview.json() == {
+        "subject": "Crumb & Co Bakery: on its way",
+        "body": "From Crumb & Co Bakery <3",
+        "length": 25,
+    }
 
 
 def test_a_broken_template_is_refused_with_the_reason(tenant_a):

@@ -129,3 +129,22 @@ def test_unknown_placeholders_render_empty_and_values_are_not_code():
         subject="", body="Hi {{ recipient_name }} {{ secret_key }}", context=context, channel="sms"
     )
     assert body == "Hi {{ business_name }}"
+
+
+@pytest.mark.parametrize(("event", "channel"), TEMPLATE_KEYS, ids="/".join)
+def test_plain_text_parts_are_not_html_escaped(event, channel):
+    # given a business and a recipient whose names hold characters HTML would escape
+    data = {**SAMPLE_DATA, "recipient": {"name": 'Jo <Jo\'s> "Q"'}}
+    context = {**_context(data), "business_name": "Crumb & Co Bakery"}
+    subject, body = DEFAULTS[(event, channel)]
+    # when
+    rendered_subject, rendered_body = render(
+        subject=subject, body=body, context=context, channel=channel
+    )
+    # then: SMS, e-mail subject and plain body carry the characters themselves
+    expected_subject, expected_body = EXPECTED[(event, channel)]
+    assert rendered_subject == expected_subject.replace("Bakery Bob", "Crumb & Co Bakery")
+    assert rendered_body == expected_body.replace("Bakery Bob", "Crumb & Co Bakery").replace(
+        "Alex Jansen", 'Jo <Jo\'s> "Q"'
+    )
+    assert "&amp;" not in rendered_subject + rendered_body

@@ -26,6 +26,7 @@ STATUS_BY_CODE = {
     "conflict": status.HTTP_409_CONFLICT,
     "invalid_transition": status.HTTP_409_CONFLICT,
     "invalid_operation": status.HTTP_409_CONFLICT,
+    "in_use": status.HTTP_409_CONFLICT,
     "order_locked": status.HTTP_409_CONFLICT,
     "route_locked": status.HTTP_409_CONFLICT,
     "route_not_started": status.HTTP_409_CONFLICT,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from delivery.models import Depot, Driver, Order, OrderEvent, OrderStatus, Vehicle
 from delivery.services import driver_save, order_transition
 from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order, make_vehicle
+from delivery.tests.test_lifecycle import ON_SHIFT
 from tenants.accounts.models import Role, User
 from tenants.models import Tenant
 from tenants.selectors import tenant_time_zone
@@ -357,7 +358,7 @@ def test_an_order_on_its_way_cannot_be_edited(tenant_a):
 
 def test_the_detail_shows_fields_actions_and_the_timeline(tenant_a):
     with tenant_a.use():
-        driver = make_driver()
+        driver = make_driver(**ON_SHIFT)  # assigning puts the order on their route of its day
         order = make_order(
             time_windows=[
                 {"start": "2026-11-27T09:00:00+01:00", "end": "2026-11-27T10:30:00+01:00"}

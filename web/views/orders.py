@@ -16,6 +16,7 @@ from delivery.models import Order, OrderStatus
 from delivery.proofs import order_proofs
 from delivery.selectors import order_events
 from delivery.services import order_create, order_reschedule, order_transition, order_update
+from routing.assignment import order_assign
 from tenants.actors import actor_for
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_phone_region, tenant_time_zone
@@ -202,11 +203,22 @@ def order_transition_view(request, order_id):
             messages.error(request, f"{field}: {' '.join(errors)}")
         return redirect("order-detail", order_id=order.pk)
     data = form.cleaned_data
+    actor = actor_for(request.user)
     try:
+        if data["to"] == OrderStatus.ASSIGNED and data["driver"] is not None:
+            # By hand: onto the driver's route of the order's day, at the cheapest place.
+            assigned = order_assign(
+                order_id=order.pk, driver=data["driver"], actor=actor, note=data["note"]
+            )
+            messages.success(
+                request,
+                f"Order is now assigned: stop {assigned.sequence} of {data['driver']}'s route.",
+            )
+            return redirect("order-detail", order_id=order.pk)
         order_transition(
             order_id=order.pk,
             to=data["to"],
-            actor=actor_for(request.user),
+            actor=actor,
             reason=data["reason"],
             note=data["note"],
             driver=data["driver"],

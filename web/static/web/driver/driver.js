@@ -9,6 +9,11 @@ import { Outbox } from "./outbox.js";
 import { render } from "./screens.js";
 import { config, embedded, hooks, store } from "./state.js";
 
+// The dispatcher's changes (an order assigned by hand, one cancelled or moved to another day)
+// reach the phone within this time while the page is open, and at once when it is brought back
+// to the front. The phone's socket only sends (no channel-layer subscription).
+const ROUTE_REFRESH_MS = 30000;
+
 async function start() {
   hooks.render = render;
   hooks.outboxChanged = onChange;
@@ -23,6 +28,12 @@ async function start() {
     render();
     refresh();
     locationOnline();
+  });
+  setInterval(() => {
+    if (document.visibilityState === "visible" && navigator.onLine) refresh();
+  }, ROUTE_REFRESH_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && navigator.onLine) refresh();
   });
   window.addEventListener("offline", () => {
     // The phone knows it lost the network: positions wait in the outbox until it is back.

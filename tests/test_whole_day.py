@@ -1,0 +1,397 @@
+"""A model-based test of a whole operating day (issue 12): a Hypothesis state machine drives the
+real services on PostgreSQL — import, new orders, plan (all or some orders, mid-day re-plan),
+dispatch, start, deliver, fail, reschedule, move to another day, cancel, assign by hand, move
+stops, the clock moving forward (time-machine) — and after every step checks what must always
+hold between the screens: the dispatcher's data, the API's, the driver's phone and the events.
+
+`make test` runs a bounded number of days, the same ones every run (derandomised: a fixed
+seed); `make soak` runs many more, new ones each time (WHOLE_DAY_SOAK, WHOLE_DAY_EXAMPLES,
+WHOLE_DAY_STEPS). A failing day Hypothesis finds is shrunk to its shortest
+steps: turn those into a plain regression test next to the service it exercises."""
+
+import os
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from delivery.imports import orders_import_csv
+from delivery.models import Order, OrderEvent, OrderStatus
+from delivery.services import order_reschedule, order_transition
+from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order, make_vehicle
+from notifications.models import Event
+from routing.assignment import order_assign
+from routing.edits import route_reorder
+from routing.models import Route, Stop
+from routing.realtime import routes_messages
+from routing.services import optimization_run, optimization_start, route_status_set
+from tenants.actors import actor_for
+from tenants.errors import ApplicationError
+from tenants.selectors import tenant_phone_region, tenant_time_zone
+from web.selectors.driver import ROUTE_STATUSES_SHOWN, driver_today
+
+EXAMPLES = int(os.environ.get("WHOLE_DAY_EXAMPLES", "15"))
+STEPS = int(os.environ.get("WHOLE_DAY_STEPS", "25"))
+SOAK = os.environ.get("WHOLE_DAY_SOAK", "0") == "1"
+DEPOT = (52.3738, 4.8910)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ON_A_ROUTE = (OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
+DONE = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
+# Issue 12 defect 1 (planning from now; starting a route re-times it) is another branch's: until
+# it lands, a route started after its planned times sends windows already past. Set to "1" to
+# check that promise too (the soak target does).
+PAST_WINDOWS_CHECKED = os.environ.get("WHOLE_DAY_PAST_WINDOWS", "0") == "1"
+
+
+def delivery_day() -> date:
+    """A Wednesday well ahead, never a clock-change day in Amsterdam."""
+    today = timezone.now().date()
+    ahead = today + timedelta(days=14)
+    return ahead + timedelta(days=(2 - ahead.weekday()) % 7)
+
+
+DAY = delivery_day()
+pick = st.integers(min_value=0, max_value=10_000)  # which of the candidates, modulo their count
+
+
+def chosen(candidates: list, index: int):
+    return candidates[index % len(candidates)] if candidates else None
+
+
+class WholeDay(RuleBasedStateMachine):
+    """One business's delivery day, from 06:00, with two vans; another business alongside."""
+
+    def __init__(self, world, other):
+        super().__init__()
+        self.world, self.other = world, other
+        self.atomic = transaction.atomic()  # each day in its own savepoint, rolled back
+        self.atomic.__enter__()
+        self.schema = schema_context(world.schema)
+        self.schema.__enter__()
+        self.tz = tenant_time_zone()
+        self.clock = time_machine.travel(datetime.combine(DAY, time(6, 0), tzinfo=self.tz))
+        self.traveller = self.clock.start()
+        depot = make_depot(lat=DEPOT[0], lng=DEPOT[1])
+        shifts = {weekday: {"start": "07:00", "end": "19:00"} for weekday in WEEKDAYS}
+        self.drivers = [
+            make_driver(
+                email=f"whole-day-{number}@example.test",
+                shifts=shifts,
+                depot=depot,
+                default_vehicle=make_vehicle(name=f"Van {number}", capacity_items=12),
+            )
+            for number in (1, 2)
+        ]
+        self.numbers = iter(range(1, 10_000))
+        self.other_before = self._other_business()
+
+    def teardown(self):
+        self.clock.stop()
+        self.schema.__exit__(None, None, None)
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _other_business(self) -> tuple:
+        with schema_context(self.other.schema):
+            return (
+                list(Order.objects.order_by("pk").values()),
+                list(Route.objects.order_by("pk").values()),
+                Event.objects.count(),
+            )
+
+    def _orders(self, *statuses, day: date | None = DAY) -> list[Order]:
+        orders = Order.objects.filter(status__in=statuses).order_by("created_at", "pk")
+        return list(orders.filter(delivery_date=day) if day else orders)
+
+    def _routes(self, *statuses) -> list[Route]:
+        return list(
+            Route.objects.filter(delivery_date=DAY, status__in=statuses).order_by("created_at")
+        )
+
+    # Rules whose preconditions fail are not drawn: the steps of a day are all real steps.
+    def _any_order(self, *statuses) -> bool:
+        return Order.objects.filter(delivery_date=DAY, status__in=statuses).exists()
+
+    def _any_route(self, *statuses, at_least: int = 1) -> bool:
+        routes = Route.objects.filter(delivery_date=DAY, status__in=statuses)
+        return routes.count() >= at_least
+
+    def _place(self, offset: int) -> tuple[float, float]:
+        return (DEPOT[0] + 0.004 * (offset % 7 - 3), DEPOT[1] + 0.006 * (offset % 5 - 2))
+
+    def _window(self, start_hour: int | None) -> list[dict]:
+        if start_hour is None:
+            return []
+        start = datetime.combine(DAY, time(start_hour), tzinfo=self.tz)
+        return [{"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}]
+
+    # --- orders arrive ---------------------------------------------------------------------
+
+    @rule(count=st.integers(min_value=1, max_value=3), hour=st.none() | st.integers(8, 15))
+    def import_orders(self, count, hour):
+        lines = ["external_id,recipient_name,address,lat,lng,window_start,window_end,items"]
+        for _ in range(count):
+            number = next(self.numbers)
+            lat, lng = self._place(number)
+            window = f"{hour:02d}:00,{hour + 3:02d}:00" if hour is not None else ","
+            lines.append(f"D-{number},Recipient {number},Street {number},{lat},{lng},{window},1")
+        result = orders_import_csv(
+            content="\n".join(lines).encode(),
+            actor=TEST_ACTOR,
+            tz=self.tz,
+            phone_region=tenant_phone_region(),
+            default_date=DAY,
+        )
+        assert (len(result.created), result.errors) == (count, [])
+
+    @rule(hour=st.none() | st.integers(8, 15), tomorrow=st.booleans())
+    def new_order(self, hour, tomorrow):
+        number = next(self.numbers)
+        make_order(
+            external_id=f"N-{number}",
+            delivery_date=DAY + timedelta(days=int(tomorrow)),
+            location=self._place(number),
+            time_windows=[] if tomorrow else self._window(hour),
+            items=1,
+        )
+
+    # --- planning --------------------------------------------------------------------------
+
+    @rule(subset=st.booleans(), mid_day=st.booleans(), which=pick)
+    def plan(self, subset, mid_day, which):
+        """As the worker does it: queue the job, then run it (here, synchronously)."""
+        order_ids = []
+        if subset:
+            waiting = self._orders(OrderStatus.UNASSIGNED)
+            order_ids = [order.pk for order in waiting[which % 3 :: 2]]
+            if not order_ids:
+                return
+        job = optimization_start(
+            mode="replan" if mid_day else "plan",
+            delivery_date=DAY,
+            actor=TEST_ACTOR,
+            order_ids=order_ids,
+            time_budget_s=1,
+        )
+        optimization_run(job_id=job.pk)
+
+    @precondition(lambda self: self._any_route(Route.Status.PLANNED))
+    @rule(which=pick)
+    def dispatch(self, which):
+        route = chosen(self._routes(Route.Status.PLANNED), which)
+        if route is not None:
+            route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
+
+    @precondition(lambda self: self._any_route(Route.Status.DISPATCHED))
+    @rule(which=pick)
+    def start(self, which):
+        route = chosen(self._routes(Route.Status.DISPATCHED), which)
+        if route is not None:
+            route_status_set(
+                route=route, to=Route.Status.STARTED, actor=actor_for(route.driver.user)
+            )
+
+    @precondition(lambda self: self._any_order(OrderStatus.UNASSIGNED))
+    @rule(which=pick, other=pick)
+    def assign_by_hand(self, which, other):
+        order = chosen(self._orders(OrderStatus.UNASSIGNED), which)
+        if order is None:
+            return
+        try:
+            order_assign(order_id=order.pk, driver=chosen(self.drivers, other), actor=TEST_ACTOR)
+        except ApplicationError as refused:  # a route under way: refused, with the reason
+            assert refused.code == "route_locked", refused.message
+
+    @precondition(
+        lambda self: self._any_route(Route.Status.PLANNED, Route.Status.DISPATCHED, at_least=2)
+    )
+    @rule(which=pick, to=pick)
+    def move_stop(self, which, to):
+        routes = self._routes(Route.Status.PLANNED, Route.Status.DISPATCHED)
+        if len(routes) < 2:
+            return
+        source = chosen(routes, which)
+        target = chosen([route for route in routes if route.pk != source.pk], to)
+        stop = chosen(list(source.stops.order_by("sequence")), which)
+        if stop is None:
+            return
+        stop_ids = [*target.stops.order_by("sequence").values_list("pk", flat=True), stop.pk]
+        route_reorder(route_id=target.pk, stop_ids=stop_ids, actor=TEST_ACTOR)
+
+    # --- the drivers -----------------------------------------------------------------------
+
+    @precondition(lambda self: self._any_order(OrderStatus.OUT_FOR_DELIVERY))
+    @rule(which=pick, failed=st.booleans())
+    def deliver_or_fail(self, which, failed):
+        order = chosen(self._orders(OrderStatus.OUT_FOR_DELIVERY), which)
+        if order is None:
+            return
+        order_transition(
+            order_id=order.pk,
+            to=OrderStatus.FAILED if failed else OrderStatus.DELIVERED,
+            reason="not_home" if failed else "",
+            actor=actor_for(order.driver.user),
+        )
+
+    # --- the dispatcher changes their mind -------------------------------------------------
+
+    @precondition(lambda self: self._any_order(OrderStatus.FAILED))
+    @rule(which=pick, tomorrow=st.booleans())
+    def reschedule_failed(self, which, tomorrow):
+        order = chosen(self._orders(OrderStatus.FAILED), which)
+        if order is not None:
+            order_transition(
+                order_id=order.pk,
+                to=OrderStatus.UNASSIGNED,
+                actor=TEST_ACTOR,
+                delivery_date=DAY + timedelta(days=int(tomorrow)),
+            )
+
+    @precondition(lambda self: self._any_order(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED))
+    @rule(which=pick)
+    def move_to_tomorrow(self, which):
+        order = chosen(self._orders(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED), which)
+        if order is not None:
+            order_reschedule(
+                order_id=order.pk, delivery_date=DAY + timedelta(days=1), actor=TEST_ACTOR
+            )
+
+    @precondition(lambda self: self._any_order(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED))
+    @rule(which=pick)
+    def cancel(self, which):
+        order = chosen(self._orders(OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED), which)
+        if order is not None:
+            order_transition(order_id=order.pk, to=OrderStatus.CANCELLED, actor=TEST_ACTOR)
+
+    # --- time passes -----------------------------------------------------------------------
+
+    @precondition(lambda self: timezone.now().astimezone(self.tz).hour < 21)
+    @rule(minutes=st.integers(min_value=5, max_value=150))
+    def clock_forward(self, minutes):
+        self.traveller.shift(timedelta(minutes=minutes))
+
+    # --- what always holds -----------------------------------------------------------------
+
+    @invariant()
+    def an_order_is_on_at_most_one_route(self):
+        routes_per_order = Counter(
+            Stop.objects.values_list("order_id", "route_id")
+            .distinct()
+            .values_list("order_id", flat=True)
+        )
+        assert [order for order, count in routes_per_order.items() if count > 1] == []
+        deliveries = Counter(
+            Stop.objects.filter(kind=Stop.Kind.DELIVERY).values_list("order_id", flat=True)
+        )
+        assert [order for order, count in deliveries.items() if count > 1] == []
+
+    @invariant()
+    def orders_on_a_route_are_on_their_driver_s_route_of_their_day(self):
+        stops = {
+            stop.order_id: stop
+            for stop in Stop.objects.filter(kind=Stop.Kind.DELIVERY).select_related("route")
+        }
+        for order in Order.objects.all():
+            stop = stops.get(order.pk)
+            if order.status in ON_A_ROUTE:
+                assert stop is not None, f"{order} is {order.status} but on no route"
+                assert (
+                    stop.route.delivery_date,
+                    stop.route.driver_id,
+                    order.route_id,
+                    order.sequence,
+                ) == (order.delivery_date, order.driver_id, stop.route_id, stop.sequence), order
+            elif order.status in (OrderStatus.UNASSIGNED, OrderStatus.CANCELLED):
+                assert stop is None, f"{order} is {order.status} but still a stop of a route"
+                assert order.route_id is None, order
+
+    @invariant()
+    def the_phone_the_api_and_the_dispatcher_agree(self):
+        today = timezone.localdate(timezone.now(), self.tz)
+        routes = list(Route.objects.filter(delivery_date=DAY).select_related("driver__user"))
+        pushed = {
+            message["data"]["id"]: message["data"]
+            for message in routes_messages(route_ids=[r.pk for r in routes])
+        }
+        for route in routes:
+            stops = list(route.stops.select_related("order"))
+            done = sum(
+                1
+                for stop in stops
+                if stop.order.status in (OrderStatus.DELIVERED, OrderStatus.FAILED)
+            )
+            assert (pushed[str(route.pk)]["stops_total"], pushed[str(route.pk)]["stops_done"]) == (
+                len(stops),
+                done,
+            )
+            for stop in stops:
+                assert stop.order.status != OrderStatus.UNASSIGNED, (route, stop.order)
+            if route.status not in ROUTE_STATUSES_SHOWN or today != DAY:
+                continue
+            phone = driver_today(user=route.driver.user)
+            assert phone["route"]["id"] == str(route.pk)
+            on_the_phone = {order["id"]: order["status"] for order in phone["orders"]}
+            assert on_the_phone == {str(stop.order_id): stop.order.status for stop in stops}
+            assert [stop["sequence"] for stop in phone["route"]["stops"]] == list(
+                range(1, len(stops) + 1)
+            )
+
+    @invariant()
+    def every_status_change_has_its_event(self):
+        chains: dict = {}
+        events = OrderEvent.objects.filter(kind=OrderEvent.Kind.STATUS_CHANGED).order_by(
+            "occurred_at", "pk"
+        )
+        for event in events:
+            before = chains.get(event.order_id, OrderStatus.UNASSIGNED)
+            assert event.from_status == before, (
+                event.order_id,
+                before,
+                event.from_status,
+                event.to_status,
+            )
+            chains[event.order_id] = event.to_status
+        for order_id, status in Order.objects.values_list("pk", "status"):
+            assert chains.get(order_id, OrderStatus.UNASSIGNED) == status, order_id
+
+    @invariant()
+    def no_recipient_message_names_a_window_already_past(self):
+        if not PAST_WINDOWS_CHECKED:
+            return
+        for event in Event.objects.filter(name="order.out_for_delivery"):
+            window = event.data.get("eta_window") or {}
+            if window.get("end"):
+                assert datetime.fromisoformat(window["end"]) >= event.created_at, event.data
+
+    @invariant()
+    def nothing_of_another_business_changed(self):
+        assert self._other_business() == self.other_before
+
+
+def test_a_whole_day_keeps_every_screen_in_step(tenant_a, tenant_b):
+    run_state_machine_as_test(
+        lambda: WholeDay(tenant_a, tenant_b),
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            # `make test`: the same days every run; `make soak`: new days each time.
+            derandomize=not SOAK,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
