@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework import status
@@ -94,14 +95,31 @@ def optimization_start(
         _notify_after_commit(job)
         budget = time_budget_s or MAX_BUDGET_S
         # The hard limit is the backstop: VROOM holds the GIL, so a soft limit cannot stop it.
+        queue = planning_queue(delivery_date=delivery_date, order_ids=order_ids)
         transaction.on_commit(
             lambda: optimization_run_task.apply_async(
                 args=[str(job.pk)],
+                queue=queue,
                 time_limit=budget + 180,
                 soft_time_limit=budget + 120,
             )
         )
     return job
+
+
+def planning_queue(*, delivery_date: date, order_ids=()) -> str:
+    """Large days (more than PLANNING_LARGE_ORDERS orders) plan on their own queue, so one
+    business's long plan never holds the short plans of others (README, "Scaling out")."""
+    size = (
+        len(order_ids)
+        if order_ids
+        else Order.objects.filter(delivery_date=delivery_date)
+        .exclude(status__in=[OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED])
+        .count()
+    )
+    if size > settings.PLANNING_LARGE_ORDERS:
+        return settings.CELERY_PLANNING_LARGE_QUEUE
+    return settings.CELERY_PLANNING_QUEUE
 
 
 def _progress(job: OptimizationJob, percent: int) -> None:

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that varies comes from the environment."""
 
 import json
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,13 @@ PUBLIC_SCHEMA_NAME = "public"
 # New businesses are cloned from this migrated, empty schema: far faster than running migrations.
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `platform_setup` migrates the businesses' schemas this many at a time (django-tenants'
+# multiprocessing executor; 1 = one after another); default one process per CPU.
+MIGRATION_PROCESSES = env_int("MIGRATION_PROCESSES", 0) or os.cpu_count() or 1
+TENANT_MULTIPROCESSING_MAX_PROCESSES = MIGRATION_PROCESSES
+TENANT_MULTIPROCESSING_CHUNKS = env_int("MIGRATION_CHUNKS", 2)
+# A closed business's schema is dropped this many days after its owner closed it.
+TENANT_CLOSE_GRACE_DAYS = env_int("TENANT_CLOSE_GRACE_DAYS", 30)
 TENANT_LIMIT_SET_CALLS = True
 # Slugs a business cannot take: they name our own hosts or would confuse users.
 RESERVED_TENANT_SLUGS = frozenset(
@@ -279,6 +287,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
+# Planning runs on its own queues: days with more than PLANNING_LARGE_ORDERS orders on
+# `planning_large`, the rest on `planning`, each served by its own worker processes, so a
+# 1,000-order plan never holds a bakery's 50-order plan (README, "Scaling out").
+CELERY_PLANNING_QUEUE = env_str("CELERY_PLANNING_QUEUE", "planning")
+CELERY_PLANNING_LARGE_QUEUE = env_str("CELERY_PLANNING_LARGE_QUEUE", "planning_large")
+PLANNING_LARGE_ORDERS = env_int("PLANNING_LARGE_ORDERS", 200)
+CELERY_TASK_ROUTES = {
+    "routing.tasks.optimization_run_task": {"queue": CELERY_PLANNING_QUEUE},
+}
+# Processes per worker (`celery worker --concurrency` wins); 0 = one per CPU.
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 0) or None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -296,6 +315,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.tenants_fan_out",
         "schedule": 3600.0,
         "args": ("tenants.accounts.tasks.idempotency_records_purge",),
+    },
+    "drop-closed-businesses": {
+        "task": "tenants.tasks.tenants_closed_drop_task",
+        "schedule": 24 * 3600.0,
     },
     "reap-stuck-optimizations": {
         "task": "tenants.tasks.tenants_fan_out",

@@ -34,3 +34,10 @@ class BusinessForm(forms.Form):
         widget=forms.URLInput,
         help_text="An https:// link to a small square image (PNG, SVG, …), shown in the header.",
     )
+
+
+class BusinessCloseForm(forms.Form):
+    confirm_slug = forms.CharField(
+        label="Type the business's address name to confirm", max_length=40
+    )
+    password = forms.CharField(label="Your password", widget=forms.PasswordInput, strip=False)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("team/<uuid:user_id>/deactivate/", views.team_deactivate, name="team-deactivate"),
     path("settings/api-keys/", views.api_keys, name="api-keys"),
     path("settings/business/", views.business_settings, name="business-settings"),
+    path("settings/business/close/", views.business_close, name="business-close"),
     path(
         "settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"
     ),

@@ -2,8 +2,9 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tenants.accounts.forms import ApiKeyForm, BusinessForm, EmailAuthenticationForm, InviteForm
+from tenants.accounts.forms import (
+    ApiKeyForm,
+    BusinessCloseForm,
+    BusinessForm,
+    EmailAuthenticationForm,
+    InviteForm,
+)
 from tenants.accounts.models import ApiKey, Role, User
 from tenants.accounts.selectors import api_keys_list, users_list
 from tenants.accounts.services import (
@@ -23,7 +30,7 @@ from tenants.accounts.services import (
 )
 from tenants.accounts.sessions import session_expiry_set
 from tenants.api.errors import ApplicationError
-from tenants.services import tenant_branding_update
+from tenants.services import tenant_branding_update, tenant_close
 
 
 def manager_required(view):
@@ -155,4 +162,32 @@ def business_settings(request):
             return redirect("business-settings")
     return render(
         request, "accounts/business.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def business_close(request):
+    """The owner closes the business, confirming with its address name and their password."""
+    if request.user.role != Role.OWNER:
+        raise PermissionDenied("Only an owner may close the business.")
+    form = BusinessCloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant_close(tenant=request.tenant, user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            for field, field_messages in error.fields.items():
+                for message in field_messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            logout(request)
+            return render(
+                request,
+                "accounts/business_closed.html",
+                {"grace_days": settings.TENANT_CLOSE_GRACE_DAYS},
+            )
+    return render(
+        request,
+        "accounts/business_close.html",
+        {"form": form, "grace_days": settings.TENANT_CLOSE_GRACE_DAYS},
+        status=400 if form.errors else 200,
     )
