@@ -13,6 +13,10 @@ import time
 from pathlib import Path
 
 from scripts.services import REPO, data_dir, log, services_environment
+from scripts.web import web_command, web_environment
+
+# Two web processes by default, so websockets always cross processes as in production.
+DEFAULT_WEB_CONCURRENCY = 2
 
 STOP_TIMEOUT_SECONDS = 15
 
@@ -46,9 +50,21 @@ def _stop(processes: dict[str, subprocess.Popen]) -> None:
             process.wait()
 
 
+def worker_queues(env: dict[str, str]) -> dict[str, list[str]]:
+    """The queues each Celery worker of `make run` consumes (names as in config.settings)."""
+    return {
+        "worker": [
+            env.get("CELERY_QUEUE", "default"),
+            env.get("CELERY_PLANNING_QUEUE", "planning"),
+        ],
+        "planner-large": [env.get("CELERY_PLANNING_LARGE_QUEUE", "planning_large")],
+    }
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
+    web_workers = int(os.environ.get("WEB_CONCURRENCY") or DEFAULT_WEB_CONCURRENCY)
     stopping = False
 
     def request_stop(signum, frame):
@@ -66,20 +82,12 @@ def main() -> int:
         _run_once(["seed_demo", "--credentials-file", str(root / "demo.json")], env)
         _run_once(["seed_demo_orders", "--slug", "demo"], env)
         bin_dir = Path(_python()).parent
+        queues = worker_queues(env)
         processes = {
             "web": _start(
                 "web",
-                [
-                    str(bin_dir / "uvicorn"),
-                    "config.asgi:application",
-                    "--host",
-                    host,
-                    "--port",
-                    port,
-                    "--ws",
-                    "websockets-sansio",
-                ],
-                env,
+                web_command(host=host, port=port, workers=web_workers),
+                web_environment(env),
             ),
             "worker": _start(
                 "worker",
@@ -92,6 +100,29 @@ def main() -> int:
                     "INFO",
                     "--concurrency",
                     "2",
+                    "-Q",
+                    ",".join(queues["worker"]),
+                    "-n",
+                    "worker@%h",
+                ],
+                env,
+            ),
+            # Large plans on their own process: they never hold the small ones (README).
+            "planner-large": _start(
+                "planner-large",
+                [
+                    str(bin_dir / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "1",
+                    "-Q",
+                    ",".join(queues["planner-large"]),
+                    "-n",
+                    "planner-large@%h",
                 ],
                 env,
             ),
