@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages", "tracking"]
+BENCHMARKS = ["tenants", "orders_import", "routing", "optimization", "pages", "tracking", "scale"]
 
 
 def main(argv: list[str]) -> int:
