@@ -1,6 +1,7 @@
 """ASGI servers for the scale benchmark, started the way production starts them: production
 settings, N worker processes, on a free loopback port; stopped with their workers."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -63,6 +64,8 @@ def command(kind: str, app: str, *, port: int, workers: int) -> list[str]:
             "--ws",
             "websockets-sansio",
             "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
             "--log-level",
             "warning",
         ]
@@ -121,12 +124,24 @@ class Server:
         return total
 
     def stop(self) -> None:
+        """The server and every worker process it started (none outlives the benchmark)."""
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        for child in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.terminate()
+        _, alive = psutil.wait_procs(children, timeout=10)
+        for child in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
 
 
 def serve(kind: str, app: str, *, workers: int, env: dict[str, str], log: Path) -> Server:

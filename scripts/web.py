@@ -34,6 +34,9 @@ def web_command(*, host: str, port: str, workers: int, proxy_headers: bool = Fal
         "--ws",
         "websockets-sansio",
         "--no-access-log",
+        # Open websockets would hold a stopping worker forever; phones and pages reconnect.
+        "--timeout-graceful-shutdown",
+        "10",
     ]
     if proxy_headers:
         command.append("--proxy-headers")
