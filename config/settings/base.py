@@ -54,8 +54,9 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # `platform_setup` migrates the businesses' schemas this many at a time (django-tenants'
-# multiprocessing executor; 1 = one after another); default one process per CPU.
-MIGRATION_PROCESSES = env_int("MIGRATION_PROCESSES", 0) or os.cpu_count() or 1
+# multiprocessing executor; 1 = one after another); default two processes per CPU, since a third
+# to a half of each schema's time is spent waiting for PostgreSQL (bench/results/scale.md).
+MIGRATION_PROCESSES = env_int("MIGRATION_PROCESSES", 0) or 2 * (os.cpu_count() or 1)
 TENANT_MULTIPROCESSING_MAX_PROCESSES = MIGRATION_PROCESSES
 TENANT_MULTIPROCESSING_CHUNKS = env_int("MIGRATION_CHUNKS", 2)
 # A closed business's schema is dropped this many days after its owner closed it.
