@@ -74,6 +74,10 @@ def test_celery_app_delivery_guarantees():
             "schedule": 3600.0,
             "args": (PURGE,),
         },
+        "drop-closed-businesses": {
+            "task": "tenants.tasks.tenants_closed_drop_task",
+            "schedule": 86400.0,
+        },
         "reap-stuck-optimizations": {
             "task": "tenants.tasks.tenants_fan_out",
             "schedule": 300.0,
