@@ -231,7 +231,8 @@ def _http() -> str:
     )
     table = "\n".join(
         f"| {workers} | {clients} | {label} | {f['rps']:.0f} | {f['p50']:.0f} | {f['p99']:.0f} | "
-        f"{ratio:.1%} | {f['bad']} | {f['server_cpu']:.0%} | {f['client_cpu']:.0%} | "
+        f"{ratio:.1%} | {f['bad']} | {f['server_cpu']:.0%} | "
+        f"{1000 * f['server_cpu'] / max(f['rps'], 0.001):.2f} | {f['client_cpu']:.0%} | "
         f"{f['load'][0]:.1f} → {f['load'][1]:.1f} |"
         for workers, clients, label, f, ratio in rows
     )
@@ -255,7 +256,8 @@ def _http() -> str:
         f"{choice_table}\n\n"
         f"### {CHOSEN_SERVER} (`scripts/web.py`, WEB_CONCURRENCY processes)\n\n"
         "| processes | clients | endpoint | req/s | p50 ms | p99 ms | of ceiling | bad | "
-        "server CPU | client CPU | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "server CPU | CPU ms per request | client CPU | load avg |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         f"{table}\n\n"
         f"Orders list, 1 → {max(2, CPUS)} processes: {scaling}.\n"
     )
