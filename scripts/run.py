@@ -102,8 +102,6 @@ def main() -> int:
                     "2",
                     "-Q",
                     ",".join(queues["worker"]),
-                    "-n",
-                    "worker@%h",
                 ],
                 env,
             ),
