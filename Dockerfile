@@ -36,4 +36,5 @@ USER app
 
 EXPOSE 8000
 
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--proxy-headers"]
+# uvicorn with WEB_CONCURRENCY worker processes (default: one per CPU), HTTP and websockets.
+CMD ["python", "-m", "scripts.web", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak lint format bench install clean
+.PHONY: run test soak soak-faults soak-contract soak-day lint format bench install clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,18 +21,22 @@ test: $(STAMP)
 	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # The fault-injection suite's long run: a 60 s Redis outage under 50 concurrent clients.
-soak: $(STAMP)
+# The long runs (`make test` runs each bounded, with a fixed seed): the fault-injection suite,
+# the schema fuzzer and the model-based test of a whole day. Each can be run on its own.
+soak: soak-faults soak-contract soak-day
+
+soak-faults: $(STAMP)
 	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v tests/faults $(PYTEST_ARGS)
 
-# The schema fuzzer (tests/contract) for long: 200 generated requests per operation and caller, a
-# fresh random seed each run (`make test` runs 3 per operation with a fixed seed).
-soak: $(STAMP)
+# The schema fuzzer (tests/contract): 200 generated requests per operation and caller, a fresh
+# random seed each run.
+soak-contract: $(STAMP)
 	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} SCHEMATHESIS_SEED=$${SCHEMATHESIS_SEED:-random} \
 		$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/contract $(PYTEST_ARGS)
 
 # The model-based test of a whole day (tests/test_whole_day.py), longer and with new days each
-# run; `make test` runs it bounded and the same every time. WHOLE_DAY_EXAMPLES / _STEPS to tune.
-soak: $(STAMP)
+# run. WHOLE_DAY_EXAMPLES / _STEPS to tune.
+soak-day: $(STAMP)
 	WHOLE_DAY_SOAK=1 WHOLE_DAY_PAST_WINDOWS=1 WHOLE_DAY_EXAMPLES=$${WHOLE_DAY_EXAMPLES:-200} \
 	WHOLE_DAY_STEPS=$${WHOLE_DAY_STEPS:-60} \
 	$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/test_whole_day.py $(PYTEST_ARGS)

@@ -18,6 +18,7 @@ BENCHMARKS = [
     "pages",
     "tracking",
     "standing_orders",
+    "scale",
 ]
 
 

@@ -256,7 +256,9 @@ async def _driver(socket, driver_id: str, interval: float, until: float, tally: 
     reader.cancel()
 
 
-async def _scenario(port, host, people, dispatcher_cookie, drivers, interval, seconds) -> Tally:
+async def _scenario(
+    port, host, people, dispatcher_cookie, drivers, interval, seconds, on_ready=None
+) -> Tally:
     tally = Tally()
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
@@ -276,6 +278,8 @@ async def _scenario(port, host, people, dispatcher_cookie, drivers, interval, se
         return socket
 
     phones = await asyncio.gather(*(ready(cookie) for _, cookie in people[:drivers]))
+    if on_ready is not None:  # e.g. bench/scale.py counts the sockets per server process
+        on_ready()
     until = asyncio.get_running_loop().time() + seconds
     await asyncio.gather(
         *(

@@ -133,12 +133,15 @@ def optimization_start(
 
 
 def _run_send_after_commit(job: OptimizationJob) -> None:
-    """Queue the job's run once it is committed, on the planning queue. A broker outage leaves
-    it queued (never lost): `optimizations_reap` sends it again."""
+    """Queue the job's run once it is committed, on its planning queue (by the day's size). A
+    broker outage leaves it queued (never lost): `optimizations_reap` sends it again."""
     from routing.tasks import optimization_run_task
 
     budget = job.params.get("time_budget_s") or MAX_BUDGET_S
     job_id = job.pk
+    queue = planning_queue(
+        delivery_date=job.delivery_date, order_ids=job.params.get("orders") or ()
+    )
 
     def sent() -> None:
         OptimizationJob.objects.filter(pk=job_id).update(sent_at=timezone.now())
@@ -148,10 +151,26 @@ def _run_send_after_commit(job: OptimizationJob) -> None:
         optimization_run_task,
         args=[str(job_id)],
         on_sent=sent,
+        queue=queue,
         time_limit=budget + 180,
         soft_time_limit=budget + 120,
     )
     return job
+
+
+def planning_queue(*, delivery_date: date, order_ids=()) -> str:
+    """Large days (more than PLANNING_LARGE_ORDERS orders) plan on their own queue, so one
+    business's long plan never holds the short plans of others (README, "Scaling out")."""
+    size = (
+        len(order_ids)
+        if order_ids
+        else Order.objects.filter(delivery_date=delivery_date)
+        .exclude(status__in=[OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED])
+        .count()
+    )
+    if size > settings.PLANNING_LARGE_ORDERS:
+        return settings.CELERY_PLANNING_LARGE_QUEUE
+    return settings.CELERY_PLANNING_QUEUE
 
 
 def _progress(job: OptimizationJob, percent: int) -> None:

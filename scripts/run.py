@@ -14,15 +14,14 @@ import time
 from pathlib import Path
 
 from scripts.services import REPO, data_dir, log, services_environment
+from scripts.web import web_command, web_environment
+
+# Two web processes by default, so websockets always cross processes as in production.
+DEFAULT_WEB_CONCURRENCY = 2
 
 STOP_TIMEOUT_SECONDS = 15
 # One worker per queue group (settings.CELERY_TASK_ROUTES): (queues, processes, node name).
 # Deliveries never wait behind a long plan, and plans never wait behind deliveries.
-WORKERS = {
-    "worker-planning": ("planning", 1, "planning@%h"),
-    "worker-events": ("events,default", 2, "celery@%h"),
-    "worker-housekeeping": ("housekeeping", 1, "housekeeping@%h"),
-}
 
 
 def _python() -> str:
@@ -71,9 +70,25 @@ def _stop(processes: dict[str, subprocess.Popen]) -> None:
             process.wait()
 
 
+def worker_processes(env: dict[str, str]) -> dict[str, tuple[str, int, str]]:
+    """The Celery workers of `make run`: name → (queues, processes, node name), one per queue
+    (settings.CELERY_TASK_ROUTES) so deliveries never wait behind a plan, and large plans
+    (more than PLANNING_LARGE_ORDERS orders) never hold the small ones (README)."""
+    planning = env.get("CELERY_PLANNING_QUEUE", "planning")
+    large = env.get("CELERY_PLANNING_LARGE_QUEUE", "planning_large")
+    default = env.get("CELERY_QUEUE", "default")
+    return {
+        "worker-planning": (planning, 1, "planning@%h"),
+        "worker-planning-large": (large, 1, "planning-large@%h"),
+        "worker-events": (f"events,{default}", 2, "celery@%h"),
+        "worker-housekeeping": ("housekeeping", 1, "housekeeping@%h"),
+    }
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
+    web_workers = int(os.environ.get("WEB_CONCURRENCY") or DEFAULT_WEB_CONCURRENCY)
     stopping = False
 
     def request_stop(signum, frame):
@@ -94,21 +109,12 @@ def main() -> int:
         processes = {
             "web": _start(
                 "web",
-                [
-                    str(bin_dir / "uvicorn"),
-                    "config.asgi:application",
-                    "--host",
-                    host,
-                    "--port",
-                    port,
-                    "--ws",
-                    "websockets-sansio",
-                ],
-                env,
+                web_command(host=host, port=port, workers=web_workers),
+                web_environment(env),
             ),
             **{
                 name: _start(name, _worker_command(bin_dir, queues, concurrency, node), env)
-                for name, (queues, concurrency, node) in WORKERS.items()
+                for name, (queues, concurrency, node) in worker_processes(env).items()
             },
             "beat": _start(
                 "beat",

@@ -5,10 +5,12 @@ import re
 import time
 import zoneinfo
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.accounts.models import ApiKey, Role, User
@@ -198,6 +200,54 @@ def tenant_branding_update(
         fields.append("loading_lead_minutes")
     tenant.save(update_fields=fields)
     return tenant
+
+
+def tenant_close(*, tenant: Tenant, user: User, confirm_slug: str, password: str) -> Tenant:
+    """The owner closes the business: its hosts, sessions and API keys stop working at once, and
+    its schema (every order, user and file record) is dropped after the grace period."""
+    if user.role != Role.OWNER or not user.is_active:
+        raise ApplicationError("permission_denied", "Only an owner may close the business.")
+    errors: dict[str, list[str]] = {}
+    if (confirm_slug or "").strip().lower() != tenant.slug:
+        errors["confirm_slug"] = [f"Type “{tenant.slug}” to confirm."]
+    if not user.check_password(password or ""):
+        errors["password"] = ["The password is not correct."]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ApplicationError("validation_error", first, fields=errors)
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.closed_at is None:
+            locked.closed_at = timezone.now()
+        locked.is_active = False
+        locked.save(update_fields=["is_active", "closed_at"])
+    logger.info(
+        "tenant %s closed by its owner; its schema goes in %s days",
+        tenant.slug,
+        settings.TENANT_CLOSE_GRACE_DAYS,
+    )
+    return locked
+
+
+def tenant_reopen(*, tenant: Tenant) -> Tenant:
+    """An operator reopens a closed business within its grace period (its data is still there)."""
+    Tenant.objects.filter(pk=tenant.pk).update(is_active=True, closed_at=None)
+    tenant.refresh_from_db()
+    return tenant
+
+
+def tenants_closed_drop(*, now: datetime | None = None) -> list[str]:
+    """Drop the schemas of businesses closed longer ago than TENANT_CLOSE_GRACE_DAYS."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.TENANT_CLOSE_GRACE_DAYS)
+    dropped = []
+    due = Tenant.objects.filter(
+        kind=Tenant.Kind.BUSINESS, is_active=False, closed_at__lte=cutoff
+    ).order_by("closed_at")
+    for tenant in due:
+        tenant_delete(tenant=tenant)
+        logger.info("tenant %s closed at %s: schema dropped", tenant.slug, tenant.closed_at)
+        dropped.append(tenant.slug)
+    return dropped
 
 
 def tenant_delete(*, tenant: Tenant) -> None:

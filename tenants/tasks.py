@@ -7,6 +7,7 @@ from django_tenants.utils import tenant_context
 from tenants.accounts.models import User
 from tenants.realtime import tenant_broadcast
 from tenants.selectors import business_tenants
+from tenants.services import tenants_closed_drop
 
 
 @shared_task
@@ -32,3 +33,9 @@ def tenants_fan_out(task_name: str) -> int:
             current_app.send_task(task_name, ignore_result=True)
         count += 1
     return count
+
+
+@shared_task
+def tenants_closed_drop_task() -> list[str]:
+    """Beat, daily: drop the schemas of businesses closed longer than the grace period ago."""
+    return tenants_closed_drop()

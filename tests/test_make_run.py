@@ -110,8 +110,13 @@ def test_make_run_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert "'schema': 't_demo'" in ping.stdout
         assert "'message': 'from the test'" in ping.stdout
 
-        # when Ctrl-C is pressed
+        # and the web server runs two worker processes (WEB_CONCURRENCY defaults to 2 here)
         children = psutil.Process(run.pid).children(recursive=True)
+        (web,) = [c for c in children if "config.asgi:application" in " ".join(c.cmdline())]
+        workers = [c for c in web.children() if "spawn_main" in " ".join(c.cmdline())]
+        assert len(workers) == 2
+
+        # when Ctrl-C is pressed
         assert len(children) >= 3
         run.send_signal(signal.SIGINT)
         assert run.wait(timeout=60) == 0

@@ -68,6 +68,7 @@ settings_pages = [
     path("team/<uuid:user_id>/unlock/", team.team_unlock, name="team-unlock"),
     path("settings/api-keys/", team.api_keys, name="api-keys"),
     path("settings/business/", team.business_settings, name="business-settings"),
+    path("settings/business/close/", team.business_close, name="business-close"),
     path(
         "settings/api-keys/<uuid:key_id>/revoke/", team.api_key_revoke_view, name="api-key-revoke"
     ),

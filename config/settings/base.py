@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that varies comes from the environment."""
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,6 +60,14 @@ PUBLIC_SCHEMA_NAME = "public"
 # New businesses are cloned from this migrated, empty schema: far faster than running migrations.
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `platform_setup` migrates the businesses' schemas this many at a time (django-tenants'
+# multiprocessing executor; 1 = one after another); default two processes per CPU, since a third
+# to a half of each schema's time is spent waiting for PostgreSQL (bench/results/scale.md).
+MIGRATION_PROCESSES = env_int("MIGRATION_PROCESSES", 0) or 2 * (os.cpu_count() or 1)
+TENANT_MULTIPROCESSING_MAX_PROCESSES = MIGRATION_PROCESSES
+TENANT_MULTIPROCESSING_CHUNKS = env_int("MIGRATION_CHUNKS", 2)
+# A closed business's schema is dropped this many days after its owner closed it.
+TENANT_CLOSE_GRACE_DAYS = env_int("TENANT_CLOSE_GRACE_DAYS", 30)
 TENANT_LIMIT_SET_CALLS = True
 # Slugs a business cannot take: they name our own hosts or would confuse users.
 RESERVED_TENANT_SLUGS = frozenset(
@@ -154,6 +163,17 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
     "DATABASE_CONNECT_TIMEOUT", 5
 )
+# A pool of connections per process (psycopg_pool), for the web server: under ASGI Django opens
+# a connection per request otherwise (persistent connections leak with its per-request threads).
+# The web launcher sets it (scripts/web.py); Celery's forked workers keep plain connections.
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 0)
+if DATABASE_POOL_MAX_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -336,19 +356,29 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 # Separate queues, each with its own workers (`make run`, docker-compose): webhook and message
 # deliveries never wait behind a long plan, and a plan never waits behind 600 deliveries.
+# Planning itself has two: days with more than PLANNING_LARGE_ORDERS orders on `planning_large`,
+# the rest on `planning`, so a 1,000-order plan never holds a bakery's 50-order plan (README,
+# "Scaling out").
+CELERY_PLANNING_QUEUE = env_str("CELERY_PLANNING_QUEUE", "planning")
+CELERY_PLANNING_LARGE_QUEUE = env_str("CELERY_PLANNING_LARGE_QUEUE", "planning_large")
+PLANNING_LARGE_ORDERS = env_int("PLANNING_LARGE_ORDERS", 200)
 CELERY_TASK_ROUTES = {
-    "routing.tasks.optimization_run_task": {"queue": "planning"},
+    "routing.tasks.optimization_run_task": {"queue": CELERY_PLANNING_QUEUE},
     "notifications.tasks.events_dispatch_task": {"queue": "events"},
     "notifications.tasks.webhook_delivery_send_task": {"queue": "events"},
     "notifications.tasks.message_send_task": {"queue": "events"},
     "tenants.accounts.tasks.invitation_email_send": {"queue": "events"},
     "tenants.tasks.tenants_fan_out": {"queue": "housekeeping"},
+    "tenants.tasks.tenants_closed_drop_task": {"queue": "housekeeping"},
     "routing.tasks.optimizations_reap_task": {"queue": "housekeeping"},
     "notifications.tasks.outbox_sweep_task": {"queue": "housekeeping"},
     "notifications.tasks.notifications_purge_task": {"queue": "housekeeping"},
     "tracking.tasks.positions_purge_task": {"queue": "housekeeping"},
     "tenants.accounts.tasks.idempotency_records_purge": {"queue": "housekeeping"},
+    "delivery.customers.tasks.standing_orders_generate_task": {"queue": "housekeeping"},
 }
+# Processes per worker (`celery worker --concurrency` wins); 0 = one per CPU.
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 0) or None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -374,6 +404,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "args": ("tenants.accounts.tasks.idempotency_records_purge",),
         "options": BEAT_OPTIONS,
+    },
+    "drop-closed-businesses": {
+        "task": "tenants.tasks.tenants_closed_drop_task",
+        "schedule": 24 * 3600.0,
     },
     "reap-stuck-optimizations": {
         "task": "tenants.tasks.tenants_fan_out",

@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.environment import env_str
+from config.settings.environment import env_int, env_str
 
 # pytest-xdist runs one process per worker; each gets its own Redis keys and Celery queue.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -15,6 +15,9 @@ REDIS_KEY_PREFIX = os.environ.get("TEST_REDIS_KEY_PREFIX") or f"test-{os.getpid(
 CACHES["default"]["KEY_PREFIX"] = f"{REDIS_KEY_PREFIX}:cache"  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{REDIS_KEY_PREFIX}:asgi"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"{REDIS_KEY_PREFIX}:celery"
+# Tests call platform_setup inside their transaction: one process unless a test asks for more.
+MIGRATION_PROCESSES = env_int("MIGRATION_PROCESSES", 1)
+TENANT_MULTIPROCESSING_MAX_PROCESSES = MIGRATION_PROCESSES
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(env_str("TEST_MEDIA_ROOT", f"/tmp/delivery-test-media-{_WORKER}"))  # noqa: F405, S108
@@ -42,6 +45,12 @@ CELERY_TASK_ROUTES = {  # noqa: F405
     name: {**route, "queue": f"{REDIS_KEY_PREFIX}:{route['queue']}"}
     for name, route in CELERY_TASK_ROUTES.items()  # noqa: F405
 }
+CELERY_PLANNING_QUEUE = f"{REDIS_KEY_PREFIX}:planning"
+CELERY_PLANNING_LARGE_QUEUE = f"{REDIS_KEY_PREFIX}:planning_large"
 TEST_CELERY_QUEUES = sorted(
-    {CELERY_TASK_DEFAULT_QUEUE, *(route["queue"] for route in CELERY_TASK_ROUTES.values())}
+    {
+        CELERY_TASK_DEFAULT_QUEUE,
+        CELERY_PLANNING_LARGE_QUEUE,
+        *(route["queue"] for route in CELERY_TASK_ROUTES.values()),
+    }
 )

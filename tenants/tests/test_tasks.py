@@ -106,6 +106,10 @@ def test_celery_app_delivery_guarantees():
             "args": (PURGE,),
             "options": fire_and_forget,
         },
+        "drop-closed-businesses": {
+            "task": "tenants.tasks.tenants_closed_drop_task",
+            "schedule": 86400.0,
+        },
         "reap-stuck-optimizations": {
             "task": "tenants.tasks.tenants_fan_out",
             "schedule": 15.0,

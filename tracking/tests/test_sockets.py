@@ -269,3 +269,36 @@ def test_real_server_driver_to_dispatcher(asgi_server, committed_tenant, committ
     assert stranger_quiet
     with world.use():
         assert Position.objects.filter(driver=driver).count() == 2
+
+
+def test_positions_fan_out_across_two_server_processes(
+    asgi_server, asgi_server_b, committed_tenant, committed_db
+):
+    # given a dispatcher's socket on one server process and the driver's phone on another
+    world = committed_tenant("trk-two-proc")
+    driver = driver_of(world)
+    assert asgi_server.process.pid != asgi_server_b.process.pid
+    sent = [point(seconds_ago=3), point(seconds_ago=2)]
+
+    with (
+        _real(asgi_server, world.host, DISPATCH_SOCKET, session_cookie(world)) as dashboard,
+        _real(
+            asgi_server_b, world.host, DRIVER_SOCKET, session_cookie(world, Role.DRIVER)
+        ) as phone,
+    ):
+        assert json.loads(dashboard.recv(timeout=10))["type"] == "hello"
+        assert json.loads(phone.recv(timeout=10))["type"] == "hello"
+        answers, pushed = [], []
+        # when the phone sends two positions to its process
+        for message in sent:
+            phone.send(json.dumps({"type": "position", **message}))
+            answers.append(json.loads(phone.recv(timeout=10)))
+            pushed.append(json.loads(dashboard.recv(timeout=10)))
+
+    # then the dispatcher on the other process saw both, through the Redis channel layer
+    assert [a["type"] for a in answers] == ["position.accepted"] * 2
+    assert [(p["type"], p["data"]["driver"], p["data"]["recorded_at"]) for p in pushed] == [
+        ("driver.position", str(driver.pk), message["recorded_at"]) for message in sent
+    ]
+    with world.use():
+        assert Position.objects.filter(driver=driver).count() == 2

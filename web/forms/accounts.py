@@ -37,3 +37,10 @@ class BusinessForm(forms.Form):
         help_text="Planning a day that has begun starts the routes no earlier than now plus this "
         "(empty keeps the current value).",
     )
+
+
+class BusinessCloseForm(forms.Form):
+    confirm_slug = forms.CharField(
+        label="Type the business's address name to confirm", max_length=40
+    )
+    password = forms.CharField(label="Your password", widget=forms.PasswordInput, strip=False)

@@ -3,10 +3,11 @@ and logo. Thin: forms parse, the platform's services decide."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from tenants.accounts.models import ApiKey, User
+from tenants.accounts.models import ApiKey, Role, User
 from tenants.accounts.selectors import api_keys_list, locked_out_emails, users_list
 from tenants.accounts.services import (
     api_key_create,
@@ -17,10 +18,10 @@ from tenants.accounts.services import (
 )
 from tenants.api.ratelimit import address_limit_hit
 from tenants.errors import ApplicationError
-from tenants.services import tenant_branding_update
+from tenants.services import tenant_branding_update, tenant_close
 from tenants.views import too_many_requests
 from web.access import MANAGERS, page_view
-from web.forms.accounts import ApiKeyForm, BusinessForm, InviteForm
+from web.forms.accounts import ApiKeyForm, BusinessCloseForm, BusinessForm, InviteForm
 
 manager_page = page_view(roles=MANAGERS)
 
@@ -122,4 +123,30 @@ def business_settings(request):
             return redirect("business-settings")
     return render(
         request, "web/accounts/business.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@page_view(roles={Role.OWNER})
+def business_close(request):
+    """The owner closes the business, confirming with its address name and their password."""
+    form = BusinessCloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant_close(tenant=request.tenant, user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            for field, field_messages in error.fields.items():
+                for message in field_messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            logout(request)
+            return render(
+                request,
+                "web/accounts/business_closed.html",
+                {"grace_days": settings.TENANT_CLOSE_GRACE_DAYS},
+            )
+    return render(
+        request,
+        "web/accounts/business_close.html",
+        {"form": form, "grace_days": settings.TENANT_CLOSE_GRACE_DAYS},
+        status=400 if form.errors else 200,
     )

@@ -1,5 +1,6 @@
 """`manage.py platform_setup`: migrate every schema, then ensure the public tenant and template."""
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -13,5 +14,13 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
         platform_ensure()
-        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
+        # Every business's schema, MIGRATION_PROCESSES at a time (each process one schema).
+        processes = settings.MIGRATION_PROCESSES
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            executor="multiprocessing" if processes > 1 else "standard",
+            interactive=False,
+            verbosity=verbosity,
+        )
         self.stdout.write("Platform ready.")
