@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # The fault-injection suite's long run: a 60 s Redis outage under 50 concurrent clients.
 soak: $(STAMP)
-	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v tests/faults $(PYTEST_ARGS)
+	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v -s tests/faults $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
