@@ -32,7 +32,7 @@ OUTAGE_SECONDS = 60 if SOAK else 12
 CLIENTS = 50 if SOAK else 4
 WRITES_PER_CLIENT = 6 if SOAK else 4
 SLOW_SECONDS = 2.0
-RECOVERY_SECONDS = 120
+RECOVERY_SECONDS = 600 if SOAK else 120  # 600+ webhooks at 2 worker processes: minutes
 
 
 def _order_body(external_id: str) -> dict:
