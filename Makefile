@@ -26,7 +26,7 @@ test: $(STAMP)
 soak: soak-faults soak-contract soak-day
 
 soak-faults: $(STAMP)
-	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v tests/faults $(PYTEST_ARGS)
+	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v -s tests/faults $(PYTEST_ARGS)
 
 # The schema fuzzer (tests/contract): 200 generated requests per operation and caller, a fresh
 # random seed each run.

@@ -546,9 +546,6 @@ WORKER_STOPPED = (
 )
 # Runs of one job at most: a job whose worker stopped is run once more, then failed.
 MAX_ATTEMPTS = 2
-# A queued job whose task has not reached the broker within this long is sent; one sent this
-# long ago and still queued is sent again (the broker may have lost it).
-RESEND_AFTER_SECONDS = 120
 
 
 def optimizations_reap(*, now=None) -> int:
@@ -578,7 +575,7 @@ def optimizations_reap(*, now=None) -> int:
             sent_at__isnull=True,
             created_at__lt=now - timedelta(seconds=settings.OPTIMIZATION_UNSENT_GRACE_SECONDS),
         )
-        | Q(sent_at__lt=now - timedelta(seconds=RESEND_AFTER_SECONDS))
+        | Q(sent_at__lt=now - timedelta(seconds=settings.OPTIMIZATION_RESEND_SECONDS))
     )
     for job in unsent:
         with transaction.atomic():

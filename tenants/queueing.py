@@ -8,6 +8,8 @@ planning job, a due message) and the sweeps (beat) send it again.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from kombu.exceptions import KombuError
@@ -37,16 +39,33 @@ def task_send(task, *, args: list | tuple = (), **options) -> bool:
     return True
 
 
+@dataclass
+class AfterCommitSend:
+    """The on-commit callback that sends one task (tests can tell which task it sends)."""
+
+    task: object
+    args: list | tuple
+    options: dict
+    schema: str
+    on_sent: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        from django_tenants.utils import schema_context
+
+        with schema_context(self.schema):
+            if task_send(self.task, args=self.args, **self.options) and self.on_sent is not None:
+                self.on_sent()
+
+
 def task_send_after_commit(task, *, args: list | tuple = (), on_sent=None, **options) -> None:
     """Send `task` once the current transaction commits (never if it rolls back). `on_sent()`
     runs after a successful send (e.g. to record that the task left)."""
-    schema = connection.schema_name
-
-    def send() -> None:
-        from django_tenants.utils import schema_context
-
-        with schema_context(schema):
-            if task_send(task, args=args, **options) and on_sent is not None:
-                on_sent()
-
-    transaction.on_commit(send)
+    transaction.on_commit(
+        AfterCommitSend(
+            task=task,
+            args=args,
+            options=options,
+            schema=connection.schema_name,
+            on_sent=on_sent,
+        )
+    )

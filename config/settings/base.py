@@ -398,6 +398,10 @@ BEAT_OPTIONS = {"ignore_result": True}
 OPTIMIZATION_REAP_SECONDS = float(env_str("OPTIMIZATION_REAP_SECONDS", "15"))
 # A queued job whose task has not reached the broker this long after it was requested is sent.
 OPTIMIZATION_UNSENT_GRACE_SECONDS = env_int("OPTIMIZATION_UNSENT_GRACE_SECONDS", 30)
+# A job sent this long ago and still queued is sent again: a Redis restart loses queued messages,
+# and kombu drops messages published before the workers declared their queues again. A second
+# copy is harmless (only the run that takes the job from queued plans it).
+OPTIMIZATION_RESEND_SECONDS = env_int("OPTIMIZATION_RESEND_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "tenants.tasks.tenants_fan_out",

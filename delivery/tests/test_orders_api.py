@@ -1,9 +1,9 @@
 """`/api/v1/orders/`: create, validate, read, filter, paginate, change, permissions, audit trail."""
 
-import functools
 import json
 import uuid
 from datetime import UTC, date, datetime
+from unittest.mock import ANY
 from urllib.parse import urlencode
 
 import pytest
@@ -13,6 +13,7 @@ from delivery.services import driver_save, order_transition
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
 from delivery.tests.test_lifecycle import ON_SHIFT
 from tenants.accounts.models import ApiKey, Role
+from tenants.queueing import AfterCommitSend
 from tests.api import error, iso, send
 
 ORDERS = "/api/v1/orders/"
@@ -190,8 +191,11 @@ def test_with_a_geocoder_the_address_is_looked_up_after_commit(
     assert response.status_code == 201
     assert (response.json()["location"], response.json()["location_status"]) == (None, "pending")
     # the geocoding task, queued only once the order is committed (next to the outbox's dispatch)
-    queued = [c.func.__self__.name for c in callbacks if isinstance(c, functools.partial)]
-    assert queued == ["delivery.tasks.orders_geocode"]
+    queued = [(c.task.name, c.args) for c in callbacks if isinstance(c, AfterCommitSend)]
+    assert queued == [
+        ("notifications.tasks.events_dispatch_task", [[ANY]]),
+        ("delivery.tasks.orders_geocode", [[response.json()["id"]]]),
+    ]
     assert len(callbacks) == 2
 
 

@@ -32,7 +32,7 @@ OUTAGE_SECONDS = 60 if SOAK else 12
 CLIENTS = 50 if SOAK else 4
 WRITES_PER_CLIENT = 6 if SOAK else 4
 SLOW_SECONDS = 2.0
-RECOVERY_SECONDS = 120
+RECOVERY_SECONDS = 600 if SOAK else 120  # 600+ webhooks at 2 worker processes: minutes
 
 
 def _order_body(external_id: str) -> dict:
@@ -75,14 +75,10 @@ def test_a_redis_outage_costs_no_request_write_event_or_job(
     )
     assert warm.status_code == 201, warm.text
 
-    # when Redis dies (SIGKILL: its queues are lost with it)
-    system.redis.kill()
-    outage_started = time.monotonic()
-
-    def write(client: int) -> list[tuple[int, float, str, str]]:
+    def write(client: int, prefix: str = run) -> list[tuple[int, float, str, str]]:
         results = []
         for number in range(WRITES_PER_CLIENT):
-            key = f"{run}-{client}-{number}"
+            key = f"{prefix}-{client}-{number}"
             response, seconds = _timed(
                 lambda key=key: system.request(
                     "POST",
@@ -95,6 +91,22 @@ def test_a_redis_outage_costs_no_request_write_event_or_job(
             results.append((response.status_code, seconds, key, response.json().get("id", "")))
         return results
 
+    # (the soak's 50 clients load one web process on a shared machine: what Redis being down may
+    # add is measured against the same load with Redis up)
+    slow = SLOW_SECONDS
+    if SOAK:
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            baseline = [
+                seconds
+                for batch in pool.map(lambda client: write(client, f"base{run}"), range(CLIENTS))
+                for _, seconds, *_ in batch
+            ]
+        slow = max(SLOW_SECONDS, max(baseline) + 1.0)
+        print(f"soak: slowest write with Redis up {max(baseline):.2f} s; limit {slow:.2f} s")
+
+    # when Redis dies (SIGKILL: its queues are lost with it)
+    system.redis.kill()
+    outage_started = time.monotonic()
     with ThreadPoolExecutor(CLIENTS) as pool:
         writes = [result for batch in pool.map(write, range(CLIENTS)) for result in batch]
     bulk, bulk_seconds = _timed(
@@ -135,14 +147,16 @@ def test_a_redis_outage_costs_no_request_write_event_or_job(
 
     # then every write was answered at once, and acknowledged
     assert Counter(status for status, *_ in writes) == {201: CLIENTS * WRITES_PER_CLIENT}
-    assert max(seconds for _, seconds, *_ in writes) < SLOW_SECONDS
+    slowest = max(seconds for _, seconds, *_ in writes)
+    print(f"slowest write with Redis down: {slowest:.2f} s of {len(writes)}")
+    assert slowest < slow
     assert (bulk.status_code, bulk.json()["created"]) == (201, 5)
     assert (plan.status_code, plan.json()["status"]) == (202, "queued")
     # the last positions come from PostgreSQL (no driver has sent one: none)
     assert (latest.status_code, latest.json()) == (200, {"results": []})
     assert (replay.status_code, replay.headers["Idempotent-Replayed"]) == (201, "true")
     assert replay.json()["id"] == writes[0][3]
-    assert max(bulk_seconds, plan_seconds, latest_seconds, replay_seconds) < SLOW_SECONDS
+    assert max(bulk_seconds, plan_seconds, latest_seconds, replay_seconds) < slow
     # liveness stays ok; readiness says what is missing, quickly
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
     assert ready.status_code == 503
@@ -150,7 +164,7 @@ def test_a_redis_outage_costs_no_request_write_event_or_job(
     checks = ready.json()["checks"]
     assert (ready.json()["status"], checks["postgresql"]["ok"]) == ("unavailable", True)
     assert (checks["redis"]["ok"], checks["broker"]["ok"]) == (False, False)
-    assert ready_seconds < SLOW_SECONDS
+    assert ready_seconds < slow
 
     # when Redis is back (empty)
     system.redis.start()
