@@ -583,7 +583,8 @@ def content_security_policy(*, base_domain: str, site_scheme: str, tile_url: str
             "object-src": [NONE],
             "base-uri": [NONE],
             "frame-ancestors": [NONE],
-            "form-action": [SELF],
+            # Sign-up posts on the public host and lands (a redirect) on the new business's.
+            "form-action": [SELF, f"{site_scheme}://*.{base_domain}:*"],
         }
     }
 

@@ -23,6 +23,7 @@ register(
     ),
     Endpoint("user-detail", "GET", "/api/v1/users/{id}/", make_object=make_user),
     Endpoint("user-deactivate", "POST", "/api/v1/users/{id}/deactivate", make_object=make_user),
+    Endpoint("user-unlock", "POST", "/api/v1/users/{id}/unlock", make_object=make_user),
     Endpoint("api-key-list", "GET", "/api/v1/api-keys/"),
     Endpoint("api-key-list", "POST", "/api/v1/api-keys/", body={"name": "New key"}),
     Endpoint("api-key-detail", "GET", "/api/v1/api-keys/{id}/", make_object=make_api_key),
