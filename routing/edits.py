@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from delivery.models import Order, OrderStatus
 from delivery.services import orders_plan_apply
 from routing import matrices
 from routing.locks import plan_date_lock
@@ -70,7 +71,7 @@ def route_schedule(route: Route, stops: list[Stop], *, start: datetime | None = 
     return schedule_route(driver, orders, start=start or route.planned_start, leg=leg, kinds=kinds)
 
 
-def route_etas_from(*, route: Route, moment: datetime, actor: Actor) -> None:
+def route_etas_from(*, route: Route, moment: datetime) -> None:
     """A route leaving at `moment` (its driver pressed Start): every stop's ETA — when service
     can start — recomputed from then, in the planned order, on the stops and their orders.
     The planned times stay as the plan was. Call inside the transaction that starts it."""
@@ -79,16 +80,18 @@ def route_etas_from(*, route: Route, moment: datetime, actor: Actor) -> None:
         return
     schedule = route_schedule(route, stops, start=moment)
     by_visit = {(timed.order_id, timed.kind): timed for timed in schedule.stops}
-    assignments = []
+    orders = []
     for stop in stops:
         timed = by_visit.get((stop.order_id, stop.kind))
         if timed is None:  # no location: no ETA to give
             continue
         stop.eta = timed.arrival + timedelta(seconds=timed.waiting_s)
-        if stop.kind == Stop.Kind.DELIVERY:
-            assignments.append((stop.order_id, route.driver_id, route.id, stop.sequence, stop.eta))
+        if stop.kind == Stop.Kind.DELIVERY and stop.order.status == OrderStatus.ASSIGNED:
+            stop.order.eta, stop.order.updated_at = stop.eta, moment
+            orders.append(stop.order)
     Stop.objects.bulk_update(stops, ["eta"])
-    orders_plan_apply(assignments=assignments, unassigned=[], actor=actor)
+    # No push of its own: the orders going out for delivery next are pushed with these ETAs.
+    Order.objects.bulk_update(orders, ["eta", "updated_at"])
 
 
 def stops_apply(

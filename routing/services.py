@@ -639,7 +639,7 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
             from routing.edits import route_etas_from  # edits builds on this module
 
             # Before the orders go out (and their messages name a window): ETAs from now.
-            route_etas_from(route=route, moment=route.started_at, actor=actor)
+            route_etas_from(route=route, moment=route.started_at)
             orders_out_for_delivery(
                 order_ids=route.stops.values_list("order_id", flat=True), actor=actor
             )

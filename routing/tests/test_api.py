@@ -159,6 +159,34 @@ def test_post_queues_a_job_and_answers_202(tenant_a, django_capture_on_commit_ca
     assert len(callbacks) == 2
 
 
+def test_post_with_unknown_or_foreign_ids_answers_400_naming_them(tenant_a, tenant_b):
+    # given a planned route of the day, and another business's order
+    with tenant_b.use():
+        foreign = make_order(delivery_date=DAY)
+    with tenant_a.use():
+        route = make_route(make_driver())
+        add_stops(route, 2)
+        before = list(Order.objects.order_by("id").values("id", "status", "route_id"))
+    unknown = "8d1c7d2e-0000-4000-8000-000000000001"
+
+    # when a plan of the day names them
+    response = send(
+        tenant_a.api(),
+        "post",
+        OPTIMIZATIONS,
+        {"date": DAY.isoformat(), "orders": [unknown, str(foreign.pk)]},
+    )
+
+    # then it is refused, naming them, and nothing changed
+    message = f"No order of {DAY.isoformat()} with id {unknown}, {foreign.pk}."
+    assert response.status_code == 400
+    assert response.json() == error("validation_error", message, {"orders": [message]})
+    with tenant_a.use():
+        assert not OptimizationJob.objects.exists()
+        assert Route.objects.filter(pk=route.pk).exists()
+        assert list(Order.objects.order_by("id").values("id", "status", "route_id")) == before
+
+
 def test_post_takes_orders_and_drivers(tenant_a, django_capture_on_commit_callbacks):
     with tenant_a.use():
         order, driver = make_order(delivery_date=DAY), make_driver()
