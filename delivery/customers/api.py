@@ -54,7 +54,7 @@ class ClockWindowSerializer(serializers.Serializer):
     end = serializers.CharField(help_text="HH:MM")
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class CustomerPlaceSerializer(serializers.ModelSerializer):
     location = serializers.SerializerMethodField()
     time_windows = ClockWindowSerializer(many=True)
 
@@ -81,7 +81,7 @@ class NotificationChoicesSerializer(serializers.Serializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    places = PlaceSerializer(many=True)
+    places = CustomerPlaceSerializer(many=True)
     notifications = serializers.SerializerMethodField()
 
     class Meta:
@@ -105,7 +105,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return {"sms": customer.notify_sms, "email": customer.notify_email}
 
 
-class PlaceWriteSerializer(serializers.Serializer):
+class CustomerPlaceWriteSerializer(serializers.Serializer):
     label = serializers.CharField(required=False)
     address = serializers.CharField()
     location = LocationSerializer(required=False, allow_null=True)
@@ -126,7 +126,7 @@ class CustomerWriteSerializer(serializers.Serializer):
     notifications = NotificationChoicesSerializer(required=False)
     tags = serializers.ListField(child=serializers.CharField(), required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
-    places = PlaceWriteSerializer(many=True, required=False, help_text="Absent: unchanged.")
+    places = CustomerPlaceWriteSerializer(many=True, required=False, help_text="Absent: unchanged.")
 
 
 class CustomerFilterSerializer(serializers.Serializer):
@@ -260,7 +260,7 @@ class StandingOrderFilterSerializer(serializers.Serializer):
     paused = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class SkipSerializer(serializers.Serializer):
+class OccurrenceSkipSerializer(serializers.Serializer):
     date = serializers.DateField()
 
 
@@ -367,14 +367,14 @@ class StandingOrderViewSet(ApiGenericViewSet):
         return Response(StandingOrderSerializer(standing).data)
 
     @extend_schema(
-        request=SkipSerializer,
+        request=OccurrenceSkipSerializer,
         responses=OccurrenceSerializer,
         summary='Skip one date ("not this week"); its order, if made, is cancelled',
     )
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
         standing = self.get_object()
-        body = SkipSerializer(data=request.data)
+        body = OccurrenceSkipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         occurrence = occurrence_skip(
             standing_order_id=standing.pk,

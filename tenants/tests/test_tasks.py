@@ -134,7 +134,16 @@ def test_celery_app_delivery_guarantees():
             "args": ("tracking.tasks.positions_purge_task",),
             "options": fire_and_forget,
         },
+        "standing-orders-generate": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 3600.0,
+            "args": ("delivery.customers.tasks.standing_orders_generate_task",),
+        },
     }
+    # A sub-package's tasks are found too (autodiscover of delivery.customers), as a worker
+    # finds them when it starts.
+    celery_app.loader.import_default_modules()
+    assert "delivery.customers.tasks.standing_orders_generate_task" in celery_app.tasks
 
 
 def test_platform_tasks_are_tenant_aware():
