@@ -256,6 +256,7 @@ def day_to_plan(
         drivers = drivers.filter(pk__in=driver_ids)
     planned = [driver_to_plan(d, delivery_date=delivery_date, tz=tz) for d in drivers]
     planned = [driver_from(driver, earliest) for driver in planned if driver is not None]
+    planned = [driver for driver in planned if driver is not None]  # shift over by `earliest`
     if replan:
         extra_drivers, extra_orders, underway = _underway(
             delivery_date=delivery_date, tz=tz, now=now, lead=lead

@@ -358,11 +358,6 @@ def test_an_assigned_order_leaving_a_dispatched_route_takes_its_stop_along(tenan
 # --- found by the whole-day test (tests/test_whole_day.py) -----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 defect 1 (starting a route re-times it from now) is fixed on the planning "
-    "branch; remove this mark when merging it",
-)
 def test_a_route_started_after_its_planned_times_sends_no_window_already_past(tenant_a):
     # given a route planned from 09:00 and dispatched, started only at 13:00
     with tenant_a.use():

@@ -71,3 +71,23 @@ def test_planning_the_day_before_keeps_the_shift_start(
         assert (job.summary["starts_at"], job.unassigned) == (None, [])
         assert min(Route.objects.values_list("planned_start", flat=True)) >= at("08:00")
         assert Order.objects.filter(status=OrderStatus.ASSIGNED).count() == 8
+
+
+def test_planning_after_every_shift_is_over_fails_with_a_reason_not_a_crash(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    """Found by the whole-day model test: a driver whose shift was over by now + loading took
+    part as None and the solve crashed (AttributeError)."""
+    with tenant_a.use(), time_machine.travel(at("16:45"), tick=False):
+        # given the small day (shifts 08:00–17:00) planned at 16:45 with 30 min loading
+        world = small_day()
+
+        # when it is planned
+        job = run(django_capture_on_commit_callbacks)
+
+        # then the job ends normally: nothing planned, every order with a reason
+        assert (job.status, Route.objects.count()) == ("succeeded", 0)
+        assert {entry["order"] for entry in job.unassigned} == {
+            str(o.pk) for o in (*world.north, *world.south)
+        }
+        assert all(entry["reason"] for entry in job.unassigned)

@@ -97,6 +97,8 @@ def test_celery_app_delivery_guarantees():
         "notifications.tasks.notifications_purge_task": f"{prefix}:housekeeping",
         "tracking.tasks.positions_purge_task": f"{prefix}:housekeeping",
         "tenants.accounts.tasks.idempotency_records_purge": f"{prefix}:housekeeping",
+        "tenants.tasks.tenants_closed_drop_task": f"{prefix}:housekeeping",
+        "delivery.customers.tasks.standing_orders_generate_task": f"{prefix}:housekeeping",
     }
     fire_and_forget = {"ignore_result": True}
     assert conf.beat_schedule == {
