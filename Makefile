@@ -17,8 +17,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m scripts.run
 
+# The fault-injection suite (tests/faults) kills and restarts its own Redis, web and worker
+# processes: it runs after the rest, alone, so its load never starves the browser tests.
 test: $(STAMP)
-	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -n 2 --dist loadgroup --ignore=tests/faults $(PYTEST_ARGS)
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/faults $(PYTEST_ARGS)
 
 # The fault-injection suite's long run: a 60 s Redis outage under 50 concurrent clients.
 # The long runs (`make test` runs each bounded, with a fixed seed): the fault-injection suite,
