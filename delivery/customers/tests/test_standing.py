@@ -89,8 +89,7 @@ def test_the_horizon_moves_with_the_days(tenant_a):
         assert live_orders(standing)[-1] == today + timedelta(weeks=3)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_generators_make_one_order_per_occurrence(committed_tenant):
+def test_two_concurrent_generators_make_one_order_per_occurrence(committed_db, committed_tenant):
     # given 20 customers, each with a standing order on three weekdays, nothing generated yet
     world = committed_tenant("eggs")
     with world.use():
