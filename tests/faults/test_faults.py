@@ -19,6 +19,7 @@ import pytest
 from websockets.sync.client import connect
 
 from delivery.models import Order
+from notifications.models import WebhookAttempt
 from notifications.services import webhook_endpoint_create
 from routing.models import OptimizationJob, Route
 from routing.tests.days import DAY, small_day
@@ -214,7 +215,18 @@ def test_a_redis_outage_costs_no_request_write_event_or_job(
     )
     time.sleep(3 * SWEEP_SECONDS + 2)  # a few more sweeps: nothing is sent twice
     assert delivered() == Counter(dict.fromkeys(expected, 1))
-    assert planned() == [str(job.pk)]
+    optimization_requests = [
+        (request.headers.get("webhook-id"), request.headers.get("webhook-timestamp"))
+        for request in list(receiver.requests)
+        if request.json()["type"] == "optimization.succeeded"
+    ]
+    with world.use():
+        recorded = list(
+            WebhookAttempt.objects.filter(
+                delivery__event__name="optimization.succeeded"
+            ).values_list("delivery__event_id", "delivery_id", "status_code", "error")
+        )
+    assert planned() == [str(job.pk)], (optimization_requests, recorded)
     with world.use():
         stored = Counter(
             Order.objects.filter(external_id__startswith=run).values_list("external_id", flat=True)
