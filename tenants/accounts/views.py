@@ -77,7 +77,8 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
         user = self.request.user
         session_expiry_set(session=self.request.session, user=user)
         axes_reset(username=user.email)  # a new password lifts a lockout on the old one
-        messages.success(self.request, self.done_message)
+        if user.role != Role.DRIVER:  # the driver's view is a phone app with no message area
+            messages.success(self.request, self.done_message)
         return response
 
     def get_success_url(self):
