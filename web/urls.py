@@ -67,6 +67,7 @@ settings_pages = [
     path("team/", team.team, name="team"),
     path("team/<uuid:user_id>/deactivate/", team.team_deactivate, name="team-deactivate"),
     path("team/<uuid:user_id>/unlock/", team.team_unlock, name="team-unlock"),
+    path("team/<uuid:user_id>/resend/", team.team_resend, name="team-resend"),
     path("settings/api-keys/", team.api_keys, name="api-keys"),
     path("settings/business/", team.business_settings, name="business-settings"),
     path("settings/business/close/", team.business_close, name="business-close"),

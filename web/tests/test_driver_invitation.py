@@ -235,3 +235,26 @@ def test_the_drivers_list_marks_who_has_not_signed_in_yet(tenant_a):
     marker = f'<a class="chip" href="/settings/drivers/{pending.pk}/invitation/">'
     assert html.count('<a class="chip" href="/settings/drivers/') == 1
     assert marker + "Invited: not signed in yet</a>" in html
+
+
+def test_the_team_page_resends_an_invitation(tenant_a, django_capture_on_commit_callbacks):
+    # given an invited dispatcher who has not chosen a password
+    client = tenant_a.browser(Role.ADMIN)
+    client.post("/team/", {"email": "dee@alpha.test", "full_name": "Dee", "role": "dispatcher"})
+    with tenant_a.use():
+        invitee = User.objects.get(email="dee@alpha.test")
+    page = client.get("/team/").content.decode()
+    assert f'action="/team/{invitee.pk}/resend/"' in page
+    assert f'action="/team/{tenant_a.users[Role.DRIVER].pk}/resend/"' not in page
+
+    # when the admin resends it
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(f"/team/{invitee.pk}/resend/")
+
+    # then the e-mail goes again
+    assert response["Location"] == "/team/"
+    assert _messages(response) == ["Invitation e-mail sent again to dee@alpha.test."]
+    assert run_queued(callbacks) == ["tenants.accounts.tasks.invitation_email_send"]
+    assert [message.to for message in mail.outbox] == [["dee@alpha.test"]]
+    # a dispatcher may not
+    assert tenant_a.browser(Role.DISPATCHER).post(f"/team/{invitee.pk}/resend/").status_code == 403
