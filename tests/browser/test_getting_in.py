@@ -6,6 +6,7 @@ test-artifacts/."""
 
 import os
 import re
+import time
 
 import pytest
 from django.db import connections
@@ -41,7 +42,7 @@ def _to_our_port(context, port: int) -> list[str]:
 
 
 def test_a_driver_is_invited_by_link_and_signed_in_on_a_phone(
-    asgi_server, committed_db, committed_tenant, browser_context, shoot
+    asgi_server, celery_worker, committed_db, committed_tenant, browser_context, shoot
 ):
     world = committed_tenant(f"getin-{os.getpid()}")
     connections.close_all()
@@ -73,6 +74,7 @@ def test_a_driver_is_invited_by_link_and_signed_in_on_a_phone(
     expect(admin.locator("#invitation-email-status")).to_contain_text("nina@example.test")
     expect(admin.locator("#invitation-qr svg")).to_be_visible()
     expect(admin.get_by_role("button", name="Text the link to +31612345678")).to_be_visible()
+    shoot(admin, "invitation-queued")
     admin.get_by_role("button", name="Copy link").click()
     expect(admin.locator("#copy-status")).to_have_text("Link copied.")
     link = admin.evaluate("navigator.clipboard.readText()")
@@ -80,6 +82,13 @@ def test_a_driver_is_invited_by_link_and_signed_in_on_a_phone(
     assert re.fullmatch(
         rf"http://{re.escape(world.host)}:{port}/password/set/[\w-]+/[\w-]+/", link
     ), link
+    # the worker sends the e-mail; the page then says when it left
+    status = admin.locator("#invitation-email-status")
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while "Invitation e-mail sent to nina@example.test on " not in status.inner_text():
+        assert time.monotonic() < deadline, status.inner_text()
+        admin.wait_for_timeout(500)
+        admin.reload()
     shoot(admin, "invitation")
 
     # the driver opens the link on their phone and chooses a password

@@ -12,6 +12,7 @@ from delivery.tests.factories import make_driver
 from notifications.models import Channel, Message
 from notifications.services import message_send
 from notifications.sms import outbox as sms_outbox
+from tenants.accounts.invitations import qr_code_svg
 from tenants.accounts.models import Role, User
 from tenants.tests.accounts_helpers import run_queued
 
@@ -59,7 +60,7 @@ def test_adding_a_driver_says_where_the_invitation_went_and_opens_it(
     link = LINK.search(html)[1]
     assert re.fullmatch(r"http://alpha\.localhost/password/set/[\w-]+/[\w-]+/", link)
     assert '<figure class="qr" id="invitation-qr"' in html
-    assert '<svg viewBox="0 0 ' in html
+    assert qr_code_svg(text=link) in html  # the code encodes exactly the link shown
     assert "Text the link to +31612345678</button>" in html
     assert '<script type="module" src="/static/web/dashboard/invitation.js"></script>' in html
 
