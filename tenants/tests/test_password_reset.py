@@ -207,3 +207,19 @@ def test_a_reset_lifts_a_login_lockout(tenant_a, settings, django_capture_on_com
         "/login/", {"username": "dispatcher@alpha.test", "password": NEW_PASSWORD}
     )
     assert again.status_code == 302
+
+
+def test_odd_links_and_input_never_fail(tenant_a, django_capture_on_commit_callbacks):
+    client = tenant_a.anonymous()
+    nul, tasks = _ask(client, "dri\x00ver@alpha.test", django_capture_on_commit_callbacks)
+    assert nul.status_code == 400
+    assert tasks == []
+    for path in (
+        "/password/reset/garbage/abc-def/",
+        "/password/reset/MTIz/1-2-3/",
+        "/password/reset/MTIz/set-password/",
+        "/password/set/%F0%9F%98%80/zz-zz/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert b"This link has expired" in response.content

@@ -85,3 +85,10 @@ def test_look_ups_are_rate_limited_per_client_address(worlds, db, settings):
 
     assert refused.status_code == 429
     assert b"Too many business look-ups" in refused.content
+
+
+@pytest.mark.parametrize("address", ["al\x00pha", "x" * 301, "bäckerei", "http://", "://:/"])
+def test_odd_input_is_a_400_never_a_500(worlds, db, address):
+    response = public().post("/login/", {"address": address})
+
+    assert response.status_code == 400
