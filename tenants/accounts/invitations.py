@@ -1,6 +1,8 @@
 """Inviting a teammate: the set-password link (to e-mail, copy, show as a QR code or text), what
 became of the invitation e-mail, and resending it."""
 
+from datetime import timedelta
+
 import segno
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +15,8 @@ from tenants.accounts.models import User
 from tenants.accounts.tokens import invitation_tokens
 from tenants.errors import ApplicationError
 from tenants.queueing import task_send_after_commit
+
+INVITATION_EMAIL_LATE = timedelta(minutes=10)
 
 
 def site_url(*, host: str, path: str) -> str:
@@ -36,6 +40,16 @@ def invitation_url(*, user: User, host: str) -> str:
 def invitation_pending(user: User) -> bool:
     """Invited, still active, and no password chosen yet."""
     return user.is_active and not user.has_usable_password()
+
+
+def invitation_email_late(user: User) -> bool:
+    """The invitation e-mail was asked for a while ago and has still not left (the mail server
+    refuses it, or the workers are down)."""
+    return (
+        user.invitation_requested_at is not None
+        and user.invitation_sent_at is None
+        and timezone.now() - user.invitation_requested_at > INVITATION_EMAIL_LATE
+    )
 
 
 def invitation_link_days() -> int:

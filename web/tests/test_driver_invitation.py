@@ -3,9 +3,11 @@ invitation page resends it, texts it through the notifications outbox, and shows
 code. Owners and admins only; sends are rate limited; other businesses' drivers are not found."""
 
 import re
+from datetime import timedelta
 
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.utils import timezone
 
 from delivery.models import Driver
 from delivery.tests.factories import make_driver
@@ -259,3 +261,18 @@ def test_the_team_page_resends_an_invitation(tenant_a, django_capture_on_commit_
     assert [message.to for message in mail.outbox] == [["dee@alpha.test"]]
     # a dispatcher may not
     assert tenant_a.browser(Role.DISPATCHER).post(f"/team/{invitee.pk}/resend/").status_code == 403
+
+
+def test_an_email_that_has_not_left_after_a_while_is_called_out(tenant_a):
+    with tenant_a.use():
+        driver = make_driver(email="nina@alpha.test")
+        User.objects.filter(pk=driver.user_id).update(
+            invitation_requested_at=timezone.now() - timedelta(minutes=11)
+        )
+
+    html = tenant_a.browser(Role.ADMIN).get(f"/settings/drivers/{driver.pk}/invitation/")
+
+    assert (
+        "The invitation e-mail to <strong>nina@alpha.test</strong> has not left yet"
+        in html.content.decode()
+    )

@@ -12,6 +12,7 @@ from delivery.models import Driver
 from notifications.models import Channel
 from notifications.services import message_queue
 from tenants.accounts.invitations import (
+    invitation_email_late,
     invitation_link_days,
     invitation_pending,
     invitation_resend,
@@ -63,6 +64,7 @@ def driver_invitation(request, driver_id):
             "link": link,
             "qr_svg": qr_code_svg(text=link) if link else "",
             "link_days": invitation_link_days(),
+            "email_late": invitation_email_late(user),
             "login_url": request.build_absolute_uri(reverse("login")),
         },
     )
