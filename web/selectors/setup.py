@@ -3,6 +3,8 @@ each ticked off from the business's own data (never a flag someone has to rememb
 
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from delivery.models import Depot, Driver, Order, Vehicle
@@ -38,16 +40,31 @@ class SetupChecklist:
         return next((step for step in self.steps if not step.done), None)
 
 
+def _exist(querysets: dict[str, QuerySet]) -> dict[str, bool]:
+    """Whether each queryset has a row, in one round trip (Today is a busy page)."""
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, query_params = queryset.values("pk")[:1].query.sql_with_params()
+        parts.append(f"EXISTS ({sql})")
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)  # noqa: S608 (Django's own SQL)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
 def setup_checklist(*, is_manager: bool) -> SetupChecklist:
     """depot → vehicles → drivers → orders → plan → dispatch, each done when the data says so."""
-    facts = {
-        "depot": Depot.objects.filter(is_active=True).exists(),
-        "vehicles": Vehicle.objects.filter(is_active=True).exists(),
-        "drivers": Driver.objects.filter(is_active=True).exists(),
-        "orders": Order.objects.exists(),
-        "plan": Route.objects.exists(),
-        "dispatch": Route.objects.filter(status__in=DISPATCHED_STATUSES).exists(),
-    }
+    facts = _exist(
+        {
+            "depot": Depot.objects.filter(is_active=True),
+            "vehicles": Vehicle.objects.filter(is_active=True),
+            "drivers": Driver.objects.filter(is_active=True),
+            "orders": Order.objects.all(),
+            "plan": Route.objects.all(),
+            "dispatch": Route.objects.filter(status__in=DISPATCHED_STATUSES),
+        }
+    )
     rows = [
         ("depot", "Add your depot", "Where the vans load and routes start.", "depot-new", True),
         ("vehicles", "Add your vehicles", "Their capacity and shifts.", "vehicle-new", True),

@@ -107,3 +107,10 @@ def test_today_shows_the_checklist_until_everything_is_done(tenant_a):
         make_order()
         _route(driver, status=Route.Status.COMPLETED)
     assert 'id="setup-checklist"' not in owner.get("/").content.decode()
+
+
+def test_the_checklist_costs_one_query(tenant_a, django_assert_num_queries):
+    with tenant_a.use():
+        setup_checklist(is_manager=True)  # the schema's search path is set on first use
+        with django_assert_num_queries(1):
+            setup_checklist(is_manager=True)
