@@ -123,6 +123,14 @@ def test_a_driver_is_invited_by_link_and_signed_in_on_a_phone(
     admin.goto(page_url(asgi_server, world.host, "/"))
     expect(admin.locator('#setup-checklist li[data-step="drivers"]')).to_have_class("done")
     expect(admin.locator("#setup-checklist")).to_contain_text("1 of 6 steps done")
+    shoot(admin, "setup-checklist-drivers-done")
+    # folded, it stays folded on the next visit
+    admin.locator("#setup-checklist > summary").click()
+    expect(admin.locator("#setup-checklist")).not_to_have_attribute("open", "")
+    admin.reload()
+    expect(admin.locator("#setup-checklist")).to_be_attached()
+    expect(admin.locator("#setup-checklist")).not_to_have_attribute("open", "")
+    expect(admin.locator("#setup-checklist li").first).to_be_hidden()
     assert outside == []
 
 
