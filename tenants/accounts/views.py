@@ -68,6 +68,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
+            "account": self.user if self.validlink else None,
             "link_days": invitation_link_days(),
             "link_minutes": password_reset_link_minutes(),
         }

@@ -38,6 +38,7 @@ def _set_password(client, link_path: str):
     form_page = client.get(link_path, follow=True)
     assert form_page.status_code == 200
     assert b"Choose your password" in form_page.content
+    assert b"At least 10 characters, not a common password" in form_page.content
     return client.post(
         form_page.redirect_chain[-1][0],
         {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
@@ -50,8 +51,13 @@ def test_an_invitation_link_signs_the_driver_in_on_their_route(tenant_a):
     with tenant_a.use():
         path = invitation_url(user=user, host=tenant_a.host).removeprefix("http://alpha.localhost")
 
-    # when they choose a password
+    # when they choose a password (the page names their account and where they will land)
     browser = tenant_a.anonymous()
+    form_page = browser.get(path, follow=True)
+    assert (
+        "For <strong>nina@example.test</strong> at Business ALPHA. At least 10 characters, not a "
+        "common password; you are signed in as soon as it is set, on your route."
+    ) in form_page.content.decode()
     done = _set_password(browser, path)
 
     # then they are signed in and land on their route, and the link is spent
