@@ -1,4 +1,4 @@
-"""URLs on the public site (`BASE_DOMAIN`): landing page and sign-up."""
+"""URLs on the public site (`BASE_DOMAIN`): landing page, sign-up and sign-in."""
 
 from django.urls import path
 
@@ -7,6 +7,7 @@ from tenants import views
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("signup/", views.signup, name="signup"),
+    path("login/", views.public_login, name="public-login"),
     path("healthz", views.health, name="health"),
     path("readyz", views.ready, name="ready"),
 ]

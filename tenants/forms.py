@@ -35,3 +35,21 @@ class SignupForm(forms.Form):
     def __init__(self, *args, base_domain: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].help_text = f"Your dashboard lives at <address>.{base_domain}"
+
+
+class BusinessAddressForm(forms.Form):
+    """The public sign-in page: which business to sign in to."""
+
+    address = forms.CharField(
+        label="Your business's address",
+        max_length=300,
+        help_text="Its address name or the link you sign in at, e.g. “bakery” or "
+        "“bakery.%(base_domain)s”.",
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, base_domain: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["address"].help_text %= {"base_domain": base_domain}

@@ -44,6 +44,25 @@ def tenant_for_host(*, hostname: str) -> Tenant | None:
     return domain.tenant if domain else None
 
 
+def business_for_address(*, address: str) -> Tenant | None:
+    """The active business a user means by `address`: its address name (`bakery`), one of its
+    hosts (`bakery.example.com`) or a link on it (`https://bakery.example.com/login/`); None for
+    anything else, the public site included."""
+    text = address.strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    host = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    host = host.split(":", 1)[0].rstrip(".")
+    if not host or len(host) > 253:
+        return None
+    if "." not in host:
+        host = tenant_host(slug=host)
+    tenant = tenant_for_host(hostname=host)
+    if tenant is None or tenant.kind != Tenant.Kind.BUSINESS:
+        return None
+    return tenant
+
+
 def current_tenant() -> Tenant:
     """The business the database connection is switched to (a request, a task or a test)."""
     tenant = getattr(connection, "tenant", None)

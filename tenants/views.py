@@ -9,9 +9,9 @@ from django_tenants.utils import schema_context
 from tenants.accounts.services import login_token_issue
 from tenants.api.ratelimit import RateLimitResult, address_limit_hit
 from tenants.errors import ApplicationError
-from tenants.forms import SignupForm
+from tenants.forms import BusinessAddressForm, SignupForm
 from tenants.readiness import readiness
-from tenants.selectors import tenant_url
+from tenants.selectors import business_for_address, tenant_url
 from tenants.services import tenant_create
 
 
@@ -47,6 +47,35 @@ def signup(request):
             )
     return render(
         request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def public_login(request):
+    """The public site's sign-in: ask which business, then send the user to its sign-in page.
+    Look-ups are rate limited per client address; an unknown address says only that."""
+    form = BusinessAddressForm(
+        request.POST if request.method == "POST" else None, base_domain=settings.BASE_DOMAIN
+    )
+    if request.method == "POST":
+        limited = address_limit_hit(
+            request=request,
+            action="business-lookup",
+            limit=settings.BUSINESS_LOOKUP_RATE_LIMIT_PER_HOUR,
+            window_seconds=3600,
+        )
+        if not limited.allowed:
+            return too_many_requests(request, limited, "business look-ups")
+        if form.is_valid():
+            tenant = business_for_address(address=form.cleaned_data["address"])
+            if tenant is not None:
+                return HttpResponseRedirect(tenant_url(tenant=tenant, path="/login/"))
+            form.add_error(
+                "address",
+                f"No business uses the address “{form.cleaned_data['address'].strip()}”. Check "
+                "the spelling: it is the first part of the link you sign in at.",
+            )
+    return render(
+        request, "tenants/public_login.html", {"form": form}, status=400 if form.errors else 200
     )
 
 

@@ -7,6 +7,7 @@ from web.views import (
     dispatch,
     driver,
     fleet,
+    invitations,
     notifications,
     orders,
     reports,
@@ -66,6 +67,7 @@ settings_pages = [
     path("team/", team.team, name="team"),
     path("team/<uuid:user_id>/deactivate/", team.team_deactivate, name="team-deactivate"),
     path("team/<uuid:user_id>/unlock/", team.team_unlock, name="team-unlock"),
+    path("team/<uuid:user_id>/resend/", team.team_resend, name="team-resend"),
     path("settings/api-keys/", team.api_keys, name="api-keys"),
     path("settings/business/", team.business_settings, name="business-settings"),
     path("settings/business/close/", team.business_close, name="business-close"),
@@ -86,6 +88,21 @@ settings_pages = [
     path("settings/drivers/new/", fleet.driver_form, name="driver-new"),
     path("settings/drivers/<uuid:driver_id>/", fleet.driver_form, name="driver-edit"),
     path("settings/drivers/<uuid:driver_id>/active/", fleet.driver_active, name="driver-active"),
+    path(
+        "settings/drivers/<uuid:driver_id>/invitation/",
+        invitations.driver_invitation,
+        name="driver-invitation",
+    ),
+    path(
+        "settings/drivers/<uuid:driver_id>/invitation/resend/",
+        invitations.driver_invitation_resend,
+        name="driver-invitation-resend",
+    ),
+    path(
+        "settings/drivers/<uuid:driver_id>/invitation/sms/",
+        invitations.driver_invitation_sms,
+        name="driver-invitation-sms",
+    ),
     path(
         "settings/notifications/",
         notifications.notification_settings_page,

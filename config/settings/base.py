@@ -244,9 +244,21 @@ AXES_VERBOSE = False
 API_ANONYMOUS_RATE_LIMIT_PER_MINUTE = env_int("API_ANONYMOUS_RATE_LIMIT_PER_MINUTE", 30)
 SIGNUP_RATE_LIMIT_PER_HOUR = env_int("SIGNUP_RATE_LIMIT_PER_HOUR", 5)
 INVITATION_RATE_LIMIT_PER_HOUR = env_int("INVITATION_RATE_LIMIT_PER_HOUR", 30)
+# "Forgot password?": requests per e-mail address (in one business) and per client address, per
+# hour; over the address's limit the page answers as always and sends nothing. The public
+# sign-in page's business look-ups per client address, per hour.
+PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR = env_int(
+    "PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR", 3
+)
+PASSWORD_RESET_RATE_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_RATE_LIMIT_PER_HOUR", 20)
+BUSINESS_LOOKUP_RATE_LIMIT_PER_HOUR = env_int("BUSINESS_LOOKUP_RATE_LIMIT_PER_HOUR", 60)
+# How long the one-time links work: an invitation's set-password link, a password reset's.
+INVITATION_LINK_SECONDS = env_int("INVITATION_LINK_SECONDS", 3 * 24 * 3600)
+PASSWORD_RESET_LINK_SECONDS = env_int("PASSWORD_RESET_LINK_SECONDS", 3600)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
-PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations stay valid for three days
+# The longest any one-time link may live (each kind has its own, shorter or equal, above).
+PASSWORD_RESET_TIMEOUT = max(INVITATION_LINK_SECONDS, PASSWORD_RESET_LINK_SECONDS)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 # Drivers log in once on their phone and stay logged in: a longer session, renewed on use.
 DRIVER_SESSION_AGE = env_int("DRIVER_SESSION_AGE", 30 * 24 * 3600)
@@ -368,6 +380,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.webhook_delivery_send_task": {"queue": "events"},
     "notifications.tasks.message_send_task": {"queue": "events"},
     "tenants.accounts.tasks.invitation_email_send": {"queue": "events"},
+    "tenants.accounts.tasks.password_reset_email_send": {"queue": "events"},
     "tenants.tasks.tenants_fan_out": {"queue": "housekeeping"},
     "tenants.tasks.tenants_closed_drop_task": {"queue": "housekeeping"},
     "routing.tasks.optimizations_reap_task": {"queue": "housekeeping"},

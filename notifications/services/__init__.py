@@ -5,6 +5,7 @@ The names are re-exported here so callers import them from `notifications.servic
 from notifications.services.dispatch import events_dispatch, notifications_purge, outbox_sweep
 from notifications.services.messages import (
     address_normalize,
+    message_queue,
     message_send,
     notification_settings,
     notification_settings_save,
@@ -28,6 +29,7 @@ from notifications.services.webhooks import (
 __all__ = [
     "address_normalize",
     "events_dispatch",
+    "message_queue",
     "message_send",
     "notification_settings",
     "notification_settings_save",

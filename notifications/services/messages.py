@@ -102,6 +102,26 @@ def quiet_until(*, now: datetime, start, end, tz: ZoneInfo) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=tz)
 
 
+def message_queue(
+    *, channel: str, to: str, body: str, event_name: str, subject: str = ""
+) -> Message:
+    """One message that belongs to no event (a driver's invitation by text), sent now by the same
+    sender as recipients' messages: its retries, opt-outs and log."""
+    from notifications.tasks import message_send_task
+
+    message = Message.objects.create(
+        event=None,
+        event_name=event_name,
+        channel=channel,
+        to=address_normalize(channel=channel, address=to),
+        subject=subject,
+        body=body,
+        send_after=timezone.now(),
+    )
+    task_enqueue(message_send_task, str(message.pk))
+    return message
+
+
 def message_send(*, message_id) -> str:
     """Send one due message unless another sender holds it. Returns its new status."""
     from notifications.tasks import message_send_task

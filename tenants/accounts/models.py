@@ -33,6 +33,9 @@ class User(AbstractBaseUser):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # The invitation e-mail: when it was last asked for, and when the mail server took it.
+    invitation_requested_at = models.DateTimeField(null=True, blank=True)
+    invitation_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

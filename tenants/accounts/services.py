@@ -6,22 +6,16 @@ import uuid
 from datetime import timedelta
 
 from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from tenants import validation
 from tenants.accounts.models import ApiKey, Role, User
 from tenants.errors import ApplicationError
-from tenants.queueing import task_send_after_commit
 
 API_KEY_PREFIX = "dk_"
 LOGIN_TOKEN_SALT = "tenants.accounts.login-token"  # noqa: S105 (a salt, not a secret)
@@ -95,7 +89,7 @@ def _actor_role(actor) -> str:
 
 def user_invite(*, actor, email: str, role: str, full_name: str = "") -> User:
     """Create an inactive-password user and e-mail them a set-password link (after commit)."""
-    from tenants.accounts.tasks import invitation_email_send
+    from tenants.accounts.invitations import invitation_email_queue
 
     if role in ROLE_RANK and ROLE_RANK[role] > ROLE_RANK[_actor_role(actor)]:
         raise ApplicationError(
@@ -110,7 +104,7 @@ def user_invite(*, actor, email: str, role: str, full_name: str = "") -> User:
             full_name=full_name,
             invited_by=actor if isinstance(actor, User) else None,
         )
-        task_send_after_commit(invitation_email_send, args=[str(user.pk)])
+        invitation_email_queue(user=user)
     return user
 
 
@@ -226,15 +220,3 @@ def login_token_redeem(*, token: str) -> User:
     if user is None:
         raise ApplicationError("invalid_token", "This sign-in link is invalid or has expired.")
     return user
-
-
-def set_password_url(*, user: User, host: str) -> str:
-    path = reverse(
-        "password-set",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{host}{port}{path}"

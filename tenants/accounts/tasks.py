@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from tenants.accounts import emails
+from tenants.accounts.invitations import invitation_email_sent_record
 from tenants.accounts.models import User
 from tenants.api.idempotency import idempotency_records_purge as purge_records
 
@@ -13,6 +14,15 @@ def invitation_email_send(user_id: str) -> None:
     if user is None or user.has_usable_password():
         return  # gone, or already accepted: nothing to send
     emails.invitation_email_send(user=user)
+    invitation_email_sent_record(user=user)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def password_reset_email_send(user_id: str) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    emails.password_reset_email_send(user=user)
 
 
 @shared_task

@@ -9,4 +9,11 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("login/token/<str:token>/", views.token_login, name="token-login"),
     path("password/set/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password-set"),
+    path("password/reset/", views.password_reset, name="password-reset"),
+    path("password/reset/sent/", views.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
 ]

@@ -91,6 +91,7 @@ def test_celery_app_delivery_guarantees():
         "notifications.tasks.webhook_delivery_send_task": f"{prefix}:events",
         "notifications.tasks.message_send_task": f"{prefix}:events",
         "tenants.accounts.tasks.invitation_email_send": f"{prefix}:events",
+        "tenants.accounts.tasks.password_reset_email_send": f"{prefix}:events",
         "tenants.tasks.tenants_fan_out": f"{prefix}:housekeeping",
         "routing.tasks.optimizations_reap_task": f"{prefix}:housekeeping",
         "notifications.tasks.outbox_sweep_task": f"{prefix}:housekeeping",

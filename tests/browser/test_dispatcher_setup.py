@@ -135,6 +135,10 @@ def test_a_new_business_signs_up_sets_up_its_fleet_imports_plans_and_dispatches(
         page.get_by_label("Shift until").fill("16:00")
         shoot(page, "driver-form")
         page.get_by_role("button", name="Save driver").click()
+        # the driver's invitation: where the e-mail went, the link and QR code to share
+        page.get_by_role("heading", name="Get Dirk Driver signed in").wait_for()
+        shoot(page, "driver-invitation")
+        page.get_by_role("link", name="All drivers").click()
         page.get_by_role("link", name="Dirk Driver").wait_for()
         shoot(page, "drivers")
 

@@ -1,6 +1,7 @@
 """Settings for owners and admins: depots, vehicles and drivers (list, create, edit,
 deactivate). Thin: the forms parse with delivery.validation, delivery's services save."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,8 @@ from tenants.accounts.models import Role
 from tenants.accounts.services import user_invite
 from tenants.errors import ApplicationError
 from tenants.selectors import tenant_phone_region
+from tenants.throttling import address_limit_hit
+from tenants.views import too_many_requests
 from web.access import MANAGERS, page_view, posted
 from web.forms.fleet import (
     DepotForm,
@@ -122,6 +125,16 @@ def driver_form(request, driver_id=None):
     initial = driver_initial(driver) if driver else {}
     form = DriverForm(posted(request), initial=initial, creating=driver is None)
     if request.method == "POST" and form.is_valid():
+        inviting = driver is None and not form.cleaned_data["user"]
+        if inviting:
+            limited = address_limit_hit(
+                request=request,
+                action="invitation",
+                limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
+                window_seconds=3600,
+            )
+            if not limited.allowed:
+                return too_many_requests(request, limited, "invitations")
         fields = form.driver_fields(region=tenant_phone_region())
         if fields is not None:
             try:
@@ -141,14 +154,27 @@ def driver_form(request, driver_id=None):
                     target = "email"
                 form.add_error(target, error.message)
             else:
-                messages.success(request, f"Driver {saved} saved.")
-                return redirect("drivers")
+                return _driver_saved(request, saved, invited=inviting)
     return _page(
         request,
         "web/pages/fleet_form.html",
         {"form": form, "thing": "driver", "obj": driver},
         form,
     )
+
+
+def _driver_saved(request, driver: Driver, *, invited: bool):
+    """Say what happened to the driver's sign-in; a new invitee's next stop is their invitation
+    (copy the link, show the QR code, text it)."""
+    if invited:
+        messages.success(
+            request,
+            f"Driver {driver} added. An invitation e-mail is on its way to {driver.user.email}; "
+            "you can also text them the link or show them the QR code below.",
+        )
+        return redirect("driver-invitation", driver_id=driver.pk)
+    messages.success(request, f"Driver {driver} saved.")
+    return redirect("drivers")
 
 
 @page_view(roles=MANAGERS)

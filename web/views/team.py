@@ -7,6 +7,7 @@ from django.contrib.auth import logout
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from tenants.accounts.invitations import invitation_resend
 from tenants.accounts.models import ApiKey, Role, User
 from tenants.accounts.selectors import api_keys_list, locked_out_emails, users_list
 from tenants.accounts.services import (
@@ -44,7 +45,11 @@ def team(request):
         except ApplicationError as error:
             form.add_error("email" if "email" in error.fields else None, error.message)
         else:
-            messages.success(request, f"Invitation sent to {user.email}.")
+            messages.success(
+                request,
+                f"Invitation e-mail on its way to {user.email}. Not arrived? Send it again "
+                "from the list below.",
+            )
             return redirect("team")
     return render(
         request,
@@ -64,6 +69,28 @@ def team_deactivate(request, user_id):
         messages.error(request, error.message)
     else:
         messages.success(request, f"{user.email} can no longer sign in.")
+    return redirect("team")
+
+
+@manager_page
+@require_POST
+def team_resend(request, user_id):
+    """E-mail an invitee their invitation again (rate limited like every invitation)."""
+    user = get_object_or_404(User, pk=user_id)
+    limited = address_limit_hit(
+        request=request,
+        action="invitation",
+        limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
+        window_seconds=3600,
+    )
+    if not limited.allowed:
+        return too_many_requests(request, limited, "invitations")
+    try:
+        invitation_resend(user=user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Invitation e-mail sent again to {user.email}.")
     return redirect("team")
 
 

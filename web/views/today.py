@@ -8,6 +8,7 @@ from delivery.models import Depot, Driver, Order, OrderStatus
 from routing.lateness import late_orders
 from tenants.selectors import tenant_time_zone
 from web.access import OPERATIONS, page_view
+from web.selectors.setup import setup_checklist
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OPEN_STATUSES = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
@@ -72,5 +73,6 @@ def today(request):
             "late": late[:LATE_SHOWN],
             "late_count": len(late),
             "map_data": {"depots": depots},
+            "setup": setup_checklist(is_manager=request.user.is_manager),
         },
     )

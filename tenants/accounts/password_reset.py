@@ -1,0 +1,54 @@
+""" "Forgot password?": a one-hour, single-use link by e-mail. The answer never tells whether the
+address has an account; requests are throttled per address (here) and per client (the view)."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from tenants.accounts.invitations import site_url
+from tenants.accounts.models import User
+from tenants.accounts.services import email_normalise
+from tenants.accounts.tokens import password_reset_tokens
+from tenants.queueing import task_send_after_commit
+from tenants.throttling import rate_limit_hit
+
+
+def password_reset_request(*, email: str) -> bool:
+    """Queue a reset e-mail if `email` belongs to an active user of this business and has not
+    asked too often; True when one was queued. Callers show the same answer either way."""
+    from tenants.accounts.tasks import password_reset_email_send
+
+    email = email_normalise(email)
+    # Counted for every address, known or not, so the limit itself tells nothing.
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    limited = rate_limit_hit(
+        scope=f"{connection.schema_name}:password-reset:{digest}",
+        limit=settings.PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR,
+        window_ms=3600 * 1000,
+    )
+    if not limited.allowed:
+        return False
+    user = User.objects.filter(email=email, is_active=True).only("pk").first()
+    if user is None:
+        return False
+    task_send_after_commit(password_reset_email_send, args=[str(user.pk)])
+    return True
+
+
+def password_reset_url(*, user: User, host: str) -> str:
+    path = reverse(
+        "password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": password_reset_tokens.make_token(user),
+        },
+    )
+    return site_url(host=host, path=path)
+
+
+def password_reset_link_minutes() -> int:
+    return max(1, settings.PASSWORD_RESET_LINK_SECONDS // 60)

@@ -1,0 +1,26 @@
+// The invitation page's "Copy link" button: the clipboard API where the page may use it (a
+// secure origin), the selection and execCommand otherwise; the result is announced.
+
+function announce(text) {
+  const status = document.getElementById("copy-status");
+  if (status) status.textContent = text;
+}
+
+async function copy(input) {
+  input.select();
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(input.value);
+    } else if (!document.execCommand("copy")) {
+      throw new Error("copy refused");
+    }
+    announce("Link copied.");
+  } catch {
+    announce("Your browser did not allow copying: the link is selected, copy it yourself.");
+  }
+}
+
+for (const button of document.querySelectorAll("[data-copy]")) {
+  const input = document.querySelector(button.dataset.copy);
+  if (input) button.addEventListener("click", () => copy(input));
+}
