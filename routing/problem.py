@@ -66,6 +66,10 @@ def problem_build(
     skills = {name: number for number, name in enumerate(skill_names, start=1)}
 
     vehicles, driver_ids = [], {}
+    # Where each driver is (their last known position) is in the matrix even when their van
+    # starts from the stop they are heading to: the drive there sets when it can go on.
+    for driver in day.drivers:
+        place(driver.start)
     for number, driver in enumerate(day.drivers, start=1):
         driver_ids[number] = driver.id
         capacity = tuple(
@@ -77,7 +81,7 @@ def problem_build(
         vehicles.append(
             vroom.Vehicle(
                 id=number,
-                start=place(driver.start),
+                start=place(driver.heading_to or driver.start),
                 end=place(driver.end) if driver.end is not None else None,
                 profile=driver.profile,
                 capacity=capacity,
@@ -138,6 +142,10 @@ def problem_build(
         matrix = matrix_for(points, profile)
         durations[profile] = np.asarray(matrix.durations)
         distances = np.asarray(matrix.distances) if distances is None else distances
+    vehicles = [
+        _heading_first(vehicle, driver, durations[driver.profile], index)
+        for vehicle, driver in zip(vehicles, day.drivers, strict=True)
+    ]
     problem = vroom.Problem(
         jobs=jobs,
         shipments=shipments,
@@ -151,6 +159,21 @@ def problem_build(
         driver_ids=driver_ids,
         dimensions=dimensions,
         skills=skills,
+    )
+
+
+def _heading_first(
+    vehicle: vroom.Vehicle, driver: DriverToPlan, durations: np.ndarray, index: dict
+) -> vroom.Vehicle:
+    """A van planned from its driver's position that is heading to a stop: that stop is
+    visited first (it is the van's start for the solver), reached after the drive from the
+    position and left after its service."""
+    if driver.heading_to is None:
+        return vehicle
+    drive = int(durations[index[driver.start]][index[driver.heading_to]])
+    opens, closes = vehicle.time_window
+    return replace(
+        vehicle, time_window=(min(opens + drive + driver.heading_service_s, closes), closes)
     )
 
 

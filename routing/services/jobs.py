@@ -298,6 +298,10 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
                 "travel_s": sum(route.travel_s for route in planned),
                 "starts_at": day.starts_at.isoformat() if day.starts_at else None,
                 "routes_kept": day.kept_route_count,
+                # Re-planning routes under way: which vans started from their driver's last
+                # known position, and which from their current stop (no recent position).
+                "from_positions": day.from_positions,
+                "positions_stale": day.positions_stale,
                 "solver": result.path,
                 "solver_reason": result.reason,
                 "solver_seconds": round(result.seconds, 2),
