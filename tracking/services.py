@@ -108,7 +108,7 @@ def _drivers_last_position_store(latest: list[Position]) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} AS d SET last_lat = v.lat, last_lng = v.lng, "
+                f"UPDATE {table} AS d SET last_lat = v.lat, last_lng = v.lng, "  # noqa: S608 (a quoted identifier; values are parameters)
                 f"last_position_at = v.at FROM (VALUES {values}) AS v(id, lat, lng, at) "
                 "WHERE d.id = v.id AND (d.last_position_at IS NULL OR d.last_position_at < v.at)",
                 params,
