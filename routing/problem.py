@@ -2,7 +2,7 @@
 answer → planned stops. Pure: the matrix comes in as a function."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -27,6 +27,9 @@ class Mapping:
     driver_ids: dict[int, UUID]  # vehicle id → driver id
     dimensions: list[str]  # capacity dimensions in the solver's order
     skills: dict[str, int]
+    # A van planned from its driver's position: driver id → (arrival, departure) in solver
+    # seconds at the stop the driver is heading to (visited first, before the planned stops).
+    heading: dict[UUID, tuple[int, int]] = field(default_factory=dict)
 
 
 def _dimensions(day: Day) -> list[str]:
@@ -142,10 +145,18 @@ def problem_build(
         matrix = matrix_for(points, profile)
         durations[profile] = np.asarray(matrix.durations)
         distances = np.asarray(matrix.distances) if distances is None else distances
-    vehicles = [
-        _heading_first(vehicle, driver, durations[driver.profile], index)
-        for vehicle, driver in zip(vehicles, day.drivers, strict=True)
-    ]
+    heading = {}
+    for number, driver in enumerate(day.drivers):
+        if driver.heading_to is None:
+            continue
+        opens, closes = vehicles[number].time_window
+        drive = int(durations[driver.profile][index[driver.start]][index[driver.heading_to]])
+        arrival = min(opens + drive, closes)
+        departure = min(arrival + driver.heading_service_s, closes)
+        heading[driver.id] = (arrival, departure)
+        # The stop the driver is heading to is visited first: for the solver, the van starts
+        # there once driven there from the position and served.
+        vehicles[number] = replace(vehicles[number], time_window=(departure, closes))
     problem = vroom.Problem(
         jobs=jobs,
         shipments=shipments,
@@ -159,21 +170,7 @@ def problem_build(
         driver_ids=driver_ids,
         dimensions=dimensions,
         skills=skills,
-    )
-
-
-def _heading_first(
-    vehicle: vroom.Vehicle, driver: DriverToPlan, durations: np.ndarray, index: dict
-) -> vroom.Vehicle:
-    """A van planned from its driver's position that is heading to a stop: that stop is
-    visited first (it is the van's start for the solver), reached after the drive from the
-    position and left after its service."""
-    if driver.heading_to is None:
-        return vehicle
-    drive = int(durations[index[driver.start]][index[driver.heading_to]])
-    opens, closes = vehicle.time_window
-    return replace(
-        vehicle, time_window=(min(opens + drive + driver.heading_service_s, closes), closes)
+        heading=heading,
     )
 
 

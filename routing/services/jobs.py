@@ -284,6 +284,10 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
                 actor=actor,
                 driver_ids=job.params.get("drivers") or None,
                 order_ids=job.params.get("orders") or None,
+                heading={
+                    driver_id: tuple(day.time_base + timedelta(seconds=s) for s in times)
+                    for driver_id, times in mapping.heading.items()
+                },
             )
             job.status = OptimizationJob.Status.SUCCEEDED
             job.progress = 100

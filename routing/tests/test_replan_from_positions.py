@@ -81,6 +81,9 @@ def test_a_started_van_with_a_recent_position_is_planned_from_it(
         assert vehicle.start == stop
         drive = abs(position - stop) * 100
         assert vehicle.time_window[0] == day.seconds(now) + drive + van.heading_service_s
+        assert mapping.heading == {
+            route.driver_id: (day.seconds(now) + drive, day.seconds(now) + drive + 300)
+        }
 
 
 def test_a_replan_job_says_it_planned_from_the_drivers_positions(
@@ -110,8 +113,13 @@ def test_a_replan_job_says_it_planned_from_the_drivers_positions(
         assert job.summary["positions_stale"] == []
         after = list(Stop.objects.filter(route=route).order_by("sequence"))
         assert [(s.pk, s.locked) for s in after[:2]] == [(stops[0].pk, True), (stops[1].pk, True)]
-        # the stops after the current one are planned from the current stop, after now
-        assert all(s.planned_arrival > now for s in after[2:])
+        # the current stop is re-timed from the position (driven there from now, then served),
+        # and the stops after it follow it
+        current = after[1]
+        assert current.planned_arrival > now
+        assert current.planned_departure - current.planned_arrival == timedelta(seconds=300)
+        assert all(s.planned_arrival >= current.planned_departure for s in after[2:])
+        assert after[0].planned_arrival == stops[0].planned_arrival  # a done stop keeps its time
 
 
 def test_a_stale_position_falls_back_to_the_current_stop(
