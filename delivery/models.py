@@ -134,6 +134,12 @@ class Driver(models.Model):
     # Open routes: the route ends at its last stop (no drive back to the depot or end place).
     open_route = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    # The driver's last known GPS position (newest accepted fix), written by tracking when it
+    # stores positions; kept here, below routing, so that mid-day re-planning can start a van
+    # under way from where it is (`routing.selectors`).
+    last_lat = models.FloatField(null=True, blank=True)
+    last_lng = models.FloatField(null=True, blank=True)
+    last_position_at = models.DateTimeField(null=True, blank=True)  # recorded on the phone
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,6 +148,14 @@ class Driver(models.Model):
 
     def __str__(self) -> str:
         return self.user.full_name or self.user.email
+
+    def last_position(self, *, now, max_age) -> tuple[float, float] | None:
+        """(lat, lng) of the last known position when it is at most `max_age` old at `now`."""
+        if self.last_position_at is None or self.last_lat is None or self.last_lng is None:
+            return None
+        if now - self.last_position_at > max_age:
+            return None
+        return (self.last_lat, self.last_lng)
 
 
 def tracking_token_new() -> str:

@@ -103,8 +103,12 @@ class OptimizationViewSet(ApiGenericViewSet):
         "another date are refused with 400 naming them, before anything changes. Planning "
         "some orders or drivers leaves the rest of the day's routes and orders as they were; "
         "`summary.routes_kept` counts the planned routes left alone. On the day itself routes "
-        "start no earlier than now plus the loading lead time (Settings → Business), and "
-        "routes under way continue from their driver's current stop.",
+        "start no earlier than now plus the loading lead time (Settings → Business). "
+        '`"mode": "replan"` also re-plans routes under way: their done and current stops stay '
+        "first; a started van goes on from now, from its driver's last known position when "
+        "that is at most PLANNING_POSITION_MAX_AGE_SECONDS old (heading to its current stop "
+        "first), otherwise from its current stop. `summary.from_positions` and "
+        "`summary.positions_stale` name the drivers ({driver, name, at}) planned each way.",
     )
     def create(self, request):
         body = OptimizationStartSerializer(data=request.data)

@@ -64,6 +64,10 @@ class DriverToPlan:
     breaks: tuple[BreakToPlan, ...] = ()
     max_stops: int | None = None
     max_travel_s: int | None = None
+    # A van under way planned from its driver's last known position (`start`): the stop the
+    # driver is heading to comes first, whatever the plan (locked), and takes this long there.
+    heading_to: Point | None = None
+    heading_service_s: int = 0
 
     @property
     def all_skills(self) -> frozenset[str]:
@@ -97,6 +101,11 @@ class Day:
     # A plan limited to some orders or drivers leaves every other planned route as it is.
     kept_route_count: int = 0  # planned routes left as they were (outside the plan's scope)
     starts_at: datetime | None = None  # a day that has begun: now + the loading lead time
+    # Re-planning routes under way: the drivers whose van starts from their last known position
+    # ({"driver", "name", "at"}), and those whose position was missing or too old (they start
+    # from their current or last stop).
+    from_positions: list[dict] = field(default_factory=list)
+    positions_stale: list[dict] = field(default_factory=list)
 
     def seconds(self, moment: datetime) -> int:
         return max(0, round((moment - self.time_base).total_seconds()))

@@ -2,7 +2,7 @@
 answer → planned stops. Pure: the matrix comes in as a function."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -27,6 +27,9 @@ class Mapping:
     driver_ids: dict[int, UUID]  # vehicle id → driver id
     dimensions: list[str]  # capacity dimensions in the solver's order
     skills: dict[str, int]
+    # A van planned from its driver's position: driver id → (arrival, departure) in solver
+    # seconds at the stop the driver is heading to (visited first, before the planned stops).
+    heading: dict[UUID, tuple[int, int]] = field(default_factory=dict)
 
 
 def _dimensions(day: Day) -> list[str]:
@@ -66,6 +69,10 @@ def problem_build(
     skills = {name: number for number, name in enumerate(skill_names, start=1)}
 
     vehicles, driver_ids = [], {}
+    # Where each driver is (their last known position) is in the matrix even when their van
+    # starts from the stop they are heading to: the drive there sets when it can go on.
+    for driver in day.drivers:
+        place(driver.start)
     for number, driver in enumerate(day.drivers, start=1):
         driver_ids[number] = driver.id
         capacity = tuple(
@@ -77,7 +84,7 @@ def problem_build(
         vehicles.append(
             vroom.Vehicle(
                 id=number,
-                start=place(driver.start),
+                start=place(driver.heading_to or driver.start),
                 end=place(driver.end) if driver.end is not None else None,
                 profile=driver.profile,
                 capacity=capacity,
@@ -138,6 +145,18 @@ def problem_build(
         matrix = matrix_for(points, profile)
         durations[profile] = np.asarray(matrix.durations)
         distances = np.asarray(matrix.distances) if distances is None else distances
+    heading = {}
+    for number, driver in enumerate(day.drivers):
+        if driver.heading_to is None:
+            continue
+        opens, closes = vehicles[number].time_window
+        drive = int(durations[driver.profile][index[driver.start]][index[driver.heading_to]])
+        arrival = min(opens + drive, closes)
+        departure = min(arrival + driver.heading_service_s, closes)
+        heading[driver.id] = (arrival, departure)
+        # The stop the driver is heading to is visited first: for the solver, the van starts
+        # there once driven there from the position and served.
+        vehicles[number] = replace(vehicles[number], time_window=(departure, closes))
     problem = vroom.Problem(
         jobs=jobs,
         shipments=shipments,
@@ -151,6 +170,7 @@ def problem_build(
         driver_ids=driver_ids,
         dimensions=dimensions,
         skills=skills,
+        heading=heading,
     )
 
 

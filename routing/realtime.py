@@ -1,9 +1,12 @@
-"""Routing's live pushes to the business's dispatchers (/ws/dispatch/): `route.updated` after
-commit and `optimization.updated` while a job runs, through the platform helper."""
+"""Routing's live pushes: `route.updated` to the business's dispatchers (/ws/dispatch/) and
+`route.changed` to the route's driver (/ws/driver/route/, once the route is theirs to see:
+dispatched or later) after commit, and `optimization.updated` while a job runs, through the
+platform helper."""
 
 from django.db.models import Count, Q
 
 from delivery.models import OrderStatus
+from delivery.realtime import driver_group_name
 from routing.models import Route
 from tenants.realtime import DISPATCH_GROUP, publish, publish_after_commit
 
@@ -38,10 +41,28 @@ def routes_messages(*, route_ids) -> list[dict]:
     ]
 
 
+def _sends(route_ids) -> list[tuple[str, dict]]:
+    sends = []
+    for message in routes_messages(route_ids=route_ids):
+        sends.append((DISPATCH_GROUP, message))
+        data = message["data"]
+        # A planned route is still the dispatcher's draft: the driver's phone does not show it.
+        if data["status"] != Route.Status.PLANNED:
+            sends.append(
+                (
+                    driver_group_name(data["driver"]),
+                    {
+                        "type": "route.changed",
+                        "data": {"route": data["id"], "status": data["status"]},
+                    },
+                )
+            )
+    return sends
+
+
 def routes_changed(*, route_ids) -> None:
-    """Call inside the transaction that changed the routes: pushes once it commits."""
+    """Call inside the transaction that changed the routes (stops added, removed, re-ordered or
+    re-timed; dispatched, started, completed; re-planned): pushes once it commits."""
     ids = [route_id for route_id in route_ids if route_id]
     if ids:
-        publish_after_commit(
-            lambda: [(DISPATCH_GROUP, message) for message in routes_messages(route_ids=ids)]
-        )
+        publish_after_commit(lambda: _sends(ids))

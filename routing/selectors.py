@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -134,10 +135,24 @@ def _stop_service_s(stop: Stop) -> int:
     return stop.order.service_seconds
 
 
+def _position_note(driver: Driver, tz: ZoneInfo) -> dict:
+    at = driver.last_position_at
+    return {
+        "driver": str(driver.pk),
+        "name": str(driver),
+        "at": at.astimezone(tz).isoformat() if at else None,
+    }
+
+
 def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime, lead: timedelta):
-    """Drivers and orders of routes under way, for mid-day re-planning: each van continues from
-    its current stop (or where it is) with the stops it still carries, which stay in that van."""
+    """Drivers and orders of routes under way, for mid-day re-planning: each van continues with
+    the stops it still carries, which stay in that van. A started van goes on from now, from its
+    driver's last known position (at most PLANNING_POSITION_MAX_AGE_SECONDS old) with the stop
+    it is heading to locked first; without a recent position, from its current (or last) stop.
+    A van dispatched but not started leaves from its start place once loaded (now + `lead`)."""
     drivers, orders, underway = [], [], {}
+    from_positions, stale = [], []
+    max_age = timedelta(seconds=settings.PLANNING_POSITION_MAX_AGE_SECONDS)
     routes = Route.objects.filter(
         delivery_date=delivery_date,
         status__in=(Route.Status.DISPATCHED, Route.Status.STARTED),
@@ -158,16 +173,37 @@ def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime, lead: timedel
         # started yet still has to be loaded.
         ready = now if route.status == Route.Status.STARTED else now + lead
         start_at = max(ready, planned.shift_start)
-        start = planned.start
+        start, heading_to, heading_service_s = planned.start, None, 0
         last = _stop_place(kept[-1]) if kept else None
-        if last is not None:
+        position = (
+            route.driver.last_position(now=now, max_age=max_age)
+            if route.status == Route.Status.STARTED
+            else None
+        )
+        if position is not None:
+            start = position
+            if current and last is not None:
+                heading_to, heading_service_s = last, _stop_service_s(current[0])
+            from_positions.append(_position_note(route.driver, tz))
+        elif last is not None:
+            if route.status == Route.Status.STARTED:
+                stale.append(_position_note(route.driver, tz))
             start = last
             if current:
                 start_at += timedelta(seconds=_stop_service_s(current[0]))
+        elif route.status == Route.Status.STARTED:
+            stale.append(_position_note(route.driver, tz))
         collected = {s.order_id for s in kept if s.kind == Stop.Kind.PICKUP}
         skill = f"route-{route.pk}"
         drivers.append(
-            replace(planned, start=start, shift_start=start_at, skills=planned.skills | {skill})
+            replace(
+                planned,
+                start=start,
+                shift_start=start_at,
+                skills=planned.skills | {skill},
+                heading_to=heading_to,
+                heading_service_s=heading_service_s,
+            )
         )
         for stop in remaining:
             if stop.kind == Stop.Kind.PICKUP:
@@ -179,7 +215,7 @@ def _underway(*, delivery_date: date, tz: ZoneInfo, now: datetime, lead: timedel
         underway[route.driver_id] = Underway(
             route_id=route.pk, kept_stop_ids=tuple(s.pk for s in kept), skill=skill
         )
-    return drivers, orders, underway
+    return drivers, orders, underway, from_positions, stale
 
 
 def planning_starts_at(*, now: datetime, lead: timedelta, tz: ZoneInfo) -> datetime:
@@ -221,8 +257,8 @@ def day_to_plan(
     narrow both down.
 
     A day that has begun is planned from `now` + `lead` (the vans are loaded meanwhile): no
-    route leaves earlier; a started route continues from where its driver is (their current or
-    last stop), from now."""
+    route leaves earlier; re-planning (`replan`) continues a started route from now, from its
+    driver's last known position (or, without a recent one, their current or last stop)."""
     now = now or timezone.now()
     day_start = datetime.combine(delivery_date, time(0), tzinfo=tz)
     earliest = planning_starts_at(now=now, lead=lead, tz=tz)
@@ -258,7 +294,7 @@ def day_to_plan(
     planned = [driver_from(driver, earliest) for driver in planned if driver is not None]
     planned = [driver for driver in planned if driver is not None]  # shift over by `earliest`
     if replan:
-        extra_drivers, extra_orders, underway = _underway(
+        extra_drivers, extra_orders, underway, from_positions, stale = _underway(
             delivery_date=delivery_date, tz=tz, now=now, lead=lead
         )
         return Day(
@@ -269,6 +305,8 @@ def day_to_plan(
             underway=underway,
             kept_route_count=len(kept),
             starts_at=earliest,
+            from_positions=from_positions,
+            positions_stale=stale,
         )
     return Day(
         delivery_date=delivery_date,

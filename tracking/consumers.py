@@ -5,6 +5,8 @@
   {"type": …, "data": {…}}. Coalesced per socket: a slow dashboard gets the newest message per
   driver / order / route, never a backlog.
 - `/ws/driver/`: a driver's phone sends its positions; each is answered accepted or rejected.
+- `/ws/driver/route/`: a driver's phone listens for changes to its own route (`route.changed`,
+  `order.changed`) and re-reads its data at once (polling stays as the fallback).
 - `/ws/track/<token>/`: a recipient's tracking page follows one order.
 """
 
@@ -20,17 +22,29 @@ from django_tenants.utils import tenant_context
 
 from tenants.accounts.models import OPERATIONS_ROLES
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
-from tracking.groups import DISPATCH_GROUP, dispatch_group, track_group
+from tracking.groups import DISPATCH_GROUP, dispatch_group, driver_group, track_group
 from tracking.ingest import position_writer
 from tracking.services import PositionEntry
 from tracking.validation import Rejection, position_check
 
-__all__ = ["DISPATCH_GROUP", "DispatchConsumer", "DriverConsumer", "TrackConsumer"]
+__all__ = [
+    "DISPATCH_GROUP",
+    "DispatchConsumer",
+    "DriverConsumer",
+    "DriverRouteConsumer",
+    "TrackConsumer",
+]
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_REVOKED = 4410
 # Message types that replace an older one about the same thing: the key names that thing.
-COALESCED = {"driver.position": "driver", "order.updated": "id", "route.updated": "id"}
+COALESCED = {
+    "driver.position": "driver",
+    "order.updated": "id",
+    "route.updated": "id",
+    "route.changed": "route",
+    "order.changed": "order",
+}
 _unique = itertools.count()
 
 
@@ -223,6 +237,58 @@ class DriverConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
 
     async def send_error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "data": {"code": code, "message": message}})
+
+
+class DriverRouteConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
+    """The driver's phone hears about changes to its own route: the group is the signed-in
+    driver's own, in the business of the host (nothing in the request chooses it). Messages
+    only say what changed; the phone re-reads `/driver/data/`. Coalesced per route / order."""
+
+    group: str | None = None
+    outbox: CoalescingSender | None = None
+
+    async def connect(self):
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        context = await _driver_context(self.scope["tenant"], user)
+        if context is None:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "data": {
+                        "code": "not_a_driver",
+                        "message": "Only drivers with a driver profile may listen.",
+                    },
+                }
+            )
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        driver_id, _ = context
+        self.group = driver_group(tenant_id=self.scope["tenant"].pk, driver_id=driver_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.outbox = CoalescingSender(self.send_json)
+        await self.send_json({"type": "hello", "data": {"driver": str(driver_id)}})
+
+    async def disconnect(self, code):
+        if self.outbox:
+            self.outbox.stop()
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        return  # the phone only listens here; its positions go to /ws/driver/
+
+    async def tenant_message(self, event):
+        if self.outbox is not None:
+            self.outbox.put(event["message"])
+
+    async def tenant_messages(self, event):
+        if self.outbox is not None:
+            for message in event["messages"]:
+                self.outbox.put(message)
 
 
 # --- the recipient's tracking page ------------------------------------------------------------

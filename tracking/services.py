@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
@@ -81,6 +81,7 @@ def positions_store(*, entries: list[PositionEntry], now: datetime | None = None
         key = str(row.driver_id)
         if key not in newest or row.recorded_at > newest[key].recorded_at:
             newest[key] = row
+    _drivers_last_position_store(list(newest.values()))
     messages = {driver: position_data(row) for driver, row in newest.items()}
     schema = connection.schema_name
     heading_to = {}
@@ -92,6 +93,28 @@ def positions_store(*, entries: list[PositionEntry], now: datetime | None = None
         # The rows are stored (the truth); live state catches up with the next fix.
         logger.warning("positions stored, live state not updated", exc_info=True)
     return Stored(positions=rows, newest=messages, heading_to=heading_to)
+
+
+def _drivers_last_position_store(latest: list[Position]) -> None:
+    """Each driver's newest fix onto their row (`Driver.last_*`), where re-planning reads it:
+    one statement per batch, and never older over newer (fixes from a phone's offline buffer
+    arrive late). A cache of the positions table: a failure is logged, the next fix catches up."""
+    if not latest:
+        return
+    table = connection.ops.quote_name(Driver._meta.db_table)
+    rows = sorted(latest, key=lambda row: str(row.driver_id))
+    values = ", ".join(["(%s::uuid, %s::float8, %s::float8, %s::timestamptz)"] * len(rows))
+    params = [p for row in rows for p in (str(row.driver_id), row.lat, row.lng, row.recorded_at)]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS d SET last_lat = v.lat, last_lng = v.lng, "  # noqa: S608 (a quoted identifier; values are parameters)
+                f"last_position_at = v.at FROM (VALUES {values}) AS v(id, lat, lng, at) "
+                "WHERE d.id = v.id AND (d.last_position_at IS NULL OR d.last_position_at < v.at)",
+                params,
+            )
+    except DatabaseError:
+        logger.warning("positions stored, drivers' last positions not updated", exc_info=True)
 
 
 def _live_eta_schedule(latest: list[Position]) -> None:

@@ -374,6 +374,11 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_PLANNING_QUEUE = env_str("CELERY_PLANNING_QUEUE", "planning")
 CELERY_PLANNING_LARGE_QUEUE = env_str("CELERY_PLANNING_LARGE_QUEUE", "planning_large")
 PLANNING_LARGE_ORDERS = env_int("PLANNING_LARGE_ORDERS", 200)
+# Mid-day re-planning starts a van under way from its driver's last known position when that
+# is at most this old; an older one (phone off, no signal) falls back to the current stop.
+PLANNING_POSITION_MAX_AGE_SECONDS = env_int("PLANNING_POSITION_MAX_AGE_SECONDS", 15 * 60)
+# The driver's phone re-reads its route this often even without a push (a missed message).
+DRIVER_REFRESH_SECONDS = env_int("DRIVER_REFRESH_SECONDS", 30)
 CELERY_TASK_ROUTES = {
     "routing.tasks.optimization_run_task": {"queue": CELERY_PLANNING_QUEUE},
     "notifications.tasks.events_dispatch_task": {"queue": "events"},

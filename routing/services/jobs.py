@@ -284,6 +284,10 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
                 actor=actor,
                 driver_ids=job.params.get("drivers") or None,
                 order_ids=job.params.get("orders") or None,
+                heading={
+                    driver_id: tuple(day.time_base + timedelta(seconds=s) for s in times)
+                    for driver_id, times in mapping.heading.items()
+                },
             )
             job.status = OptimizationJob.Status.SUCCEEDED
             job.progress = 100
@@ -298,6 +302,10 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
                 "travel_s": sum(route.travel_s for route in planned),
                 "starts_at": day.starts_at.isoformat() if day.starts_at else None,
                 "routes_kept": day.kept_route_count,
+                # Re-planning routes under way: which vans started from their driver's last
+                # known position, and which from their current stop (no recent position).
+                "from_positions": day.from_positions,
+                "positions_stale": day.positions_stale,
                 "solver": result.path,
                 "solver_reason": result.reason,
                 "solver_seconds": round(result.seconds, 2),

@@ -59,16 +59,22 @@ def _route_measure(route: Route) -> None:
     route.duration_s = int((route.planned_end - route.planned_start).total_seconds())
 
 
-def _routes_continue(*, day: Day, planned: list[PlannedRoute]) -> _Continued:
+def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) -> _Continued:
     """Routes under way keep their done and current stops first, as they were; the planned
     stops follow them. A remaining stop the solver could not fit stays in its van, last, with
-    its old times: the goods are on board."""
+    its old times: the goods are on board. A van planned from its driver's position has its
+    current stop re-timed (`heading`: driver id → (arrival, departure)) from there."""
     by_driver = {route.driver_id: route for route in planned}
     assignments, on_their_way = [], []
     for driver_id, underway in day.underway.items():
         route = Route.objects.select_for_update().get(pk=underway.route_id)
         kept = list(underway.kept_stop_ids)
         Stop.objects.filter(pk__in=kept).update(locked=True)
+        if driver_id in heading and kept:
+            arrival, departure = heading[driver_id]
+            Stop.objects.filter(pk=kept[-1]).update(
+                planned_arrival=arrival, planned_departure=departure
+            )
         plan_route = by_driver.get(driver_id)
         planned_stops = plan_route.stops if plan_route else []
         planned_ids = {stop.order_id for stop in planned_stops}
@@ -132,12 +138,14 @@ def routes_replace(
     actor: Actor,
     driver_ids=None,
     order_ids=None,
+    heading: dict | None = None,
 ) -> list[Route]:
     """Replace the date's planned (not yet dispatched) routes that a plan of `order_ids` /
     `driver_ids` (empty: all) covers with `planned`; the others stay exactly as they are. Call
     inside a transaction holding the date lock: the split is read again here, so a plan
     written meanwhile by another job is replaced, or, when it now lies outside this plan's
-    scope and shares a driver or an order with it, this plan is refused."""
+    scope and shares a driver or an order with it, this plan is refused. `heading`: driver id →
+    (arrival, departure) at the current stop of a van planned from its driver's position."""
     drivers = {driver.id: driver for driver in day.drivers}
     kept, replaced = planned_routes_split(
         delivery_date=day.delivery_date, order_ids=order_ids, driver_ids=driver_ids
@@ -165,7 +173,7 @@ def routes_replace(
     kept = [stop_id for underway in day.underway.values() for stop_id in underway.kept_stop_ids]
     Stop.objects.filter(order_id__in=planned_orders).exclude(pk__in=kept).delete()
     routes, stops, assignments = [], [], []
-    continued = _routes_continue(day=day, planned=planned)
+    continued = _routes_continue(day=day, planned=planned, heading=heading or {})
     for plan_route in planned:
         driver = drivers[plan_route.driver_id]
         if driver.id in day.underway:

@@ -111,8 +111,10 @@ def phone_signed_in(browser_context, asgi_server, world):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(page_url(asgi_server, world.host, "/driver/"))
-    # The service worker has cached the page, its data and its files.
+    # The service worker has cached the page, its data and its files, and controls the page
+    # (`ready` resolves once it is active; it claims the page a moment later, in `activate`).
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     return context, page
 
 

@@ -202,6 +202,7 @@ def test_the_service_worker_is_served_for_the_driver_scope(tenant_a):
         'const STATIC = ["/static/web/driver/driver.css", "/static/web/driver/state.js", '
         '"/static/web/driver/dom.js", "/static/web/driver/outbox.js", '
         '"/static/web/driver/actions.js", "/static/web/driver/location.js", '
+        '"/static/web/driver/push.js", '
         '"/static/web/driver/screens.js", "/static/web/driver/signature.js", '
         '"/static/web/driver/driver.js", "/static/leaflet/leaflet.css", '
         '"/static/leaflet/leaflet.js"];'

@@ -3,6 +3,7 @@
 import re
 from datetime import date
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -51,6 +52,7 @@ def plan(request):
             "date_value": delivery_date.isoformat(),
             "today": today,
             "planning_from": planning_from_text(delivery_date=delivery_date, tz=tz),
+            "position_max_age_minutes": settings.PLANNING_POSITION_MAX_AGE_SECONDS // 60,
         },
     )
 

@@ -19,7 +19,17 @@ from web.selectors.driver import driver_today
 
 # What the service worker keeps for offline use, besides the page and its data.
 # driver.js is an ES module that imports the others: all of them must be cached.
-DRIVER_MODULES = ("state", "dom", "outbox", "actions", "location", "screens", "signature", "driver")
+DRIVER_MODULES = (
+    "state",
+    "dom",
+    "outbox",
+    "actions",
+    "location",
+    "push",
+    "screens",
+    "signature",
+    "driver",
+)
 STATIC_FILES = (
     "web/driver/driver.css",
     *(f"web/driver/{module}.js" for module in DRIVER_MODULES),
@@ -58,6 +68,8 @@ def driver_home(request):
         "service_worker_url": reverse("driver-service-worker"),
         "login_url": f"{reverse('login')}?next={reverse('driver-home')}",
         "socket_path": "/ws/driver/",
+        "route_socket_path": "/ws/driver/route/",
+        "refresh_ms": settings.DRIVER_REFRESH_SECONDS * 1000,
         "time_zone": request.tenant.time_zone,
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,

@@ -284,9 +284,24 @@ function finishJob(job) {
     return loadDay().then(function () {
       var left = (state.job.unassigned || []).length;
       say("Planned " + state.routes.length + (state.routes.length === 1 ? " route" : " routes") +
-        (left ? "; " + left + (left === 1 ? " order" : " orders") + " could not be placed (see below)." : "."), "success");
+        (left ? "; " + left + (left === 1 ? " order" : " orders") + " could not be placed (see below)." : ".") +
+        positionsText(state.job.summary || {}), "success");
     });
   });
+}
+
+/* Re-planning routes under way: from where each driver is, or from their current stop. */
+function positionsText(summary) {
+  var names = function (list) { return list.map(function (item) { return item.name; }).join(", "); };
+  var used = summary.from_positions || [], stale = summary.positions_stale || [];
+  var text = "";
+  if (used.length) {
+    text += " Planned from the drivers' last known positions: " + names(used) + " (each heading to their current stop first).";
+  }
+  if (stale.length) {
+    text += " No recent position for " + names(stale) + ": planned from their current stop.";
+  }
+  return text;
 }
 
 function jobUpdate(job) {
@@ -484,4 +499,7 @@ if (state.job && !TERMINAL[state.job.status]) {
   element("plan-button").disabled = true;
   showJob(state.job);
   follow();
+} else if (state.job && state.job.status === "succeeded" && data.editable &&
+    positionsText(state.job.summary || {})) {
+  say("The last plan of this day:" + positionsText(state.job.summary || {}), "");
 }
