@@ -9,6 +9,7 @@ from web.views import (
     fleet,
     notifications,
     orders,
+    places,
     reports,
     team,
     today,
@@ -31,6 +32,7 @@ dashboard = [
     path("plan/", dispatch.plan, name="plan"),
     path("live/", dispatch.live, name="live"),
     path("reports/", reports.reports, name="reports"),
+    path("places/search/", places.place_search, name="place-search"),
 ]
 
 customer_pages = [

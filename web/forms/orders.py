@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from delivery.models import Driver, FailureReason, Order
-from web.forms.fields import text_field, time_field
+from web.forms.fields import place_fields, text_field, time_field
 
 # As many as the API takes (validation.time_windows_parse); the form shows the first few open.
 WINDOW_COUNT = 10
@@ -74,6 +74,10 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        place_fields(self, address="address", lat="lat", lng="lng", group="delivery")
+        place_fields(
+            self, address="pickup_address", lat="pickup_lat", lng="pickup_lng", group="pickup"
+        )
         for prefix, label in (("window", "Window"), ("pickup_window", "Pickup window")):
             for number in range(1, WINDOW_COUNT + 1):
                 self.fields[f"{prefix}_{number}_start"] = time_field(f"{label} {number} from")
