@@ -240,6 +240,11 @@ class OrderFilterForm(forms.Form):
     driver = forms.ModelChoiceField(
         label="Driver", required=False, queryset=Driver.objects.none(), empty_label="Any driver"
     )
+    location = forms.ChoiceField(
+        label="Location",
+        required=False,
+        choices=[("", "Any location"), ("missing", "No location")],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -249,14 +254,19 @@ class OrderFilterForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [("cancel", "Cancel"), ("change_date", "Change date"), ("replan", "Re-plan")]
+    ACTIONS = [
+        ("cancel", "Cancel"),
+        ("change_date", "Change date"),
+        ("replan", "Re-plan"),
+        ("locate", "Look the address up again"),
+    ]
     action = forms.ChoiceField(label="Action", choices=ACTIONS)
     orders = forms.ModelMultipleChoiceField(
         queryset=Order.objects.all(),
-        error_messages={
-            "required": "Select at least one order.",
-        },
+        required=False,
     )
+    # "locate" with every order that has no location, not only those ticked on this page.
+    all_unlocated = forms.BooleanField(required=False)
     date = forms.DateField(
         label="New date", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -265,6 +275,10 @@ class BulkForm(forms.Form):
         data = super().clean()
         if data.get("action") == "change_date" and not data.get("date"):
             self.add_error("date", "Choose the new delivery date.")
+        if not data.get("orders") and not (
+            data.get("action") == "locate" and data.get("all_unlocated")
+        ):
+            self.add_error("orders", "Select at least one order.")
         return data
 
 
