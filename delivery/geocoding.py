@@ -12,6 +12,7 @@ Without a geocoder, orders without coordinates are kept as `needs_location`.
 import hashlib
 import logging
 from dataclasses import dataclass
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 
 import redis
@@ -138,6 +139,16 @@ def _cache_set(key: str, value, seconds: int = CACHE_SECONDS) -> None:
         logger.warning("geocoding cache unavailable", exc_info=True)
 
 
+def _not_answering(error: GeopyError) -> bool:
+    """Unreachable, timed out or over quota — rather than answering with an error: geopy's
+    standard-library adapter reports a refused connection or an unknown host as a service
+    error, whose cause is the URLError."""
+    if isinstance(error, GeocoderUnavailable | GeocoderTimedOut | GeocoderRateLimited):
+        return True
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, URLError | OSError) and not isinstance(cause, HTTPError)
+
+
 def _ask(call, *, longest_wait: float):
     """One request to the geocoder, within the usage policy and behind the circuit."""
     if not geocoder_configured():
@@ -157,7 +168,9 @@ def _ask(call, *, longest_wait: float):
         answer = call()
     except GeocoderQueryError:
         raise  # the geocoder refuses this query itself: nothing wrong with the geocoder
-    except (GeocoderUnavailable, GeocoderTimedOut, GeocoderRateLimited) as error:
+    except GeopyError as error:
+        if not _not_answering(error):
+            raise GeocodingUnavailable(f"{type(error).__name__}: {error}") from error
         retry_after = getattr(error, "retry_after", None)
         seconds = geocoding_policy.circuit_trip(at_least=int(retry_after) if retry_after else None)
         logger.warning("geocoder did not answer (%s); left alone for %d s", error, seconds)
@@ -165,10 +178,26 @@ def _ask(call, *, longest_wait: float):
             f"{type(error).__name__}: {error}",
             retry_after=int(retry_after) if retry_after else (seconds or None),
         ) from error
-    except GeopyError as error:
-        raise GeocodingUnavailable(f"{type(error).__name__}: {error}") from error
     geocoding_policy.circuit_close()
     return answer
+
+
+def _label(location) -> str:
+    """How a suggestion reads: Photon's parts in postal order (geopy's own join repeats the
+    street), other services' display name."""
+    properties = (location.raw or {}).get("properties") if isinstance(location.raw, dict) else None
+    if not properties:
+        return location.address or ""
+    street = " ".join(
+        part for part in (properties.get("housenumber"), properties.get("street")) if part
+    )
+    town = " ".join(part for part in (properties.get("postcode"), properties.get("city")) if part)
+    parts = [properties.get("name"), street, town, properties.get("country")]
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return ", ".join(seen)
 
 
 def _usable(location) -> tuple[float, float] | None:
@@ -215,12 +244,14 @@ def address_search(
     cached = _cache_get(key)
     if cached is not None:
         return [Place(**item) for item in cached]
-    geocoder = _geocoder(timeout=settings.GEOCODER_SEARCH_TIMEOUT)
     options: dict = {"exactly_one": False, "limit": limit}
     if near and _service_name() == "photon":
         options["location_bias"] = near
     try:
-        found = _ask(lambda: geocoder.geocode(query, **options), longest_wait=SEARCH_LONGEST_WAIT)
+        found = _ask(
+            lambda: _geocoder(timeout=settings.GEOCODER_SEARCH_TIMEOUT).geocode(query, **options),
+            longest_wait=SEARCH_LONGEST_WAIT,
+        )
     except GeocoderQueryError as error:
         logger.info("geocoder refused %r: %s", query, error)
         found = None
@@ -228,7 +259,7 @@ def address_search(
     for location in found or []:
         point = _usable(location)
         if point and len(places) < limit:
-            places.append(Place(label=location.address or query, lat=point[0], lng=point[1]))
+            places.append(Place(label=_label(location) or query, lat=point[0], lng=point[1]))
     _cache_set(key, [place.as_dict() for place in places], SEARCH_CACHE_SECONDS)
     return places
 
