@@ -7,6 +7,7 @@ from tenants import views
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("signup/", views.signup, name="signup"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.health, name="health"),
     path("readyz", views.ready, name="ready"),
 ]

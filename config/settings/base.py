@@ -307,6 +307,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Operations folded and the models section closed: Swagger UI then renders the 300 KB schema
+    # in a fraction of the time it takes to lay every operation out open.
+    "SWAGGER_UI_SETTINGS": {
+        "docExpansion": "none",
+        "defaultModelsExpandDepth": -1,
+        "deepLinking": True,
+        "filter": True,
+        "persistAuthorization": True,
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

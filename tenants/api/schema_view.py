@@ -1,0 +1,47 @@
+"""/api/schema/ served from memory: the OpenAPI document of this code, generated and rendered once
+per process, version, language and format. (Its own module: tenants.api.schema is DRF's
+DEFAULT_SCHEMA_CLASS, loaded before the views.)
+
+Generating it walks every endpoint and serializer (about a second on an idle machine, several on
+a busy one) and rendering it as YAML takes as long again, for every request; the document only
+changes with the code, which a deploy restarts.
+"""
+
+import threading
+from typing import ClassVar
+
+from django.http import HttpResponse
+from django.utils import translation
+from drf_spectacular.views import SpectacularAPIView
+
+
+class CachedSchemaView(SpectacularAPIView):
+    _rendered: ClassVar[dict[tuple, tuple[bytes, dict[str, str]]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def _key(self, request) -> tuple:
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        language = request.GET.get("lang") or translation.get_language()
+        return (version, language, self.serve_public, request.accepted_media_type)
+
+    def get(self, request, *args, **kwargs):
+        key = self._key(request)
+        cached = self._rendered.get(key)
+        if cached is None:
+            with self._lock:  # one generation at a time; the requests waiting then read it
+                cached = self._rendered.get(key)
+                if cached is None:
+                    response = super().get(request, *args, **kwargs)
+                    response.accepted_renderer = request.accepted_renderer
+                    response.accepted_media_type = request.accepted_media_type
+                    response.renderer_context = self.get_renderer_context()
+                    response.render()
+                    headers = {
+                        name: response[name]
+                        for name in ("Content-Type", "Content-Disposition")
+                        if response.has_header(name)
+                    }
+                    cached = (response.content, headers)
+                    self._rendered[key] = cached
+        content, headers = cached
+        return HttpResponse(content, headers=headers)
