@@ -1,5 +1,6 @@
 """The OpenAPI schema is valid, complete, and the docs page needs no internet."""
 
+import gzip
 import re
 
 import pytest
@@ -194,6 +195,12 @@ def test_the_schema_is_generated_once_per_process_and_format(tenant_a, monkeypat
     assert yaml_first["Content-Type"] == yaml_again["Content-Type"]
     assert json_again["Content-Type"] == "application/json"
     assert yaml.safe_load(yaml_again.content) == json_again.json()
+    compressed = client.get(
+        "/api/schema/", HTTP_ACCEPT="application/json", HTTP_ACCEPT_ENCODING="gzip, br"
+    )
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == json_again.content
+    assert len(generated) == 2
 
 
 def test_the_favicon_is_served_on_every_host(tenant_a, client):
