@@ -5,7 +5,7 @@ look-up."""
 
 import socket
 
-from delivery.models import Depot, LocationStatus, Order, OrderEvent
+from delivery.models import Depot, Driver, LocationStatus, Order, OrderEvent
 from delivery.tasks import orders_geocode
 from tenants.accounts.models import Role
 
@@ -251,3 +251,22 @@ def test_looking_up_again_while_disabled_says_why(tenant_a):
     ]
     with tenant_a.use():
         assert Order.objects.filter(location_status=LocationStatus.PENDING).count() == 0
+
+
+def test_a_driver_start_address_without_coordinates_is_looked_up(tenant_a, photon):
+    user = tenant_a.users["driver"]
+
+    response = tenant_a.browser(Role.ADMIN).post(
+        "/settings/drivers/new/",
+        {"user": str(user.pk), "start_address": "Gloucester Road 112, Bristol"},
+    )
+
+    assert response.status_code == 302
+    with tenant_a.use():
+        driver = Driver.objects.get(user=user)
+    assert (driver.start_address, driver.start_lat, driver.start_lng) == (
+        "Gloucester Road 112, Bristol",
+        51.4762,
+        -2.5914,
+    )
+    assert (driver.end_lat, driver.end_lng) == (None, None)
