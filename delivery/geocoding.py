@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from geopy.adapters import URLLibAdapter
+from geopy.adapters import AdapterHTTPError, URLLibAdapter
 from geopy.exc import (
     GeocoderQueryError,
     GeocoderRateLimited,
@@ -146,7 +146,10 @@ def _not_answering(error: GeopyError) -> bool:
     if isinstance(error, GeocoderUnavailable | GeocoderTimedOut | GeocoderRateLimited):
         return True
     cause = error.__cause__ or error.__context__
-    return isinstance(cause, URLError | OSError) and not isinstance(cause, HTTPError)
+    # An HTTP answer (geopy's AdapterHTTPError is an OSError too) is the service answering.
+    return isinstance(cause, URLError | OSError) and not isinstance(
+        cause, HTTPError | AdapterHTTPError
+    )
 
 
 def _ask(call, *, longest_wait: float):
