@@ -145,3 +145,28 @@ def test_address_locate_explains_what_to_do(tenant_a, photon, settings):
     assert str(disabled.value) == (
         "Address lookup is switched off: place the pin on the map or give the coordinates."
     )
+
+
+def test_a_long_batch_goes_on_in_a_fresh_task(tenant_a, photon, monkeypatch):
+    from delivery import tasks
+    from delivery.models import Order
+    from delivery.tests.factories import make_order
+
+    # given three orders waiting for the geocoder and a batch budget already spent
+    with tenant_a.use():
+        ids = [
+            str(make_order(address=f"Park Street {number}", location=None).pk)
+            for number in (1, 2, 3)
+        ]
+    monkeypatch.setattr(tasks, "BATCH_SECONDS", -1)
+    sent = []
+    monkeypatch.setattr(tasks, "task_send", lambda task, args: sent.append((task, args)))
+
+    # when the task runs
+    with tenant_a.use():
+        located = tasks.orders_geocode(ids)
+        pending = Order.objects.filter(location_status="pending").count()
+
+    # then it stopped before asking, and handed every order on to a fresh task
+    assert (located, pending, photon.queries) == (0, 3, [])
+    assert [(task, sorted(args[0])) for task, args in sent] == [(tasks.orders_geocode, sorted(ids))]
