@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.test import Client
+from django.test.utils import override_settings
 from django_tenants.utils import schema_context
 
 from bench.report import summary, write
@@ -167,6 +168,13 @@ def _time(client: Client, path: str) -> tuple[dict, int]:
 
 
 def run():
+    # The API docs' schema is timed as a page: the per-second API limit (20) is not what is
+    # measured, and warm requests now come faster than it.
+    with override_settings(API_RATE_LIMIT_PER_SECOND=100_000):
+        return _run()
+
+
+def _run():
     provisioned = tenant_create(
         slug=SLUG,
         name="Bench Bakery",
