@@ -231,6 +231,11 @@ def test_orders_without_a_location_are_filtered_and_looked_up_again(tenant_a, ph
 
     # then the list showed just those two, and the look-up found the one it knows
     assert [order.recipient_name for order in listed.context["page"]] == ["Cy", "Bob"]
+    for order in listed.context["page"]:  # each one a link to place it on the map
+        assert (
+            f'<a class="chip needs_location" href="/orders/{order.pk}/edit/" '
+            'title="Place it on the map">Needs a location</a>'
+        ) in listed.content.decode()
     assert listed.context["locations"] == {"pending": 0, "missing": 2}
     assert [str(message) for message in posted.context["messages"]] == [
         "Looking up 2 addresses in the background (about one a second); each order shows "
