@@ -8,14 +8,24 @@ changes with the code, which a deploy restarts.
 """
 
 import gzip
+import logging
 import threading
 from typing import ClassVar
 
+from django.db import connections
 from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView
+from drf_spectacular.views import (
+    SCHEMA_KWARGS,
+    SpectacularAPIView,
+    SpectacularSwaggerSplitView,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class CachedSchemaView(SpectacularAPIView):
@@ -58,3 +68,32 @@ class CachedSchemaView(SpectacularAPIView):
             response = HttpResponse(content, headers=headers)
         patch_vary_headers(response, ["Accept-Encoding"])
         return response
+
+
+def _warm(path: str, host: str, language: str) -> None:
+    """Generate the JSON schema Swagger UI is about to ask for (run in a thread of its own)."""
+    try:
+        request = RequestFactory().get(path, HTTP_HOST=host, HTTP_ACCEPT="application/json")
+        with translation.override(language):
+            CachedSchemaView.as_view()(request)
+    except Exception:  # a warm-up only: the docs' own request generates it otherwise
+        logger.warning("could not prepare the API schema in advance", exc_info=True)
+    finally:
+        connections.close_all()  # this thread's own, if the generation opened one
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """/api/docs/: Swagger UI, which asks for the schema once its 1.5 MB of scripts are loaded;
+    the schema is generated meanwhile, so that it is ready (or nearly) when asked."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("script") is None:
+            key = (None, translation.get_language(), True, "application/json")
+            if key not in CachedSchemaView._rendered and not CachedSchemaView._lock.locked():
+                threading.Thread(
+                    target=_warm,
+                    args=(reverse(self.url_name), request.get_host(), translation.get_language()),
+                    daemon=True,
+                ).start()
+        return super().get(request, *args, **kwargs)

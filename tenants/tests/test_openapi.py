@@ -216,3 +216,35 @@ def test_the_favicon_is_served_on_every_host(tenant_a, client):
     assert icon.status_code == 200
     assert b"".join(icon.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in page.content.decode()
+
+
+def test_the_docs_page_prepares_the_schema_while_its_scripts_load(tenant_a, monkeypatch):
+    import time
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    from tenants.api.schema_view import CachedSchemaView
+
+    monkeypatch.setattr(CachedSchemaView, "_rendered", {})
+    generated = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        generated.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    client = tenant_a.anonymous()
+
+    # when the docs page is opened
+    page = client.get("/api/docs/")
+    deadline = time.monotonic() + 60
+    while not CachedSchemaView._rendered and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for the warm-up thread is what is tested
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json,*/*")
+
+    # then the schema was generated in the background, once, and Swagger UI's request read it
+    assert page.status_code == 200
+    assert schema.status_code == 200
+    assert len(generated) == 1
+    assert schema.json()["info"]["title"] == "Delivery platform API"
