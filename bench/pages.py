@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.test import Client
+from django.test.utils import override_settings
 from django_tenants.utils import schema_context
 
 from bench.report import summary, write
@@ -150,18 +151,30 @@ def _seed(today) -> dict:
     }
 
 
+# What Swagger UI's page asks the schema with.
+SCHEMA_ACCEPT = "application/json,*/*"
+
+
 def _time(client: Client, path: str) -> tuple[dict, int]:
-    status = client.get(path).status_code  # warm-up
+    headers = {"HTTP_ACCEPT": SCHEMA_ACCEPT} if path.startswith("/api/schema/") else {}
+    status = client.get(path, **headers).status_code  # warm-up
     samples = []
     for _ in range(ROUNDS):
         started = time.perf_counter()
-        response = client.get(path)
+        response = client.get(path, **headers)
         samples.append(time.perf_counter() - started)
         status = response.status_code
     return summary(samples), status
 
 
 def run():
+    # The API docs' schema is timed as a page: the per-second API limit (20) is not what is
+    # measured, and warm requests now come faster than it.
+    with override_settings(API_RATE_LIMIT_PER_SECOND=100_000):
+        return _run()
+
+
+def _run():
     provisioned = tenant_create(
         slug=SLUG,
         name="Bench Bakery",
@@ -202,17 +215,29 @@ def run():
             ("Live `/live/`", "/live/"),
             ("Notifications `/settings/notifications/`", "/settings/notifications/"),
             ("Webhooks `/settings/webhooks/`", "/settings/webhooks/"),
+            ("API docs `/api/docs/`", "/api/docs/"),
+            ("API docs' start-up script `/api/docs/?script=`", "/api/docs/?script="),
+            ("API schema as the docs ask it (JSON) `/api/schema/`", "/api/schema/"),
+            ("Favicon `/favicon.ico` (a redirect to the static file)", "/favicon.ico"),
         ]
         # Reports compute each route's unoptimised distance once and then read it from the
         # cache: the first request, with an empty cache, is timed on its own.
         started = time.perf_counter()
         client.get(f"/reports/?{week}")
         reports_cold = time.perf_counter() - started
+        # The schema is generated once per process and then served from memory: its first
+        # request is timed on its own, too.
+        from tenants.api.schema_view import CachedSchemaView
+
+        CachedSchemaView._rendered.clear()
+        started = time.perf_counter()
+        client.get("/api/schema/", HTTP_ACCEPT=SCHEMA_ACCEPT)
+        schema_cold = time.perf_counter() - started
         rows, slowest = [], 0.0
         baseline = None
         for label, path in pages:
             stats, status = _time(client, path)
-            assert status == 200, (path, status)
+            assert status == (302 if path == "/favicon.ico" else 200), (path, status)
             if baseline is None:
                 baseline = stats["median"]
             else:
@@ -233,7 +258,9 @@ def run():
         "| page | median | p90 | vs. baseline | under 300 ms |\n|---|---|---|---|---|\n"
         + "\n".join(rows)
         + f"\n\nReports with an empty cache (each of the week's {7 * data['drivers']} "
-        f"routes' unoptimised distance computed): {reports_cold * 1000:.0f} ms.\n\n"
+        f"routes' unoptimised distance computed): {reports_cold * 1000:.0f} ms. The API "
+        f"schema's first request in a process (generated, then kept): "
+        f"{schema_cold * 1000:.0f} ms.\n\n"
         f"**Slowest page (median): {slowest * 1000:.0f} ms; goal < {GOAL_MS} ms.**\n"
     )
     return write("pages", "Dashboard page speed", body)

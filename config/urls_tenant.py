@@ -2,20 +2,21 @@
 
 from django.shortcuts import render
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from delivery.api.shopify import shopify_orders_webhook
 from tenants.api.errors import api_not_found, json_error_response
-from tenants.views import health, ready
+from tenants.api.schema_view import CachedSchemaView, DocsView
+from tenants.views import favicon, health, ready
 
 urlpatterns = [
     path("api/v1/", include(("config.urls_api", "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline code.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ (a non-UUID id, a typo) is a JSON 404, with DEBUG on too: Django's
     # debug 404 page would answer HTML, which no API client can read.
     re_path(r"^api/", api_not_found, name="api-not-found"),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", health, name="health"),
     path("readyz", ready, name="ready"),
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),

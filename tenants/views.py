@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 from django_tenants.utils import schema_context
 
@@ -77,6 +78,12 @@ def public_login(request):
     return render(
         request, "tenants/public_login.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask every host for: the static icon (cached long there)."""
+    return redirect(static("img/favicon.ico"))
 
 
 @require_GET

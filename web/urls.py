@@ -10,6 +10,7 @@ from web.views import (
     invitations,
     notifications,
     orders,
+    places,
     reports,
     team,
     today,
@@ -32,6 +33,7 @@ dashboard = [
     path("plan/", dispatch.plan, name="plan"),
     path("live/", dispatch.live, name="live"),
     path("reports/", reports.reports, name="reports"),
+    path("places/search/", places.place_search, name="place-search"),
 ]
 
 customer_pages = [

@@ -32,6 +32,9 @@ WHITENOISE_USE_FINDERS = True
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
 SMS_BACKEND = "locmem"
 
+# Tests never reach a public geocoder: the ones about geocoding start a local one.
+GEOCODER = env_str("TEST_GEOCODER", "off")
+
 # Tests never fetch map tiles from the internet: maps run in their degraded mode (markers only).
 MAP_TILE_URL = env_str("TEST_MAP_TILE_URL", "")
 CONTENT_SECURITY_POLICY = content_security_policy(  # noqa: F405

@@ -4,14 +4,14 @@ a report of every bad cell) and the JSON batch. Every order is validated by
 `services.orders_create_many`."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from delivery import validation
 from delivery.imports.csv_read import sheet_read
 from delivery.imports.drafts import draft_problems, order_draft, problem
-from delivery.models import Order
+from delivery.models import LocationStatus, Order
 from delivery.services import orders_create_many, orders_existing_external_ids
 from tenants.actors import Actor
 from tenants.errors import ApplicationError
@@ -44,6 +44,29 @@ class ImportResult:
     failed: int
     errors: list[dict]
     warnings: list[dict]
+    # Rows imported without coordinates: {row, line, column, message}, as errors are.
+    unlocated: list[dict] = field(default_factory=list)
+
+
+def _unlocated(orders: list[Order], drafts: list) -> list[dict]:
+    """The imported rows that have no location yet, and what happens to them."""
+    found = []
+    for order, draft in zip(orders, drafts, strict=True):
+        if order.location_status == LocationStatus.PENDING:
+            what = "no coordinates; the address is being looked up"
+        elif order.location_status == LocationStatus.NEEDS_LOCATION:
+            what = "no coordinates and no address lookup; place it on the map"
+        else:
+            continue
+        found.append(
+            problem(
+                draft.row,
+                draft.line,
+                None,
+                f"Row {draft.row} ({order.recipient_name}, {order.address}): {what}.",
+            )
+        )
+    return found
 
 
 def _external_id_problems(
@@ -113,13 +136,22 @@ def orders_import_csv(
     )
     if errors and not partial:
         raise ImportRejected(rows=errors, warnings=layout.warnings)
-    good = [data for data, draft in zip(inputs, drafts, strict=True) if data and not draft.problems]
-    created = orders_create_many(inputs=good, actor=actor, source="import") if good else []
+    good = [
+        (data, draft)
+        for data, draft in zip(inputs, drafts, strict=True)
+        if data and not draft.problems
+    ]
+    created = (
+        orders_create_many(inputs=[data for data, _ in good], actor=actor, source="import")
+        if good
+        else []
+    )
     return ImportResult(
         created=created,
         failed=len(drafts) - len(good),
         errors=errors,
         warnings=layout.warnings,
+        unlocated=_unlocated(created, [draft for _, draft in good]),
     )
 
 

@@ -19,6 +19,7 @@ from delivery.services.orders import (
     order_update,
     orders_create_many,
     orders_existing_external_ids,
+    orders_locate_again,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "order_update",
     "orders_create_many",
     "orders_existing_external_ids",
+    "orders_locate_again",
     "orders_out_for_delivery",
     "orders_plan_apply",
     "vehicle_save",

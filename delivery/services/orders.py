@@ -332,3 +332,43 @@ def order_location_set(
             lng=order.lng,
             occurred_at=timezone.now(),
         ).save()
+
+
+def orders_locate_again(*, order_ids: Iterable, actor: Actor) -> int:
+    """Look the addresses of these orders up again, in the background: those without a location
+    that may still be edited go back to `pending` and the geocoding task is sent after commit.
+    Returns how many were sent; the others (located, under way, done) are left as they are."""
+    if not geocoding.geocoder_configured():
+        raise ApplicationError("geocoder_off", geocoding.DISABLED_MESSAGE)
+    with transaction.atomic():
+        orders = list(
+            Order.objects.select_for_update()
+            .filter(
+                pk__in=list(order_ids),
+                lat__isnull=True,
+                status__in=EDITABLE_STATUSES,
+            )
+            .exclude(location_status=LocationStatus.PENDING)
+            .order_by("created_at", "id")
+        )
+        now = timezone.now()
+        for order in orders:
+            order.location_status = LocationStatus.PENDING
+            order.location_note = ""
+            order.updated_at = now
+        Order.objects.bulk_update(orders, ["location_status", "location_note", "updated_at"])
+        OrderEvent.objects.bulk_create(
+            [
+                order_event(
+                    order=order,
+                    kind=OrderEvent.Kind.UPDATED,
+                    actor=actor,
+                    note="Looking the address up again.",
+                )
+                for order in orders
+            ]
+        )
+        if orders:
+            orders_changed(order_ids=[order.pk for order in orders])
+    _geocode_after_commit(orders)
+    return len(orders)

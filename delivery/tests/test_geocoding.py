@@ -1,103 +1,18 @@
 """Geocoding at the HTTP boundary: a real local HTTP server plays Nominatim with recorded
-answers; everything of ours (API, task, cache, services) runs for real."""
+answers (tests/fixtures/geocoder.py); everything of ours (API, task, cache, services) runs for
+real."""
 
 import json
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.conf import settings as django_settings
 
 from delivery.geocoding import GeocodingUnavailable, address_geocode
 from delivery.models import Order, OrderEvent
 from delivery.tasks import orders_geocode
-from tenants.redis import redis_client
+from tests.fixtures.geocoder import ADDRESS, FOUND
 
-ADDRESS = "Prinsengracht 263, Amsterdam"
-# Recorded from nominatim.openstreetmap.org/search?format=json&limit=1
-#   &q=Prinsengracht+263,+Amsterdam
-FOUND = [
-    {
-        "place_id": 130237417,
-        "licence": "Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright",
-        "osm_type": "way",
-        "osm_id": 219476914,
-        "lat": "52.3752182",
-        "lon": "4.8839799",
-        "class": "building",
-        "type": "yes",
-        "place_rank": 30,
-        "importance": 0.4500099999999999,
-        "addresstype": "building",
-        "name": "Anne Frank Huis",
-        "display_name": "Anne Frank Huis, 263, Prinsengracht, Grachtengordel-West, Centrum, "
-        "Amsterdam, Noord-Holland, Nederland, 1016 GV, Nederland",
-        "boundingbox": ["52.3750588", "52.3753776", "4.8838074", "4.8841525"],
-    }
-]
 NULL_ISLAND = [{**FOUND[0], "lat": "0.0", "lon": "0.0", "display_name": "Null Island"}]
-
-
-@dataclass
-class FakeNominatim:
-    """What the server answers next, and every query it was asked."""
-
-    port: int
-    status: int = 200
-    answer: list = field(default_factory=lambda: FOUND)
-    delay_seconds: float = 0
-    headers: dict = field(default_factory=dict)
-    queries: list[str] = field(default_factory=list)
-
-
-def forget_geocoding_cache() -> None:
-    # django-tenants puts the schema before the key prefix ("<schema>:<prefix>:cache:…"), so
-    # the shared per-test clean-up (which matches "<prefix>:*") does not reach cache entries.
-    client = redis_client()
-    pattern = f"*:{django_settings.REDIS_KEY_PREFIX}:cache:*:geocode:*"
-    keys = list(client.scan_iter(match=pattern, count=1000))
-    if keys:
-        client.delete(*keys)
-
-
-@pytest.fixture
-def nominatim(settings):
-    """A local Nominatim, and the settings that point the geocoder at it."""
-    forget_geocoding_cache()
-    state = FakeNominatim(port=0)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            url = urlsplit(self.path)
-            state.queries.append(parse_qs(url.query).get("q", [""])[0])
-            time.sleep(state.delay_seconds)
-            body = json.dumps(state.answer if state.status == 200 else {"error": "boom"})
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            for name, value in state.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body.encode())))
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    state.port = server.server_address[1]
-    settings.GEOCODER = "nominatim"
-    settings.GEOCODER_OPTIONS = {"domain": f"127.0.0.1:{state.port}", "scheme": "http"}
-    settings.GEOCODER_TIMEOUT = 1
-    yield state
-    server.shutdown()
-    server.server_close()
-    forget_geocoding_cache()
 
 
 def create_order(world, address: str = ADDRESS, **fields) -> dict:

@@ -1,5 +1,6 @@
 """The OpenAPI schema is valid, complete, and the docs page needs no internet."""
 
+import gzip
 import re
 
 import pytest
@@ -162,3 +163,88 @@ def test_an_unknown_api_path_is_a_json_404_in_development_too(
     assert response.json() == {
         "error": {"code": "not_found", "message": "Not found.", "fields": {}}
     }
+
+
+def test_the_schema_is_generated_once_per_process_and_format(tenant_a, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from tenants.api.schema_view import CachedSchemaView
+
+    # given a process that has not served the schema yet
+    monkeypatch.setattr(CachedSchemaView, "_rendered", {})
+    generated = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        generated.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    client = tenant_a.anonymous()
+
+    # when it is asked twice as YAML and twice as JSON (as Swagger UI asks)
+    yaml_first = client.get("/api/schema/")
+    yaml_again = client.get("/api/schema/")
+    json_first = client.get("/api/schema/", HTTP_ACCEPT="application/json,*/*")
+    json_again = client.get("/api/schema/", HTTP_ACCEPT="application/json,*/*")
+
+    # then each format was generated once and served the same from memory
+    assert len(generated) == 2
+    assert yaml_first.content == yaml_again.content
+    assert json_first.content == json_again.content
+    assert yaml_first["Content-Type"] == yaml_again["Content-Type"]
+    assert json_again["Content-Type"] == "application/json"
+    assert yaml.safe_load(yaml_again.content) == json_again.json()
+    compressed = client.get(
+        "/api/schema/", HTTP_ACCEPT="application/json", HTTP_ACCEPT_ENCODING="gzip, br"
+    )
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == json_again.content
+    assert len(generated) == 2
+
+
+def test_the_favicon_is_served_on_every_host(tenant_a, client):
+    from django.templatetags.static import static
+
+    business = tenant_a.anonymous().get("/favicon.ico")
+    public = client.get("/favicon.ico", HTTP_HOST="localhost")
+    icon = tenant_a.anonymous().get(static("img/favicon.ico"))
+    page = tenant_a.anonymous().get("/login/")
+
+    assert (business.status_code, business["Location"]) == (302, static("img/favicon.ico"))
+    assert (public.status_code, public["Location"]) == (302, static("img/favicon.ico"))
+    assert icon.status_code == 200
+    assert b"".join(icon.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in page.content.decode()
+
+
+def test_the_docs_page_prepares_the_schema_while_its_scripts_load(tenant_a, monkeypatch):
+    import time
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    from tenants.api.schema_view import CachedSchemaView
+
+    monkeypatch.setattr(CachedSchemaView, "_rendered", {})
+    generated = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        generated.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    client = tenant_a.anonymous()
+
+    # when the docs page is opened
+    page = client.get("/api/docs/")
+    deadline = time.monotonic() + 60
+    while not CachedSchemaView._rendered and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for the warm-up thread is what is tested
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json,*/*")
+
+    # then the schema was generated in the background, once, and Swagger UI's request read it
+    assert page.status_code == 200
+    assert schema.status_code == 200
+    assert len(generated) == 1
+    assert schema.json()["info"]["title"] == "Delivery platform API"

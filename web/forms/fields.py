@@ -21,3 +21,11 @@ def time_field(label: str) -> forms.CharField:
     return forms.CharField(
         label=label, required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
+
+
+def place_fields(form: forms.Form, *, address: str, lat: str, lng: str, group: str) -> None:
+    """Mark an address and its coordinates as one place for web/static/web/places.js: the
+    address gets suggestions as it is typed, and a map pin fills (and shows) the coordinates."""
+    form.fields[address].widget.attrs |= {"data-place": group, "autocomplete": "off"}
+    form.fields[lat].widget.attrs |= {"data-place-lat": group}
+    form.fields[lng].widget.attrs |= {"data-place-lng": group}

@@ -3,10 +3,10 @@ collect text: delivery.validation parses (as for the API) and its messages go on
 
 from django import forms
 
-from delivery import validation
+from delivery import geocoding, validation
 from delivery.models import Depot, Driver, Fuel, Vehicle, VehicleProfile
 from tenants.accounts.models import Role, User
-from web.forms.fields import text_field, time_field
+from web.forms.fields import place_fields, text_field, time_field
 
 BREAK_COUNT = 5  # as many as validation.breaks_parse takes
 WEEKDAYS = [
@@ -58,19 +58,30 @@ def weekly_initial(hours: dict) -> dict:
 class DepotForm(WeeklyMixin):
     name = forms.CharField(label="Name", max_length=120)
     address = forms.CharField(label="Address", max_length=300)
-    lat = forms.CharField(label="Latitude", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    lng = forms.CharField(label="Longitude", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lat = text_field(
+        "Latitude",
+        attrs={"inputmode": "decimal"},
+        help_text="Empty: found from the address.",
+    )
+    lng = text_field("Longitude", attrs={"inputmode": "decimal"})
     field_order = ["name", "address", "lat", "lng", "days", "opens", "closes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        place_fields(self, address="address", lat="lat", lng="lng", group="depot")
 
     def depot_fields(self) -> dict | None:
         data = self.cleaned_data
         fields = {"name": data["name"], "address": data["address"]}
         try:
-            fields["lat"], fields["lng"] = validation.coordinates(
-                data["lat"].replace(",", "."), data["lng"].replace(",", ".")
-            )
+            if data["lat"] or data["lng"]:
+                fields["lat"], fields["lng"] = validation.coordinates(
+                    data["lat"].replace(",", "."), data["lng"].replace(",", ".")
+                )
+            else:
+                fields["lat"], fields["lng"] = geocoding.address_locate(data["address"])
         except ValueError as error:
-            self.add_error("lat", str(error))
+            self.add_error("lat" if data["lat"] or data["lng"] else "address", str(error))
         fields["opening_hours"] = self.weekly(many=True)
         return None if self.errors else fields
 
@@ -174,6 +185,10 @@ class DriverForm(WeeklyMixin):
             self.fields[f"break_{number}_minutes"] = text_field(
                 f"Break {number} minutes", attrs={"inputmode": "numeric"}
             )
+        for end in ("start", "end"):
+            place_fields(
+                self, address=f"{end}_address", lat=f"{end}_lat", lng=f"{end}_lng", group=end
+            )
         if creating:
             self.fields["user"].queryset = User.objects.filter(
                 role=Role.DRIVER, is_active=True, driver__isnull=True
@@ -256,9 +271,18 @@ class DriverForm(WeeklyMixin):
         data = self.cleaned_data
         lat, lng = data[f"{end}_lat"], data[f"{end}_lng"]
         if not lat and not lng:
-            if data[f"{end}_address"]:
-                self.add_error(f"{end}_lat", "Give the coordinates of this place.")
-            return {f"{end}_address": "", f"{end}_lat": None, f"{end}_lng": None}
+            if not data[f"{end}_address"]:
+                return {f"{end}_address": "", f"{end}_lat": None, f"{end}_lng": None}
+            try:
+                found = geocoding.address_locate(data[f"{end}_address"])
+            except ValueError as error:
+                self.add_error(f"{end}_address", str(error))
+                return {}
+            return {
+                f"{end}_address": data[f"{end}_address"],
+                f"{end}_lat": found[0],
+                f"{end}_lng": found[1],
+            }
         try:
             location = validation.location_parse(
                 {"lat": lat.replace(",", "."), "lng": lng.replace(",", ".")}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from delivery.models import Driver, FailureReason, Order
-from web.forms.fields import text_field, time_field
+from web.forms.fields import place_fields, text_field, time_field
 
 # As many as the API takes (validation.time_windows_parse); the form shows the first few open.
 WINDOW_COUNT = 10
@@ -74,6 +74,10 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        place_fields(self, address="address", lat="lat", lng="lng", group="delivery")
+        place_fields(
+            self, address="pickup_address", lat="pickup_lat", lng="pickup_lng", group="pickup"
+        )
         for prefix, label in (("window", "Window"), ("pickup_window", "Pickup window")):
             for number in range(1, WINDOW_COUNT + 1):
                 self.fields[f"{prefix}_{number}_start"] = time_field(f"{label} {number} from")
@@ -236,6 +240,11 @@ class OrderFilterForm(forms.Form):
     driver = forms.ModelChoiceField(
         label="Driver", required=False, queryset=Driver.objects.none(), empty_label="Any driver"
     )
+    location = forms.ChoiceField(
+        label="Location",
+        required=False,
+        choices=[("", "Any location"), ("missing", "No location")],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -245,14 +254,19 @@ class OrderFilterForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [("cancel", "Cancel"), ("change_date", "Change date"), ("replan", "Re-plan")]
+    ACTIONS = [
+        ("cancel", "Cancel"),
+        ("change_date", "Change date"),
+        ("replan", "Re-plan"),
+        ("locate", "Look the address up again"),
+    ]
     action = forms.ChoiceField(label="Action", choices=ACTIONS)
     orders = forms.ModelMultipleChoiceField(
         queryset=Order.objects.all(),
-        error_messages={
-            "required": "Select at least one order.",
-        },
+        required=False,
     )
+    # "locate" with every order that has no location, not only those ticked on this page.
+    all_unlocated = forms.BooleanField(required=False)
     date = forms.DateField(
         label="New date", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -261,6 +275,10 @@ class BulkForm(forms.Form):
         data = super().clean()
         if data.get("action") == "change_date" and not data.get("date"):
             self.add_error("date", "Choose the new delivery date.")
+        if not data.get("orders") and not (
+            data.get("action") == "locate" and data.get("all_unlocated")
+        ):
+            self.add_error("orders", "Select at least one order.")
         return data
 
 

@@ -32,6 +32,8 @@ def inline_code(html: str) -> list[str]:
         (Role.DISPATCHER, "/plan/", "/static/web/dashboard/plan.js"),
         (Role.DISPATCHER, "/live/", "/static/web/dashboard/live.js"),
         (Role.DRIVER, "/driver/", "/static/web/driver/driver.js"),
+        (Role.DISPATCHER, "/orders/new/", "/static/web/dashboard/places.js"),
+        (Role.ADMIN, "/settings/depots/new/", "/static/web/dashboard/places.js"),
     ],
 )
 def test_signed_in_pages_load_their_script_as_a_module_and_inline_none(

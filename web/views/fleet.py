@@ -24,9 +24,11 @@ from web.forms.fleet import (
     driver_initial,
     weekly_initial,
 )
+from web.views.places import map_centre
 
 
 def _page(request, template: str, context: dict, form) -> object:
+    context = {"map_centre": map_centre(), **context}
     return render(request, template, context, status=400 if form.errors else 200)
 
 

@@ -6,16 +6,23 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from delivery import validation
 from delivery.imports import ImportRejected, orders_import_csv
-from delivery.models import Order, OrderStatus
+from delivery.models import LocationStatus, Order, OrderStatus
 from delivery.proofs import order_proofs
 from delivery.selectors import order_events
-from delivery.services import order_create, order_reschedule, order_transition, order_update
+from delivery.services import (
+    EDITABLE_STATUSES,
+    order_create,
+    order_reschedule,
+    order_transition,
+    order_update,
+    orders_locate_again,
+)
 from routing.assignment import order_assign
 from tenants.actors import actor_for
 from tenants.errors import ApplicationError
@@ -29,6 +36,7 @@ from web.forms.orders import (
     TransitionForm,
     order_initial,
 )
+from web.views.places import map_centre
 
 PAGE_SIZE = 50
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
@@ -54,7 +62,23 @@ def orders_filtered(form: OrderFilterForm):
         orders = orders.filter(delivery_date=data["date"])
     if data["driver"]:
         orders = orders.filter(driver=data["driver"])
+    if data["location"] == "missing":
+        orders = orders.filter(lat__isnull=True)
     return orders
+
+
+def _location_summary() -> dict:
+    """How many orders still wait for a location, for the list's notice."""
+    counts = dict(
+        Order.objects.filter(lat__isnull=True, status__in=EDITABLE_STATUSES)
+        .values("location_status")
+        .annotate(count=Count("id"))
+        .values_list("location_status", "count")
+    )
+    return {
+        "pending": counts.get(LocationStatus.PENDING, 0),
+        "missing": counts.get(LocationStatus.NEEDS_LOCATION, 0),
+    }
 
 
 @page_view(roles=OPERATIONS)
@@ -83,6 +107,7 @@ def order_list(request):
             "export_query": urlencode({key: value for key, value in export.items() if value}),
             "bulk": BulkForm(),
             "status_choices": OrderStatus.choices,
+            "locations": _location_summary(),
         },
         status=200 if form.is_valid() else 400,
     )
@@ -103,7 +128,7 @@ def _order_form_page(request, form: OrderForm, order: Order | None):
     return render(
         request,
         "web/pages/order_form.html",
-        {"form": form, "order": order},
+        {"form": form, "order": order, "map_centre": map_centre()},
         status=400 if form.errors else 200,
     )
 
@@ -252,8 +277,10 @@ def orders_bulk(request):
             for error in errors:
                 messages.error(request, error)
         return redirect(back)
-    orders = list(form.cleaned_data["orders"].order_by("created_at"))
     action = form.cleaned_data["action"]
+    if action == "locate":
+        return _orders_locate(request, form, back)
+    orders = list(form.cleaned_data["orders"].order_by("created_at"))
     if action == "replan":
         dates = sorted({order.delivery_date for order in orders})
         if len(dates) > 1:
@@ -279,6 +306,38 @@ def orders_bulk(request):
         messages.success(request, f"{done} order{'s' if done != 1 else ''} {verb}.")
     for problem in problems:
         messages.error(request, problem)
+    return redirect(back)
+
+
+def _orders_locate(request, form: BulkForm, back: str):
+    """Look the addresses of the chosen orders (or of every order without a location) up again,
+    in the background; the list shows each order's location status as the answers come."""
+    if form.cleaned_data["all_unlocated"]:
+        ids = list(
+            Order.objects.filter(lat__isnull=True, status__in=EDITABLE_STATUSES).values_list(
+                "pk", flat=True
+            )
+        )
+    else:
+        ids = [order.pk for order in form.cleaned_data["orders"]]
+    try:
+        sent = orders_locate_again(order_ids=ids, actor=actor_for(request.user))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    skipped = len(ids) - sent
+    if sent:
+        messages.success(
+            request,
+            f"Looking up {sent} address{'es' if sent != 1 else ''} in the background (about one "
+            "a second); each order shows what was found. Those still not found need a pin.",
+        )
+    if skipped:
+        messages.info(
+            request,
+            f"{skipped} order{'s' if skipped != 1 else ''} left as they are: already located, "
+            "being looked up, or no longer editable.",
+        )
     return redirect(back)
 
 
@@ -319,6 +378,7 @@ def orders_import(request):
             "bad_rows": len({item["row"] for item in rejected.rows}) if rejected else 0,
             "errors": rejected.rows if rejected else (result.errors if result else []),
             "warnings": rejected.warnings if rejected else (result.warnings if result else []),
+            "unlocated": result.unlocated if result else [],
         },
         status=status,
     )
