@@ -19,6 +19,7 @@ from delivery import validation
 from delivery.customers.services import customer_for_order_contact
 from delivery.models import Order, ShopifyConnection, ShopifyWebhookReceipt
 from delivery.services import order_create
+from delivery.shopify_sync import shopify_order_sync_start
 from tenants.actors import integration_actor
 from tenants.api.errors import validation_message
 from tenants.errors import ApplicationError
@@ -30,6 +31,7 @@ ORDERS_CREATE = "orders/create"
 # Shopify sends webhooks from the shop's permanent `*.myshopify.com` domain.
 SHOP_DOMAIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,98}\.myshopify\.com")
 SECRET_PATTERN = re.compile(r"[\x21-\x7e]{16,255}")
+TOKEN_PATTERN = re.compile(r"[\x21-\x7e]{20,255}")
 DELIVERY_DATE_ATTRIBUTES = {"delivery_date", "local_delivery_date", "delivery_day"}
 SHOPIFY_DATE_PATTERN = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 NOTES_MAX_LENGTH = 2000
@@ -59,8 +61,31 @@ def shop_domain_normalise(value) -> str:
     return domain
 
 
-def shopify_connection_create(*, shop_domain: str, webhook_secret: str) -> ShopifyConnection:
-    """Connect a shop: its webhook signing secret is the one Shopify shows the merchant."""
+def _access_token(problems: validation.Problems, value) -> str:
+    token = value.strip() if isinstance(value, str) else ""
+    if token and not TOKEN_PATTERN.fullmatch(token):
+        problems.add(
+            "access_token",
+            "Paste the Admin API access token of the shop's app (shpat_…, 20–255 characters, "
+            "no spaces).",
+        )
+    return token
+
+
+def _raise_if_any(problems: validation.Problems) -> None:
+    try:
+        problems.raise_if_any()
+    except validation.FieldErrors as errors:
+        raise ApplicationError(
+            "validation_error", validation_message(errors.fields), fields=errors.fields
+        ) from None
+
+
+def shopify_connection_create(
+    *, shop_domain: str, webhook_secret: str, access_token: str = ""
+) -> ShopifyConnection:
+    """Connect a shop: its webhook signing secret is the one Shopify shows the merchant; the
+    Admin API access token (optional) lets us write deliveries back to the shop."""
     problems = validation.Problems()
     domain = problems.check("shop_domain", shop_domain_normalise, shop_domain)
     secret = (webhook_secret or "").strip() if isinstance(webhook_secret, str) else ""
@@ -69,20 +94,39 @@ def shopify_connection_create(*, shop_domain: str, webhook_secret: str) -> Shopi
             "webhook_secret",
             "Paste the webhook signing secret from Shopify (16–255 characters, no spaces).",
         )
-    try:
-        problems.raise_if_any()
-    except validation.FieldErrors as errors:
-        raise ApplicationError(
-            "validation_error", validation_message(errors.fields), fields=errors.fields
-        ) from None
+    token = _access_token(problems, access_token)
+    _raise_if_any(problems)
     try:
         with transaction.atomic():
-            return ShopifyConnection.objects.create(shop_domain=domain, webhook_secret=secret)
+            return ShopifyConnection.objects.create(
+                shop_domain=domain, webhook_secret=secret, access_token=token
+            )
     except IntegrityError:
         message = f"{domain} is already connected."
         raise ApplicationError(
             "validation_error", message, fields={"shop_domain": [message]}
         ) from None
+
+
+def shopify_connection_update(*, connection: ShopifyConnection, fields: dict) -> ShopifyConnection:
+    """Change a connection's secret, access token (an empty one removes it) or activity."""
+    problems = validation.Problems()
+    if "webhook_secret" in fields:
+        secret = fields["webhook_secret"]
+        secret = secret.strip() if isinstance(secret, str) else ""
+        if not SECRET_PATTERN.fullmatch(secret):
+            problems.add(
+                "webhook_secret",
+                "Paste the webhook signing secret from Shopify (16–255 characters, no spaces).",
+            )
+        connection.webhook_secret = secret
+    if "access_token" in fields:
+        connection.access_token = _access_token(problems, fields["access_token"])
+    if "is_active" in fields:
+        connection.is_active = bool(fields["is_active"])
+    _raise_if_any(problems)
+    connection.save(update_fields=["webhook_secret", "access_token", "is_active"])
+    return connection
 
 
 def shopify_connection_delete(*, connection: ShopifyConnection) -> None:
@@ -91,7 +135,8 @@ def shopify_connection_delete(*, connection: ShopifyConnection) -> None:
 
 
 def secret_masked(secret: str) -> str:
-    return "•" * 8 + secret[-4:]
+    """What is ever shown of a secret or token: its last four characters ("" when none)."""
+    return "•" * 8 + secret[-4:] if secret else ""
 
 
 # --- webhook verification ---------------------------------------------------------------------
@@ -304,6 +349,7 @@ def _order_from_payload(*, connection: ShopifyConnection, body: bytes) -> Intake
                 tags=["shopify"],
             )
             order = order_create(data=data, actor=actor, source="shopify", links=links)
+            shopify_order_sync_start(order=order, connection=connection, payload=payload)
     except ApplicationError as error:
         return IntakeResult(Outcome.REJECTED, reason=error.message)
     return IntakeResult(Outcome.CREATED, order=order)

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 
 from delivery import validation
 from delivery.imports import ImportRejected, orders_import_csv
-from delivery.models import Order, OrderStatus
+from delivery.models import Order, OrderStatus, ShopifyOrderSync
 from delivery.proofs import order_proofs
 from delivery.selectors import order_events
 from delivery.services import order_create, order_reschedule, order_transition, order_update
+from delivery.shopify_sync import shopify_sync_retry
 from routing.assignment import order_assign
 from tenants.actors import actor_for
 from tenants.errors import ApplicationError
@@ -184,6 +185,7 @@ def order_detail(request, order_id):
             "pickup_windows": pickup_windows,
             "events": events,
             "proofs": order_proofs(order=order),
+            "shopify_sync": ShopifyOrderSync.objects.filter(order=order).first(),
             "actions": ACTIONS.get(order.status, []),
             "editable": order.status
             in (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.FAILED),
@@ -191,6 +193,20 @@ def order_detail(request, order_id):
             "reasons": form.fields["reason"].choices[1:],
         },
     )
+
+
+@page_view(roles=OPERATIONS)
+@require_POST
+def order_shopify_retry(request, order_id):
+    """The order page's "retry the write-back now" for an order from Shopify."""
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        shopify_sync_retry(order_id=order.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The write-back to Shopify is queued again.")
+    return redirect("order-detail", order_id=order.pk)
 
 
 @page_view(roles=OPERATIONS)
