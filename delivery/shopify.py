@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from delivery import validation
 from delivery.customers.services import customer_for_order_contact
+from delivery.customers.subscriptions import Subscription, subscription_occurrence_attach
 from delivery.models import Order, ShopifyConnection, ShopifyWebhookReceipt
 from delivery.services import order_create
 from delivery.shopify_sync import shopify_order_sync_start
@@ -313,6 +314,60 @@ def shopify_order_map(payload: dict, *, tomorrow: date) -> dict:
     return raw
 
 
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+def _interval_weeks(text: str) -> int:
+    """The weeks between deliveries a selling plan's name says ("Delivered every 2 weeks",
+    "Fortnightly box", "Monthly"); every week when it says nothing we can read."""
+    words = _words(text)
+    match = re.search(r"every (\d+) weeks?", words)
+    if match:
+        weeks = int(match.group(1))
+    elif match := re.search(r"every (\d+) days?", words):
+        days = int(match.group(1))
+        weeks = days // 7 if days % 7 == 0 else 1
+    elif match := re.search(r"every (\d+) months?", words):
+        weeks = 4 * int(match.group(1))
+    elif re.search(r"every other week|fortnight|bi ?weekly", words):
+        weeks = 2
+    elif re.search(r"monthly|every month", words):
+        weeks = 4
+    else:
+        weeks = 1
+    return min(max(weeks, 1), 52)
+
+
+def shopify_subscription(payload: dict, *, shop_domain: str) -> Subscription | None:
+    """The subscription an order belongs to: a line item sold with a selling plan
+    (`selling_plan_allocation`), or an order the subscription app tagged ("Subscription",
+    "Subscription Recurring Order") or made (`source_name` "subscription_contract")."""
+    for line in payload.get("line_items") or []:
+        allocation = line.get("selling_plan_allocation") if isinstance(line, dict) else None
+        if not isinstance(allocation, dict):
+            continue
+        plan = allocation.get("selling_plan")
+        plan = plan if isinstance(plan, dict) else {}
+        plan_id = plan.get("id") or allocation.get("selling_plan_id")
+        name = _text(plan.get("name")) or "Subscription"
+        key = (
+            f"shopify:{shop_domain}:selling-plan:{plan_id}"
+            if isinstance(plan_id, (int, str)) and str(plan_id).strip()
+            else f"shopify:{shop_domain}:subscription"
+        )
+        return Subscription(key=key[:200], name=name[:200], interval_weeks=_interval_weeks(name))
+    tags = [_words(tag) for tag in str(payload.get("tags") or "").split(",")]
+    if any(tag.startswith("subscription") for tag in tags) or (
+        payload.get("source_name") == "subscription_contract"
+    ):
+        return Subscription(
+            key=f"shopify:{shop_domain}:subscription",
+            name="Subscription",
+            interval_weeks=_interval_weeks(" ".join(tags)),
+        )
+    return None
+
+
 # --- intake -----------------------------------------------------------------------------------
 
 
@@ -350,6 +405,10 @@ def _order_from_payload(*, connection: ShopifyConnection, body: bytes) -> Intake
             )
             order = order_create(data=data, actor=actor, source="shopify", links=links)
             shopify_order_sync_start(order=order, connection=connection, payload=payload)
+            subscription = shopify_subscription(payload, shop_domain=connection.shop_domain)
+            if subscription is not None:
+                # A subscription's order is the occurrence of its date in a standing order.
+                subscription_occurrence_attach(order=order, subscription=subscription)
     except ApplicationError as error:
         return IntakeResult(Outcome.REJECTED, reason=error.message)
     return IntakeResult(Outcome.CREATED, order=order)
