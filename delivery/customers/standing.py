@@ -269,6 +269,8 @@ def _unplanned(order: Order | None) -> bool:
 
 def occurrences_follow(*, standing: StandingOrder, actor: Actor) -> None:
     """Bring the not-yet-planned occurrences from today on in line with the standing order."""
+    if standing.source == SHOP_DRIVEN:
+        return  # the shop makes (and cancels) a subscription's orders, not us
     tz = tenant_time_zone()
     today = business_today(tz)
     future = list(

@@ -191,3 +191,16 @@ def test_the_tracking_page_offers_no_skip_for_a_shops_subscription(tenant_a, sho
 )
 def test_the_interval_is_read_from_the_plan_name(name, weeks):
     assert _interval_weeks(name) == weeks
+
+
+def test_pausing_a_shops_subscription_cancels_none_of_its_orders(tenant_a, shop):
+    from delivery.customers.standing import standing_order_pause
+    from delivery.tests.factories import TEST_ACTOR
+
+    answer = receive(tenant_a, subscription_order(1001, "2027/01/08"), "w-1")
+    with tenant_a.use():
+        standing = StandingOrder.objects.get()
+        standing_order_pause(standing_order_id=standing.pk, paused=True, actor=TEST_ACTOR)
+        assert Order.objects.get(pk=answer["order"]).status == "unassigned"
+    shown = tenant_a.api().get(f"/api/v1/standing-orders/{standing.pk}/").json()
+    assert (shown["source"], shown["paused"]) == ("shopify", True)
