@@ -249,9 +249,6 @@ def shopify_sync_next_attempt_set(*, order_id, countdown: int) -> None:
 def shopify_syncs_sweep(*, now: datetime | None = None) -> int:
     """The safety net (beat, per business): write-backs still pending whose task was lost (the
     broker was down at commit, a worker died) and whose next try is due are queued again."""
-    from delivery.tasks import shopify_order_sync_task
-    from tenants.queueing import task_send
-
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SHOPIFY_SYNC_CLAIM_SECONDS)
     due = list(
@@ -263,5 +260,5 @@ def shopify_syncs_sweep(*, now: datetime | None = None) -> int:
         ).values_list("pk", flat=True)[:500]
     )
     for order_id in due:
-        task_send(shopify_order_sync_task, args=[str(order_id)])
+        _queue(order_id)
     return len(due)

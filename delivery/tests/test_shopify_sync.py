@@ -4,15 +4,16 @@ link, then a delivered / attempted-delivery event; retries with backoff and Retr
 fulfillments; a visible status in the API and on the order page, and a retry action."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from celery import signals
+from django.utils import timezone
 
 from delivery.models import Order, OrderStatus, ShopifyConnection, ShopifyOrderSync
 from delivery.services import order_transition
 from delivery.shopify import shopify_connection_create
-from delivery.shopify_sync import retry_countdown, shopify_order_sync
+from delivery.shopify_sync import retry_countdown, shopify_order_sync, shopify_syncs_sweep
 from delivery.tasks import shopify_order_sync_task
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
 from delivery.tests.fake_shopify import TOKEN, FakeShopify, json_of, throttled
@@ -465,3 +466,22 @@ def test_happened_at_is_the_attempt_time(tenant_a, shopify_order, fake_shopify):
     (fulfillment,) = fake_shopify.orders[(SHOP, ORDER_GID)].fulfillments
     (event,) = fulfillment["events"]
     assert datetime.fromisoformat(event["happenedAt"]) == attempt.attempted_at
+
+
+def test_the_sweep_requeues_a_write_back_whose_task_was_lost(
+    tenant_a, shopify_order, fake_shopify, django_capture_on_commit_callbacks
+):
+    with tenant_a.use():
+        _finish(shopify_order, OrderStatus.DELIVERED)  # its task never reaches a worker
+        # not yet: the write-back was asked for a moment ago
+        with django_capture_on_commit_callbacks() as soon:
+            assert shopify_syncs_sweep() == 0
+        # a few minutes later, still pending: queued again
+        later = timezone.now() + timedelta(minutes=5)
+        with django_capture_on_commit_callbacks() as callbacks:
+            assert shopify_syncs_sweep(now=later) == 1
+        # a synced one is left alone
+        shopify_order_sync_task.apply(args=[str(shopify_order.pk)])
+        assert shopify_syncs_sweep(now=later + timedelta(minutes=5)) == 0
+    assert _queued_syncs(soon) == []
+    assert _queued_syncs(callbacks) == [[str(shopify_order.pk)]]
