@@ -113,8 +113,12 @@ def graphql(*, shop_domain: str, token: str, query: str, variables: dict) -> dic
         )
     except requests.Timeout:
         raise ShopifyUnavailable("Shopify did not answer in time.") from None
+    except requests.ConnectionError:
+        raise ShopifyUnavailable("Shopify could not be reached (no connection).") from None
     except requests.RequestException as error:
-        raise ShopifyUnavailable(f"Shopify could not be reached ({error}).") from None
+        raise ShopifyUnavailable(
+            f"Shopify could not be reached ({type(error).__name__})."
+        ) from None
     status = response.status_code
     if status == 429:
         raise ShopifyUnavailable(

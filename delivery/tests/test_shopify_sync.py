@@ -485,3 +485,30 @@ def test_the_sweep_requeues_a_write_back_whose_task_was_lost(
         assert shopify_syncs_sweep(now=later + timedelta(minutes=5)) == 0
     assert _queued_syncs(soon) == []
     assert _queued_syncs(callbacks) == [[str(shopify_order.pk)]]
+
+
+def test_an_unreachable_shop_is_retried_and_says_so(tenant_a, shopify_order, settings):
+    # given an Admin API address where nothing listens (a closed port)
+    with FakeShopify() as gone:
+        address = gone.admin_url()
+    settings.SHOPIFY_ADMIN_URL = address
+    with tenant_a.use():
+        _finish(shopify_order, OrderStatus.DELIVERED)
+        result = shopify_order_sync(order_id=shopify_order.pk, last_try=False)
+        sync = _sync(shopify_order)
+    assert (result.status, result.retry_after) == ("pending", 0)
+    assert (sync["status"], sync["last_error"]) == (
+        "pending",
+        "Shopify could not be reached (no connection).",
+    )
+
+
+def test_a_slow_shop_times_out(tenant_a, shopify_order, fake_shopify, settings):
+    settings.SHOPIFY_TIMEOUT_SECONDS = 0.5
+    fake_shopify.fail_next(Recorded(200, {"data": {}}, delay=2))
+    with tenant_a.use():
+        _finish(shopify_order, OrderStatus.DELIVERED)
+        result = shopify_order_sync(order_id=shopify_order.pk, last_try=True)
+        sync = _sync(shopify_order)
+    assert result.status == "failed"
+    assert sync["last_error"] == "Shopify did not answer in time."
