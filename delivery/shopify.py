@@ -338,6 +338,12 @@ def _interval_weeks(text: str) -> int:
     return min(max(weeks, 1), 52)
 
 
+def _plain(value) -> str:
+    """Text safe to store: no control characters, no lone surrogates (from a JSON body)."""
+    text = re.sub(r"[\x00-\x1f\x7f]", "", str(value))
+    return text.encode("utf-8", "ignore").decode().strip()
+
+
 def shopify_subscription(payload: dict, *, shop_domain: str) -> Subscription | None:
     """The subscription an order belongs to: a line item sold with a selling plan
     (`selling_plan_allocation`), or an order the subscription app tagged ("Subscription",
@@ -349,10 +355,11 @@ def shopify_subscription(payload: dict, *, shop_domain: str) -> Subscription | N
         plan = allocation.get("selling_plan")
         plan = plan if isinstance(plan, dict) else {}
         plan_id = plan.get("id") or allocation.get("selling_plan_id")
-        name = _text(plan.get("name")) or "Subscription"
+        plan_id = _plain(plan_id) if isinstance(plan_id, (int, str)) else ""
+        name = _plain(_text(plan.get("name"))) or "Subscription"
         key = (
             f"shopify:{shop_domain}:selling-plan:{plan_id}"
-            if isinstance(plan_id, (int, str)) and str(plan_id).strip()
+            if plan_id
             else f"shopify:{shop_domain}:subscription"
         )
         return Subscription(key=key[:200], name=name[:200], interval_weeks=_interval_weeks(name))

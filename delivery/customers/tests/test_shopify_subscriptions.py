@@ -204,3 +204,15 @@ def test_pausing_a_shops_subscription_cancels_none_of_its_orders(tenant_a, shop)
         assert Order.objects.get(pk=answer["order"]).status == "unassigned"
     shown = tenant_a.api().get(f"/api/v1/standing-orders/{standing.pk}/").json()
     assert (shown["source"], shown["paused"]) == ("shopify", True)
+
+
+def test_odd_characters_in_the_plan_are_left_out(tenant_a, shop):
+    plan = {"id": "69\x0012\ud800", "name": "Every 2 weeks\x00 \ud800box"}
+    receive(tenant_a, subscription_order(1001, "2026/11/27", plan=plan), "w-odd")
+    with tenant_a.use():
+        standing = StandingOrder.objects.get()
+    assert (standing.external_id, standing.notes, standing.interval_weeks) == (
+        f"shopify:{SHOP}:selling-plan:6912",
+        "Shopify subscription: Every 2 weeks box",
+        2,
+    )
