@@ -103,8 +103,9 @@ def shopify_sync_retry(*, order_id) -> ShopifyOrderSync:
                 if sync.status == Status.WAITING
                 else "The delivery is already written back to Shopify.",
             )
-        sync.status, sync.next_attempt_at, sync.claimed_until = Status.PENDING, None, None
-        sync.save(update_fields=["status", "next_attempt_at", "claimed_until", "updated_at"])
+        # A try under way keeps its claim: the queued task then finds it busy and stops.
+        sync.status, sync.next_attempt_at = Status.PENDING, None
+        sync.save(update_fields=["status", "next_attempt_at", "updated_at"])
         _queue(order_id)
     return sync
 

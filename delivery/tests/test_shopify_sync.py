@@ -13,7 +13,13 @@ from django.utils import timezone
 from delivery.models import Order, OrderStatus, ShopifyConnection, ShopifyOrderSync
 from delivery.services import order_transition
 from delivery.shopify import shopify_connection_create
-from delivery.shopify_sync import retry_countdown, shopify_order_sync, shopify_syncs_sweep
+from delivery.shopify_sync import (
+    _claim,
+    retry_countdown,
+    shopify_order_sync,
+    shopify_sync_retry,
+    shopify_syncs_sweep,
+)
 from delivery.tasks import shopify_order_sync_task
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
 from delivery.tests.fake_shopify import TOKEN, FakeShopify, json_of, throttled
@@ -512,3 +518,14 @@ def test_a_slow_shop_times_out(tenant_a, shopify_order, fake_shopify, settings):
         sync = _sync(shopify_order)
     assert result.status == "failed"
     assert sync["last_error"] == "Shopify did not answer in time."
+
+
+def test_a_retry_while_a_try_is_under_way_does_not_start_a_second(
+    tenant_a, shopify_order, fake_shopify
+):
+    with tenant_a.use():
+        _finish(shopify_order, OrderStatus.DELIVERED)
+        assert _claim(shopify_order.pk)  # a sender is busy with it
+        shopify_sync_retry(order_id=shopify_order.pk)
+        assert shopify_order_sync(order_id=shopify_order.pk).status == "skipped"
+    assert fake_shopify.requests == []
