@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('delivery', '0008_shopify_sync'),
+        ('delivery', '0009_shopify_sync'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('delivery', '0007_customers_standing_orders'),
+        ('delivery', '0008_driver_last_position'),
     ]
 
     operations = [
