@@ -374,6 +374,9 @@ class ShopifyConnection(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     shop_domain = models.CharField(max_length=255, unique=True)
     webhook_secret = models.CharField(max_length=255)
+    # The Admin API access token (a custom app's `shpat_…`, scope write_fulfillments or
+    # write_merchant_managed_fulfillment_orders) for writing deliveries back; never shown back.
+    access_token = models.CharField(max_length=255, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -395,3 +398,50 @@ class ShopifyWebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.webhook_id
+
+
+class ShopifyOrderSync(models.Model):
+    """An order from Shopify and the write-back of its delivery to the shop: a fulfillment with
+    the tracking link, then a `delivered` or `attempted_delivery` event (delivery.shopify_sync).
+
+    `outcome_number` counts the delivery attempts to tell the shop, `synced_number` those told:
+    the row is synced when they are equal."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the delivery"
+        PENDING = "pending", "Writing back"
+        SYNCED = "synced", "Written back"
+        FAILED = "failed", "Failed"
+
+    class Outcome(models.TextChoices):
+        DELIVERED = "delivered", "Delivered"
+        ATTEMPTED_DELIVERY = "attempted_delivery", "Attempted delivery"
+
+    order = models.OneToOneField(
+        Order, primary_key=True, on_delete=models.CASCADE, related_name="shopify_sync"
+    )
+    connection = models.ForeignKey(
+        ShopifyConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shop_domain = models.CharField(max_length=255)
+    shopify_order_id = models.CharField(max_length=100)  # gid://shopify/Order/…
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_number = models.PositiveIntegerField(default=0)
+    synced_number = models.PositiveIntegerField(default=0)
+    fulfillment_id = models.CharField(max_length=100, blank=True)  # gid://shopify/Fulfillment/…
+    attempts = models.PositiveIntegerField(default=0)  # calls for the current outcome
+    last_error = models.CharField(max_length=500, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "updated_at"], name="shopify_sync_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.shopify_order_id} {self.status}"

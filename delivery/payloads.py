@@ -7,9 +7,10 @@ from collections.abc import Iterable
 
 from delivery.arrival import arrival_window
 from delivery.links import tracking_url
-from delivery.models import Driver, Order, OrderStatus
+from delivery.models import Customer, Driver, Order, OrderStatus
 
 FINAL_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
+ALL_CHANNELS = {"sms": True, "email": True}
 
 
 def _iso(moment) -> str | None:
@@ -22,11 +23,28 @@ def _driver_names(driver_ids: set) -> dict:
     return dict(Driver.objects.filter(pk__in=driver_ids).values_list("pk", "user__full_name"))
 
 
+def _customer_choices(customer_ids: set) -> dict:
+    """Each customer's notification choices: {customer id: {"sms": bool, "email": bool}}."""
+    if not customer_ids:
+        return {}
+    return {
+        pk: {"sms": sms, "email": email}
+        for pk, sms, email in Customer.objects.filter(pk__in=customer_ids).values_list(
+            "pk", "notify_sms", "notify_email"
+        )
+    }
+
+
 def orders_data(orders: Iterable[Order], **extra) -> list[dict]:
-    """Order snapshots for events, driver names read with one query; `extra` adds what the
-    change knows (reason, note, distance)."""
+    """Order snapshots for events, driver names and customers' notification choices read with
+    one query each; `extra` adds what the change knows (reason, note, distance).
+
+    `recipient.notify` carries the customer's own choices (both channels on for an order
+    without a customer): notifications leaves out a channel turned off there, without reaching
+    back into delivery."""
     orders = list(orders)
     names = _driver_names({order.driver_id for order in orders if order.driver_id})
+    choices = _customer_choices({order.customer_id for order in orders if order.customer_id})
     return [
         {
             "id": str(order.pk),
@@ -47,6 +65,7 @@ def orders_data(orders: Iterable[Order], **extra) -> list[dict]:
                 "name": order.recipient_name,
                 "phone": order.recipient_phone,
                 "email": order.recipient_email,
+                "notify": dict(choices.get(order.customer_id, ALL_CHANNELS)),
             },
             **extra,
         }

@@ -2,8 +2,9 @@
 
 from django.db.models import QuerySet
 
-from delivery.models import Depot, Driver, Order, OrderEvent, Vehicle
+from delivery.models import Depot, Driver, Order, OrderEvent, ShopifyOrderSync, Vehicle
 from tenants.accounts.models import Role, User
+from tenants.errors import ApplicationError
 
 
 def depots_list() -> QuerySet[Depot]:
@@ -56,3 +57,11 @@ def orders_list(*, actor, filters: dict) -> QuerySet[Order]:
 
 def order_events(*, order: Order) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor_user", "actor_api_key").order_by("occurred_at", "id")
+
+
+def order_shopify_sync(*, order: Order) -> ShopifyOrderSync:
+    """The write-back of an order from Shopify; not_found for any other order."""
+    sync = ShopifyOrderSync.objects.filter(order=order).first()
+    if sync is None:
+        raise ApplicationError("not_found", "This order did not come from Shopify.")
+    return sync

@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from delivery import validation
 from delivery.customers.services import customer_for_order_contact
+from delivery.customers.subscriptions import Subscription, subscription_occurrence_attach
 from delivery.models import Order, ShopifyConnection, ShopifyWebhookReceipt
 from delivery.services import order_create
+from delivery.shopify_sync import shopify_order_sync_start
 from tenants.actors import integration_actor
 from tenants.api.errors import validation_message
 from tenants.errors import ApplicationError
@@ -30,6 +32,7 @@ ORDERS_CREATE = "orders/create"
 # Shopify sends webhooks from the shop's permanent `*.myshopify.com` domain.
 SHOP_DOMAIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,98}\.myshopify\.com")
 SECRET_PATTERN = re.compile(r"[\x21-\x7e]{16,255}")
+TOKEN_PATTERN = re.compile(r"[\x21-\x7e]{20,255}")
 DELIVERY_DATE_ATTRIBUTES = {"delivery_date", "local_delivery_date", "delivery_day"}
 SHOPIFY_DATE_PATTERN = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 NOTES_MAX_LENGTH = 2000
@@ -59,8 +62,31 @@ def shop_domain_normalise(value) -> str:
     return domain
 
 
-def shopify_connection_create(*, shop_domain: str, webhook_secret: str) -> ShopifyConnection:
-    """Connect a shop: its webhook signing secret is the one Shopify shows the merchant."""
+def _access_token(problems: validation.Problems, value) -> str:
+    token = value.strip() if isinstance(value, str) else ""
+    if token and not TOKEN_PATTERN.fullmatch(token):
+        problems.add(
+            "access_token",
+            "Paste the Admin API access token of the shop's app (shpat_…, 20–255 characters, "
+            "no spaces).",
+        )
+    return token
+
+
+def _raise_if_any(problems: validation.Problems) -> None:
+    try:
+        problems.raise_if_any()
+    except validation.FieldErrors as errors:
+        raise ApplicationError(
+            "validation_error", validation_message(errors.fields), fields=errors.fields
+        ) from None
+
+
+def shopify_connection_create(
+    *, shop_domain: str, webhook_secret: str, access_token: str = ""
+) -> ShopifyConnection:
+    """Connect a shop: its webhook signing secret is the one Shopify shows the merchant; the
+    Admin API access token (optional) lets us write deliveries back to the shop."""
     problems = validation.Problems()
     domain = problems.check("shop_domain", shop_domain_normalise, shop_domain)
     secret = (webhook_secret or "").strip() if isinstance(webhook_secret, str) else ""
@@ -69,20 +95,39 @@ def shopify_connection_create(*, shop_domain: str, webhook_secret: str) -> Shopi
             "webhook_secret",
             "Paste the webhook signing secret from Shopify (16–255 characters, no spaces).",
         )
-    try:
-        problems.raise_if_any()
-    except validation.FieldErrors as errors:
-        raise ApplicationError(
-            "validation_error", validation_message(errors.fields), fields=errors.fields
-        ) from None
+    token = _access_token(problems, access_token)
+    _raise_if_any(problems)
     try:
         with transaction.atomic():
-            return ShopifyConnection.objects.create(shop_domain=domain, webhook_secret=secret)
+            return ShopifyConnection.objects.create(
+                shop_domain=domain, webhook_secret=secret, access_token=token
+            )
     except IntegrityError:
         message = f"{domain} is already connected."
         raise ApplicationError(
             "validation_error", message, fields={"shop_domain": [message]}
         ) from None
+
+
+def shopify_connection_update(*, connection: ShopifyConnection, fields: dict) -> ShopifyConnection:
+    """Change a connection's secret, access token (an empty one removes it) or activity."""
+    problems = validation.Problems()
+    if "webhook_secret" in fields:
+        secret = fields["webhook_secret"]
+        secret = secret.strip() if isinstance(secret, str) else ""
+        if not SECRET_PATTERN.fullmatch(secret):
+            problems.add(
+                "webhook_secret",
+                "Paste the webhook signing secret from Shopify (16–255 characters, no spaces).",
+            )
+        connection.webhook_secret = secret
+    if "access_token" in fields:
+        connection.access_token = _access_token(problems, fields["access_token"])
+    if "is_active" in fields:
+        connection.is_active = bool(fields["is_active"])
+    _raise_if_any(problems)
+    connection.save(update_fields=["webhook_secret", "access_token", "is_active"])
+    return connection
 
 
 def shopify_connection_delete(*, connection: ShopifyConnection) -> None:
@@ -91,7 +136,8 @@ def shopify_connection_delete(*, connection: ShopifyConnection) -> None:
 
 
 def secret_masked(secret: str) -> str:
-    return "•" * 8 + secret[-4:]
+    """What is ever shown of a secret or token: its last four characters ("" when none)."""
+    return "•" * 8 + secret[-4:] if secret else ""
 
 
 # --- webhook verification ---------------------------------------------------------------------
@@ -268,6 +314,67 @@ def shopify_order_map(payload: dict, *, tomorrow: date) -> dict:
     return raw
 
 
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+def _interval_weeks(text: str) -> int:
+    """The weeks between deliveries a selling plan's name says ("Delivered every 2 weeks",
+    "Fortnightly box", "Monthly"); every week when it says nothing we can read."""
+    words = _words(text)
+    match = re.search(r"every (\d+) weeks?", words)
+    if match:
+        weeks = int(match.group(1))
+    elif match := re.search(r"every (\d+) days?", words):
+        days = int(match.group(1))
+        weeks = days // 7 if days % 7 == 0 else 1
+    elif match := re.search(r"every (\d+) months?", words):
+        weeks = 4 * int(match.group(1))
+    elif re.search(r"every other week|fortnight|bi ?weekly", words):
+        weeks = 2
+    elif re.search(r"monthly|every month", words):
+        weeks = 4
+    else:
+        weeks = 1
+    return min(max(weeks, 1), 52)
+
+
+def _plain(value) -> str:
+    """Text safe to store: no control characters, no lone surrogates (from a JSON body)."""
+    text = re.sub(r"[\x00-\x1f\x7f]", "", str(value))
+    return text.encode("utf-8", "ignore").decode().strip()
+
+
+def shopify_subscription(payload: dict, *, shop_domain: str) -> Subscription | None:
+    """The subscription an order belongs to: a line item sold with a selling plan
+    (`selling_plan_allocation`), or an order the subscription app tagged ("Subscription",
+    "Subscription Recurring Order") or made (`source_name` "subscription_contract")."""
+    for line in payload.get("line_items") or []:
+        allocation = line.get("selling_plan_allocation") if isinstance(line, dict) else None
+        if not isinstance(allocation, dict):
+            continue
+        plan = allocation.get("selling_plan")
+        plan = plan if isinstance(plan, dict) else {}
+        plan_id = plan.get("id") or allocation.get("selling_plan_id")
+        plan_id = _plain(plan_id) if isinstance(plan_id, (int, str)) else ""
+        name = _plain(_text(plan.get("name"))) or "Subscription"
+        key = (
+            f"shopify:{shop_domain}:selling-plan:{plan_id}"
+            if plan_id
+            else f"shopify:{shop_domain}:subscription"
+        )
+        return Subscription(key=key[:200], name=name[:200], interval_weeks=_interval_weeks(name))
+    tags = [_words(tag) for tag in str(payload.get("tags") or "").split(",")]
+    if any(tag.startswith("subscription") for tag in tags) or (
+        payload.get("source_name") == "subscription_contract"
+    ):
+        return Subscription(
+            key=f"shopify:{shop_domain}:subscription",
+            name="Subscription",
+            interval_weeks=_interval_weeks(" ".join(tags)),
+        )
+    return None
+
+
 # --- intake -----------------------------------------------------------------------------------
 
 
@@ -304,6 +411,11 @@ def _order_from_payload(*, connection: ShopifyConnection, body: bytes) -> Intake
                 tags=["shopify"],
             )
             order = order_create(data=data, actor=actor, source="shopify", links=links)
+            shopify_order_sync_start(order=order, connection=connection, payload=payload)
+            subscription = shopify_subscription(payload, shop_domain=connection.shop_domain)
+            if subscription is not None:
+                # A subscription's order is the occurrence of its date in a standing order.
+                subscription_occurrence_attach(order=order, subscription=subscription)
     except ApplicationError as error:
         return IntakeResult(Outcome.REJECTED, reason=error.message)
     return IntakeResult(Outcome.CREATED, order=order)

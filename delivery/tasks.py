@@ -5,10 +5,17 @@ import time
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 
 from delivery import geocoding
 from delivery.models import LocationStatus, Order
 from delivery.services import order_location_set
+from delivery.shopify_sync import (
+    retry_countdown,
+    shopify_order_sync,
+    shopify_sync_next_attempt_set,
+    shopify_syncs_sweep,
+)
 from tenants.queueing import task_send
 
 logger = logging.getLogger(__name__)
@@ -67,3 +74,24 @@ def orders_geocode(self, order_ids: list[str]) -> int:
         # Called directly (not through a worker), retry() raises the error itself.
         raise self.retry(exc=error, countdown=countdown) from error
     return located
+
+
+@shared_task(bind=True)
+def shopify_order_sync_task(self, order_id: str) -> str:
+    """Write a delivered or failed Shopify order back to its shop. What Shopify could not take
+    (network, 5xx, 429) is retried with backoff, never before its Retry-After, up to
+    SHOPIFY_SYNC_MAX_RETRIES times; then, or when Shopify refuses, the sync is failed and
+    waits for someone's retry."""
+    retries = self.request.retries or 0
+    last_try = retries >= settings.SHOPIFY_SYNC_MAX_RETRIES
+    result = shopify_order_sync(order_id=order_id, last_try=last_try)
+    if result.retry_after is None:
+        return result.status
+    countdown = retry_countdown(retries=retries, retry_after=result.retry_after)
+    shopify_sync_next_attempt_set(order_id=order_id, countdown=countdown)
+    raise self.retry(countdown=countdown, max_retries=settings.SHOPIFY_SYNC_MAX_RETRIES)
+
+
+@shared_task
+def shopify_syncs_sweep_task() -> int:
+    return shopify_syncs_sweep()

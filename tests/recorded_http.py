@@ -18,6 +18,7 @@ class Recorded:
     body: object = None
     raw: bytes | None = None
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. {"Retry-After": "7"}
 
 
 @dataclass
@@ -73,6 +74,8 @@ class RecordedServer:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):

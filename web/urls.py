@@ -30,6 +30,11 @@ dashboard = [
         orders.order_transition_view,
         name="order-transition",
     ),
+    path(
+        "orders/<uuid:order_id>/shopify-retry/",
+        orders.order_shopify_retry,
+        name="order-shopify-retry",
+    ),
     path("plan/", dispatch.plan, name="plan"),
     path("live/", dispatch.live, name="live"),
     path("reports/", reports.reports, name="reports"),

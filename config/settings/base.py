@@ -403,6 +403,8 @@ CELERY_TASK_ROUTES = {
     "tracking.tasks.positions_purge_task": {"queue": "housekeeping"},
     "tenants.accounts.tasks.idempotency_records_purge": {"queue": "housekeeping"},
     "delivery.customers.tasks.standing_orders_generate_task": {"queue": "housekeeping"},
+    "delivery.tasks.shopify_order_sync_task": {"queue": "events"},
+    "delivery.tasks.shopify_syncs_sweep_task": {"queue": "housekeeping"},
 }
 # Processes per worker (`celery worker --concurrency` wins); 0 = one per CPU.
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 0) or None
@@ -638,4 +640,26 @@ CELERY_BEAT_SCHEDULE["standing-orders-generate"] = {
     "task": "tenants.tasks.tenants_fan_out",
     "schedule": 3600.0,
     "args": ("delivery.customers.tasks.standing_orders_generate_task",),
+}
+
+# Shopify write-back (delivery.shopify_sync): delivered / failed Shopify orders are fulfilled
+# in their shop through the GraphQL Admin API of this version (a shop's custom-app token).
+SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2025-10")
+# Where the Admin API is: {shop} is the shop's myshopify.com domain (tests point it elsewhere).
+SHOPIFY_ADMIN_URL = env_str("SHOPIFY_ADMIN_URL", "https://{shop}/admin/api/{version}/graphql.json")
+SHOPIFY_CONNECT_TIMEOUT_SECONDS = env_int("SHOPIFY_CONNECT_TIMEOUT_SECONDS", 5)
+SHOPIFY_TIMEOUT_SECONDS = env_int("SHOPIFY_TIMEOUT_SECONDS", 15)
+# Retries of a write-back Shopify could not take (network, 5xx, 429): exponential backoff from
+# this many seconds (at least Shopify's Retry-After), at most this many times, then failed.
+SHOPIFY_SYNC_BACKOFF_SECONDS = env_int("SHOPIFY_SYNC_BACKOFF_SECONDS", 30)
+SHOPIFY_SYNC_MAX_BACKOFF_SECONDS = env_int("SHOPIFY_SYNC_MAX_BACKOFF_SECONDS", 3600)
+SHOPIFY_SYNC_MAX_RETRIES = env_int("SHOPIFY_SYNC_MAX_RETRIES", 8)
+SHOPIFY_SYNC_CLAIM_SECONDS = 120
+# Shopify's own shipping e-mail on fulfillment (our SMS and e-mails already tell the recipient).
+SHOPIFY_NOTIFY_CUSTOMER = env_bool("SHOPIFY_NOTIFY_CUSTOMER", False)
+CELERY_BEAT_SCHEDULE["shopify-syncs-sweep"] = {
+    "task": "tenants.tasks.tenants_fan_out",
+    "schedule": 300.0,
+    "args": ("delivery.tasks.shopify_syncs_sweep_task",),
+    "options": BEAT_OPTIONS,
 }

@@ -17,10 +17,12 @@ from delivery.api.serializers import (
     OrderTransitionSerializer,
     OrderWriteSerializer,
 )
+from delivery.api.shopify import ShopifyOrderSyncSerializer
 from delivery.customers.order_links import order_raw_for_customer
 from delivery.models import Driver, Order, OrderStatus
-from delivery.selectors import order_events, orders_list, orders_visible_to
+from delivery.selectors import order_events, order_shopify_sync, orders_list, orders_visible_to
 from delivery.services import order_create, order_reschedule, order_transition, order_update
+from delivery.shopify_sync import shopify_sync_retry
 from tenants.actors import actor_for
 from tenants.api.fields import DateField
 from tenants.api.permissions import IsOperations
@@ -220,3 +222,28 @@ class OrderViewSet(ApiGenericViewSet):
     def events(self, request, pk=None):
         events = order_events(order=self.get_object())
         return Response({"results": OrderEventSerializer(events, many=True).data})
+
+    @extend_schema(
+        responses=ShopifyOrderSyncSerializer,
+        summary="The write-back of an order from Shopify to its shop (404 for other orders)",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="shopify-sync",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def shopify_sync(self, request, pk=None):
+        sync = order_shopify_sync(order=self.get_object())
+        return Response(ShopifyOrderSyncSerializer(sync).data)
+
+    @extend_schema(
+        request=None,
+        responses=ShopifyOrderSyncSerializer,
+        summary="Try a failed or pending Shopify write-back again now (409 when waiting or synced)",
+    )
+    @action(detail=True, methods=["post"], url_path="shopify-sync/retry")
+    def shopify_sync_retry(self, request, pk=None):
+        sync = shopify_sync_retry(order_id=self.get_object().pk)
+        return Response(ShopifyOrderSyncSerializer(sync).data)

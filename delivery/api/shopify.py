@@ -8,11 +8,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from delivery.models import ShopifyConnection
+from delivery.models import ShopifyConnection, ShopifyOrderSync
 from delivery.shopify import (
     secret_masked,
     shopify_connection_create,
     shopify_connection_delete,
+    shopify_connection_update,
     shopify_connection_verified,
     shopify_webhook_receive,
 )
@@ -71,6 +72,36 @@ def webhook_url() -> str:
     return tenant_url(tenant=current_tenant(), path=WEBHOOK_PATH)
 
 
+class ShopifyOrderSyncSerializer(serializers.ModelSerializer):
+    """The write-back of an order from Shopify: waiting (not delivered or failed yet), pending
+    (being written, or waiting for its next try at `next_attempt_at`), synced, or failed (see
+    `last_error`; POST …/shopify-sync/retry tries again)."""
+
+    status = serializers.ChoiceField(choices=ShopifyOrderSync.Status.choices, read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=ShopifyOrderSync.Outcome.choices,
+        read_only=True,
+        allow_blank=True,
+        help_text="The fulfillment event to write: delivered or attempted_delivery.",
+    )
+
+    class Meta:
+        model = ShopifyOrderSync
+        fields = [
+            "status",
+            "outcome",
+            "shop_domain",
+            "shopify_order_id",
+            "fulfillment_id",
+            "attempts",
+            "last_error",
+            "last_attempt_at",
+            "next_attempt_at",
+            "synced_at",
+        ]
+        read_only_fields = fields
+
+
 class ShopifyConnectionSerializer(serializers.ModelSerializer):
     webhook_secret = serializers.SerializerMethodField(
         help_text="Masked: only the last four characters are ever shown."
@@ -78,14 +109,29 @@ class ShopifyConnectionSerializer(serializers.ModelSerializer):
     webhook_url = serializers.SerializerMethodField(
         help_text="Where Shopify must send the orders/create webhook (format JSON)."
     )
+    access_token = serializers.SerializerMethodField(
+        help_text="The Admin API access token, masked (last four characters); empty when none "
+        "is set: then deliveries are not written back."
+    )
 
     class Meta:
         model = ShopifyConnection
-        fields = ["id", "shop_domain", "webhook_secret", "webhook_url", "is_active", "created_at"]
+        fields = [
+            "id",
+            "shop_domain",
+            "webhook_secret",
+            "webhook_url",
+            "access_token",
+            "is_active",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_webhook_secret(self, connection) -> str:
         return secret_masked(connection.webhook_secret)
+
+    def get_access_token(self, connection) -> str:
+        return secret_masked(connection.access_token)
 
     def get_webhook_url(self, connection) -> str:
         if "webhook_url" not in self.context:
@@ -101,10 +147,30 @@ class ShopifyConnectionCreateSerializer(serializers.Serializer):
         max_length=255,
         help_text="The signing secret Shopify shows under Settings → Notifications → Webhooks.",
     )
+    access_token = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="The Admin API access token of the shop's custom app (shpat_…, scope "
+        "write_merchant_managed_fulfillment_orders): delivered and failed orders are written "
+        "back to the shop with it. Never shown back.",
+    )
+
+
+class ShopifyConnectionUpdateSerializer(serializers.Serializer):
+    webhook_secret = serializers.CharField(max_length=255, required=False)
+    access_token = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="A new Admin API access token; empty removes it. Never shown back.",
+    )
+    is_active = serializers.BooleanField(required=False)
 
 
 class ShopifyConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiGenericViewSet):
-    """Shops whose orders arrive by webhook. Owner/admin only; the secret is never shown back."""
+    """Shops whose orders arrive by webhook and get their deliveries written back. Owner/admin
+    only; the secret and the access token are never shown back."""
 
     permission_classes = [IsManager]
     serializer_class = ShopifyConnectionSerializer
@@ -126,6 +192,18 @@ class ShopifyConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         body.is_valid(raise_exception=True)
         connection = shopify_connection_create(**body.validated_data)
         return Response(self.get_serializer(connection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ShopifyConnectionUpdateSerializer,
+        responses=ShopifyConnectionSerializer,
+        summary="Change a shop's secret, access token or activity",
+    )
+    def partial_update(self, request, pk=None):
+        connection = self.get_object()
+        body = ShopifyConnectionUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        connection = shopify_connection_update(connection=connection, fields=body.validated_data)
+        return Response(self.get_serializer(connection).data)
 
     @extend_schema(summary="Disconnect a Shopify shop (its orders stay)")
     def destroy(self, request, pk=None):

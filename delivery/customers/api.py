@@ -209,6 +209,11 @@ class StandingOrderSerializer(serializers.ModelSerializer):
     load = serializers.SerializerMethodField()
     time_windows = ClockWindowSerializer(many=True)
     paused = serializers.BooleanField(source="is_paused")
+    source = serializers.CharField(
+        read_only=True,
+        help_text='"dashboard" (or the API), or "shopify": a shop\'s subscription whose orders '
+        "the shop makes (never generated here).",
+    )
 
     class Meta:
         model = StandingOrder
@@ -226,6 +231,7 @@ class StandingOrderSerializer(serializers.ModelSerializer):
             "time_windows",
             "notes",
             "paused",
+            "source",
             "created_at",
             "updated_at",
         ]
@@ -332,7 +338,9 @@ class StandingOrderViewSet(ApiGenericViewSet):
         ):
             message = "A standing order keeps its customer."
             raise serializers.ValidationError({"customer": [message]})
-        merged = {**StandingOrderSerializer(standing).data, **request.data}
+        current = StandingOrderSerializer(standing).data
+        current.pop("source")  # read-only: not part of the input
+        merged = {**current, **request.data}
         place_id = _uuid_field(request.data, "place", required=False)
         place = _place_for(standing.customer_id, place_id) if place_id else None
         data = _parsed(standing_order_input_parse, merged)

@@ -110,12 +110,22 @@ class StandingOrder(models.Model):
     time_windows = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
     is_paused = models.BooleanField(default=False)
+    # "shopify": a subscription sold in a Shopify shop. The shop makes an order every cycle and
+    # each becomes the occurrence of its date; the generator makes none itself.
+    source = models.CharField(max_length=20, default="dashboard")
+    # The subscription's key in its source (e.g. "shopify:<shop>:selling-plan:<id>"), per customer.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="standing_order_external_id_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(interval_weeks__gte=1, interval_weeks__lte=52),
                 name="standing_order_interval_range",

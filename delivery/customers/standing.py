@@ -28,6 +28,7 @@ from tenants.errors import ApplicationError
 from tenants.selectors import tenant_time_zone
 
 SOURCE = "standing_order"
+SHOP_DRIVEN = "shopify"  # StandingOrder.source of subscriptions whose orders the shop makes
 GENERATOR = system_actor("standing orders")
 STANDING_FIELDS = (
     "weekdays",
@@ -137,6 +138,8 @@ def standing_orders_generate(
     standing_orders = (
         StandingOrder.objects.filter(is_paused=False, start_date__lte=last)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        # A shop's subscription: the shop makes its orders (delivery.customers.subscriptions).
+        .exclude(source=SHOP_DRIVEN)
         .select_related("customer", "place")
     )
     if standing_order_ids is not None:
@@ -266,6 +269,8 @@ def _unplanned(order: Order | None) -> bool:
 
 def occurrences_follow(*, standing: StandingOrder, actor: Actor) -> None:
     """Bring the not-yet-planned occurrences from today on in line with the standing order."""
+    if standing.source == SHOP_DRIVEN:
+        return  # the shop makes (and cancels) a subscription's orders, not us
     tz = tenant_time_zone()
     today = business_today(tz)
     future = list(

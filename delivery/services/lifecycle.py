@@ -22,6 +22,7 @@ from delivery.payloads import orders_data
 from delivery.realtime import orders_changed
 from delivery.selectors import driver_for_user
 from delivery.services.orders import EDITABLE_STATUSES, order_event, order_route_leave
+from delivery.shopify_sync import shopify_write_back_request
 from delivery.signals import orders_left_routes_send
 from notifications.events import order_events_record
 from tenants.accounts.models import Role
@@ -139,6 +140,10 @@ def order_transition(
                 attempted_at=timezone.now(),
             )
             ProofFile.objects.filter(order=order, attempt__isnull=True).update(attempt=attempt)
+            # An order from Shopify: its shop hears of it (fulfillment, delivered / attempted).
+            shopify_write_back_request(
+                order=order, outcome_status=to, happened_at=attempt.attempted_at
+            )
         if to in (OrderStatus.UNASSIGNED, OrderStatus.CANCELLED):
             # Its stops leave the route too (routing listens), in this transaction.
             orders_left_routes_send(order_ids=[order.pk], actor=actor)

@@ -187,3 +187,45 @@ register(
         make_object=shopify_connection,
     ),
 )
+
+
+def shopify_order(world) -> str:
+    """An order from Shopify whose write-back failed (its owner could retry it)."""
+    from delivery.models import ShopifyConnection, ShopifyOrderSync
+
+    with world.use():
+        made = make_order()
+        connection = ShopifyConnection.objects.create(
+            shop_domain="isolated-sync.myshopify.com", webhook_secret="s" * 32
+        )
+        ShopifyOrderSync.objects.create(
+            order=made,
+            connection=connection,
+            shop_domain=connection.shop_domain,
+            shopify_order_id="gid://shopify/Order/1",
+            status=ShopifyOrderSync.Status.FAILED,
+            outcome=ShopifyOrderSync.Outcome.DELIVERED,
+            outcome_number=1,
+            last_error="Shopify answered HTTP 503.",
+        )
+        return str(made.pk)
+
+
+register(
+    Endpoint(
+        "shopify-connection-detail",
+        "PATCH",
+        SHOPIFY_CONNECTIONS + "{id}/",
+        make_object=shopify_connection,
+        body={"access_token": "shpat_isolation_token_0000000000"},
+    ),
+    Endpoint(
+        "order-shopify-sync", "GET", "/api/v1/orders/{id}/shopify-sync", make_object=shopify_order
+    ),
+    Endpoint(
+        "order-shopify-sync-retry",
+        "POST",
+        "/api/v1/orders/{id}/shopify-sync/retry",
+        make_object=shopify_order,
+    ),
+)

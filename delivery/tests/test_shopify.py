@@ -505,6 +505,7 @@ def test_an_admin_connects_a_shop_and_the_secret_is_never_shown_back(tenant_a):
         "shop_domain": SHOP,
         "webhook_secret": "••••••••3f1a",
         "webhook_url": f"http://{tenant_a.host}/integrations/shopify/orders",
+        "access_token": "",
         "is_active": True,
         "created_at": connection.created_at.isoformat().replace("+00:00", "Z"),
     }

@@ -26,6 +26,10 @@ from notifications.services.queueing import task_enqueue
 from tenants.selectors import current_tenant, tenant_url
 
 BATCH = 500
+CHOICE_SKIPPED = {
+    Channel.SMS: "The customer turned off SMS notifications.",
+    Channel.EMAIL: "The customer turned off e-mail notifications.",
+}
 
 
 def _uuid_or_none(value) -> uuid.UUID | None:
@@ -73,6 +77,8 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
     messages = []
     for event in wanted:
         recipient = event.data.get("recipient") or {}
+        # The customer's own choices, carried in the snapshot by the app that owns customers.
+        notify = recipient.get("notify") if isinstance(recipient.get("notify"), dict) else {}
         for channel, address in (
             (Channel.SMS, recipient.get("phone") or ""),
             (Channel.EMAIL, (recipient.get("email") or "").lower()),
@@ -111,6 +117,8 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
                 message.status, message.error = Message.Status.SKIPPED, "Template switched off."
             elif (channel, address) in opted_out:
                 message.status, message.error = Message.Status.SKIPPED, "Recipient opted out."
+            elif notify.get(channel) is False:
+                message.status, message.error = Message.Status.SKIPPED, CHOICE_SKIPPED[channel]
             try:
                 context = context_build(
                     data=event.data,

@@ -25,6 +25,7 @@ from delivery.customers.selectors import (
 )
 from delivery.customers.services import customer_create, customer_update
 from delivery.customers.standing import (
+    SHOP_DRIVEN,
     SKIPPABLE_STATUSES,
     business_today,
     occurrence_skip,
@@ -269,6 +270,8 @@ def skippable_occurrence(order: Order) -> Occurrence | None:
     occurrence = occurrence_for_order(order=order)
     if occurrence is None or occurrence.status != Occurrence.Status.GENERATED:
         return None
+    if occurrence.standing_order.source == SHOP_DRIVEN:
+        return None  # a shop's subscription: skipped in the shop, which then sends no order
     return occurrence
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from delivery import validation
 from delivery.imports import ImportRejected, orders_import_csv
-from delivery.models import LocationStatus, Order, OrderStatus
+from delivery.models import LocationStatus, Order, OrderStatus, ShopifyOrderSync
 from delivery.proofs import order_proofs
 from delivery.selectors import order_events
 from delivery.services import (
@@ -23,6 +23,7 @@ from delivery.services import (
     order_update,
     orders_locate_again,
 )
+from delivery.shopify_sync import shopify_sync_retry
 from routing.assignment import order_assign
 from tenants.actors import actor_for
 from tenants.errors import ApplicationError
@@ -209,6 +210,7 @@ def order_detail(request, order_id):
             "pickup_windows": pickup_windows,
             "events": events,
             "proofs": order_proofs(order=order),
+            "shopify_sync": ShopifyOrderSync.objects.filter(order=order).first(),
             "actions": ACTIONS.get(order.status, []),
             "editable": order.status
             in (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.FAILED),
@@ -216,6 +218,20 @@ def order_detail(request, order_id):
             "reasons": form.fields["reason"].choices[1:],
         },
     )
+
+
+@page_view(roles=OPERATIONS)
+@require_POST
+def order_shopify_retry(request, order_id):
+    """The order page's "retry the write-back now" for an order from Shopify."""
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        shopify_sync_retry(order_id=order.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The write-back to Shopify is queued again.")
+    return redirect("order-detail", order_id=order.pk)
 
 
 @page_view(roles=OPERATIONS)

@@ -366,6 +366,7 @@ def test_create_a_standing_order_and_its_orders_appear(tenant_a):
         "time_windows": [{"start": "09:00", "end": "11:00"}],
         "notes": "30 eggs",
         "paused": False,
+        "source": "dashboard",
         "created_at": iso(standing.created_at),
         "updated_at": iso(standing.updated_at),
     }
