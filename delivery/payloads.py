@@ -47,6 +47,7 @@ def orders_data(orders: Iterable[Order], **extra) -> list[dict]:
                 "name": order.recipient_name,
                 "phone": order.recipient_phone,
                 "email": order.recipient_email,
+                "language": order.recipient_language,
             },
             **extra,
         }

@@ -1,8 +1,11 @@
 """Reads of the delivery app: what a caller may see, filtered, without N+1 queries."""
 
+from datetime import date, timedelta
+
 from django.db.models import QuerySet
 
-from delivery.models import Depot, Driver, Order, OrderEvent, Vehicle
+from delivery.models import Depot, Driver, Holiday, Order, OrderEvent, Vehicle
+from delivery.validation import WEEKDAYS
 from tenants.accounts.models import Role, User
 
 
@@ -56,3 +59,24 @@ def orders_list(*, actor, filters: dict) -> QuerySet[Order]:
 
 def order_events(*, order: Order) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor_user", "actor_api_key").order_by("occurred_at", "id")
+
+
+def delivery_days_next(*, after: date, count: int) -> list[date]:
+    """The next `count` days after `after` on which the business delivers: a day some active
+    depot opens (every day when no depot has opening hours), not a holiday."""
+    if count <= 0:
+        return []
+    open_weekdays = set()
+    for hours in Depot.objects.filter(is_active=True).values_list("opening_hours", flat=True):
+        open_weekdays |= {day for day, spans in (hours or {}).items() if spans}
+    if not open_weekdays:
+        open_weekdays = set(WEEKDAYS)
+    # A year ahead is enough to find them; a closed week or a holiday season is skipped.
+    horizon = [after + timedelta(days=offset) for offset in range(1, 366)]
+    holidays = set(
+        Holiday.objects.filter(date__gt=after, date__lte=horizon[-1]).values_list("date", flat=True)
+    )
+    days = [
+        day for day in horizon if WEEKDAYS[day.weekday()] in open_weekdays and day not in holidays
+    ]
+    return days[:count]
