@@ -23,6 +23,11 @@ TWELVE_HOUR_COUNTRIES = frozenset({"US", "CA", "AU", "NZ", "PH", "IN", "PK", "EG
 MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "FM", "MH", "PW"})
 
 
+# A day in words where the language writes it otherwise than "Thursday 3 December".
+DAY_PATTERNS = {"de": "l, j. F"}
+DATE_SEPARATORS = {"de": ".", "nl": "-"}
+
+
 class Clock:
     AUTOMATIC = "auto"
     H24 = "24"
@@ -92,7 +97,8 @@ def time_text(moment: datetime | None, locale: BusinessLocale | None = None) -> 
 
 
 def date_text(day: date | datetime | None, locale: BusinessLocale | None = None) -> str:
-    """A short date: 03/12/2026 (day first) or 12/03/2026 (month first, e.g. the US)."""
+    """A short date: 03/12/2026 (day first; 03.12.2026 in German, 03-12-2026 in Dutch) or
+    12/03/2026 (month first, e.g. the US)."""
     if day is None:
         return ""
     locale = locale or business_locale()
@@ -100,7 +106,8 @@ def date_text(day: date | datetime | None, locale: BusinessLocale | None = None)
         day = _local(day, locale).date()
     if locale.month_first:
         return f"{day.month:02d}/{day.day:02d}/{day.year}"
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    separator = DATE_SEPARATORS.get(locale.language, "/")
+    return f"{day.day:02d}{separator}{day.month:02d}{separator}{day.year}"
 
 
 def day_text(day: date | datetime | None, locale: BusinessLocale | None = None) -> str:
@@ -111,8 +118,12 @@ def day_text(day: date | datetime | None, locale: BusinessLocale | None = None) 
     locale = locale or business_locale()
     if isinstance(day, datetime):
         day = _local(day, locale).date()
+    if locale.month_first:
+        pattern = "l, F j"
+    else:
+        pattern = DAY_PATTERNS.get(locale.language, "l j F")
     with translation.override(locale.language):
-        return dateformat.format(day, "l, F j" if locale.month_first else "l j F")
+        return dateformat.format(day, pattern)
 
 
 def datetime_text(moment: datetime | None, locale: BusinessLocale | None = None) -> str:
