@@ -44,9 +44,7 @@ FAILURE_REASONS = {
 
 # Each default in every shipped language (locale/<language>/LC_MESSAGES/django.po); the
 # placeholders stay as they are in every translation.
-_EMAIL_FOOTER = _(
-    "\n\n--\n{{ business_name }}\nNo more e-mails like this: {{ unsubscribe_url }}"
-)
+_EMAIL_FOOTER = _("\n\n--\n{{ business_name }}\nNo more e-mails like this: {{ unsubscribe_url }}")
 
 
 def _email(body):

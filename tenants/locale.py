@@ -118,10 +118,7 @@ def day_text(day: date | datetime | None, locale: BusinessLocale | None = None) 
     locale = locale or business_locale()
     if isinstance(day, datetime):
         day = _local(day, locale).date()
-    if locale.month_first:
-        pattern = "l, F j"
-    else:
-        pattern = DAY_PATTERNS.get(locale.language, "l j F")
+    pattern = "l, F j" if locale.month_first else DAY_PATTERNS.get(locale.language, "l j F")
     with translation.override(locale.language):
         return dateformat.format(day, pattern)
 

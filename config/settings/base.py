@@ -143,6 +143,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
                 "tenants.context_processors.map_tiles",
+                "tenants.context_processors.conventions",
+            ],
+            # Every page may write dates, times and codes in the business's words.
+            "builtins": [
+                "tenants.templatetags.business_format",
+                "web.templatetags.business_labels",
             ],
         },
     },

@@ -97,9 +97,13 @@ def _page(request, *, order, token: str, errors: dict | None = None, status: int
         if order.status == OrderStatus.FAILED:
             days = [
                 {"value": day.isoformat(), "label": day_text(day, locale)}
-                for day in recipient_days(today=today, days_offered=tenant.recipient_reschedule_days)
+                for day in recipient_days(
+                    today=today, days_offered=tenant.recipient_reschedule_days
+                )
             ]
-        contact_phone = notification_settings().contact_phone if tenant.recipient_contact_shown else ""
+        contact_phone = (
+            notification_settings().contact_phone if tenant.recipient_contact_shown else ""
+        )
         response = render(
             request,
             "web/tracking/page.html",
@@ -109,7 +113,9 @@ def _page(request, *, order, token: str, errors: dict | None = None, status: int
                 "snapshot": snapshot,
                 "eta_local": _clock_times(snapshot["eta_window"], locale),
                 "delivery_day": day_text(order.delivery_date, locale),
-                "failure_text": _failure_text(snapshot, locale) if snapshot["failure_reason"] else "",
+                "failure_text": _failure_text(snapshot, locale)
+                if snapshot["failure_reason"]
+                else "",
                 "days": days,
                 "contact_phone": contact_phone,
                 "instructions": order.delivery_instructions,
