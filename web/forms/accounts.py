@@ -42,6 +42,7 @@ class BusinessForm(forms.Form):
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=TIME_ZONE_CHOICES,
+        required=False,
         help_text="Every time is shown on this clock and “today” is its day. Changing it moves "
         "how times read, not when things happen: an order's window stays the same moment.",
     )
@@ -56,15 +57,18 @@ class BusinessForm(forms.Form):
     language = forms.ChoiceField(
         label="Language",
         choices=LANGUAGES,
+        required=False,
         help_text="Recipients read the tracking page and the default messages in it, unless "
         "their own language is known (the customer's or the order's).",
     )
-    clock = forms.ChoiceField(label="Times", choices=Clock.CHOICES)
+    clock = forms.ChoiceField(label="Times", choices=Clock.CHOICES, required=False)
     recipient_reschedule_days = forms.IntegerField(
         label="After a failed delivery, recipients may choose one of the next … delivery days",
         min_value=0,
         max_value=14,
-        help_text="0: recipients cannot choose; they are asked to contact you.",
+        required=False,
+        help_text="0: recipients cannot choose; they are asked to contact you (empty keeps the "
+        "current value).",
     )
     recipient_instructions_allowed = forms.BooleanField(
         label="Recipients may leave delivery instructions (gate code, a neighbour) on their "

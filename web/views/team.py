@@ -121,8 +121,16 @@ def business_settings(request):
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        conventions = {name: data.pop(name) for name in CONVENTIONS}
+        # An empty choice keeps the current value (a form posted by an older page).
+        conventions = {
+            name: data.pop(name) or getattr(tenant, name)
+            for name in CONVENTIONS
+            if name != "country"
+        }
+        conventions["country"] = data.pop("country")
         recipient_options = {name: data.pop(name) for name in RECIPIENT_OPTIONS}
+        if recipient_options["recipient_reschedule_days"] is None:
+            recipient_options["recipient_reschedule_days"] = tenant.recipient_reschedule_days
         try:
             with transaction.atomic():
                 tenant_branding_update(tenant=tenant, **data)
