@@ -104,6 +104,12 @@ def _page(request, *, order, token: str, errors: dict | None = None, status: int
         contact_phone = (
             notification_settings().contact_phone if tenant.recipient_contact_shown else ""
         )
+        shown = {
+            "reschedule": bool(days),
+            "instructions": tenant.recipient_instructions_allowed
+            and order.status in INSTRUCTIONS_STATUSES,
+        }
+        failure_text = _failure_text(snapshot, locale) if snapshot["failure_reason"] else ""
         response = render(
             request,
             "web/tracking/page.html",
@@ -113,17 +119,18 @@ def _page(request, *, order, token: str, errors: dict | None = None, status: int
                 "snapshot": snapshot,
                 "eta_local": _clock_times(snapshot["eta_window"], locale),
                 "delivery_day": day_text(order.delivery_date, locale),
-                "failure_text": _failure_text(snapshot, locale)
-                if snapshot["failure_reason"]
-                else "",
+                "failure_text": failure_text,
                 "days": days,
                 "contact_phone": contact_phone,
                 "instructions": order.delivery_instructions,
-                "instructions_open": tenant.recipient_instructions_allowed
-                and order.status in INSTRUCTIONS_STATUSES,
+                "instructions_open": shown["instructions"],
                 "instructions_limit": MAX_INSTRUCTIONS,
                 "done": request.GET.get("done", ""),
                 "errors": errors or {},
+                # A refused change whose form the page no longer shows is said on top.
+                "errors_on_top": [
+                    message for action, message in (errors or {}).items() if not shown[action]
+                ],
                 # For the page's script, read through json_script (no inline script).
                 "page_config": {
                     **locale_script_config(locale),
