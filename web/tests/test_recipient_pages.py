@@ -411,7 +411,10 @@ def test_instructions_reach_the_order_escaped_and_limited(tenant_a):
     assert '<script>alert("x")' not in html
     assert "Thank you: your instructions are with your driver." in html
     detail = tenant_a.browser(Role.DISPATCHER).get(f"/orders/{order.pk}/").content.decode()
-    assert "Gate code 4711 &lt;script&gt;" in detail
+    assert (
+        '<dt>From the recipient</dt><dd id="delivery-instructions">Gate code 4711 &lt;script&gt;'
+        "alert(&quot;x&quot;)&lt;/script&gt;</dd>"
+    ) in detail
     api = tenant_a.api().get(f"/api/v1/orders/{order.pk}/").json()
     assert api["delivery_instructions"] == text
 

@@ -71,7 +71,8 @@
     who.hidden = !data.driver_first_name;
     document.getElementById("driver-name").textContent = data.driver_first_name || "";
     var finished = document.getElementById("finished");
-    finished.hidden = !data.finished_at;
+    // After a failed attempt, the server's sentence says when and why (#failure).
+    finished.hidden = !data.finished_at || data.status === "failed";
     if (data.finished_at) {
       finished.textContent = texts.finishedAt
         .replace("%(status)s", texts.status[data.status] || data.status_label)
