@@ -1,5 +1,6 @@
 """Resolve the business from the Host header before anything else touches the database."""
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpResponseNotFound
@@ -46,7 +47,9 @@ class BusinessLanguageMiddleware:
 
     def __call__(self, request):
         tenant = getattr(request, "tenant", None)
-        language = business_locale(tenant).language
+        # The API's messages are its documented contract, in English, whoever calls.
+        api = request.path.startswith("/api/")
+        language = settings.LANGUAGE_CODE if api else business_locale(tenant).language
         translation.activate(language)
         request.LANGUAGE_CODE = language
         try:

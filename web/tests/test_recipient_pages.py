@@ -534,3 +534,13 @@ def test_a_uk_business_s_message_log_reads_24_hour_day_first(tenant_a):
     html = tenant_a.browser(Role.OWNER).get("/settings/notifications/messages/").content.decode()
     assert "<td>03/12/2026 10:40</td><td>Out for delivery</td>" in html
     assert "a.m." not in html and "order.out_for_delivery" not in html
+
+
+def test_the_business_s_pages_run_in_its_language_and_the_api_in_english(tenant_a):
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(language="nl")
+    response = tenant_a.browser(Role.OWNER).get("/settings/business/")
+    assert response["Content-Language"] == "nl"
+    assert '<html lang="nl" data-locale="nl" data-hour12="false">' in response.content.decode()
+    api = tenant_a.api().post("/api/v1/orders/", {}, content_type="application/json")
+    assert api["Content-Language"] == "en"
+    assert api.json()["error"]["fields"]["recipient.name"] == ["This field is required."]
