@@ -544,3 +544,35 @@ def test_the_business_s_pages_run_in_its_language_and_the_api_in_english(tenant_
     api = tenant_a.api().post("/api/v1/orders/", {}, content_type="application/json")
     assert api["Content-Language"] == "en"
     assert api.json()["error"]["fields"]["recipient.name"] == ["This field is required."]
+
+
+def test_a_link_of_another_business_changes_nothing_there(tenant_a, tenant_b):
+    # given B's failed order, and A's host
+    order = failed_order(tenant_b)
+    before = (order.delivery_date, order.delivery_instructions)
+
+    # when B's token is used on A's host
+    client = tenant_a.anonymous()
+    with time_machine.travel(FAILED_AT + timedelta(minutes=5), tick=False):
+        moved = client.post(f"/t/{order.tracking_token}/new-day/", {"delivery_date": "2026-11-28"})
+    noted = client.post(f"/t/{order.tracking_token}/instructions/", {"instructions": "Gate 1"})
+
+    # then A knows no such link, and B's order is as it was
+    assert (moved.status_code, noted.status_code) == (404, 404)
+    with tenant_b.use():
+        order.refresh_from_db()
+        assert (order.delivery_date, order.delivery_instructions) == before
+
+
+def test_the_dispatcher_sets_the_recipient_s_language_on_the_order_form(tenant_a):
+    from web.tests.test_pages import GOOD_ORDER
+
+    client = tenant_a.browser(Role.DISPATCHER)
+    response = client.post("/orders/new/", {**GOOD_ORDER, "recipient_language": "de"})
+    assert response.status_code == 302
+    with tenant_a.use():
+        order = Order.objects.get(external_id="WEB-1")
+    assert order.recipient_language == "de"
+    edit = client.get(f"/orders/{order.pk}/edit/").content.decode()
+    assert '<option value="de" selected>Deutsch</option>' in edit
+    assert text_of(page(tenant_a, order), "status") == "Geplant"
