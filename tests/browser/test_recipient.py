@@ -142,3 +142,42 @@ def test_a_recipient_of_a_failed_delivery_picks_a_new_day(
     assert off_loop(stored) == (chosen_day, "unassigned")
     assert chosen_day > today
     assert outside == []
+
+
+def test_the_owner_chooses_the_language_and_clock_recipients_then_read(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given a business and one of its orders, on its way
+    world = committed_tenant("rcp-settings")
+
+    def arrange():
+        with world.use():
+            driver = make_driver(email="mia.jansen@example.test")
+            order = make_order(recipient_name="Ada Recipient")
+            order_transition(order_id=order.pk, to="assigned", actor=TEST_ACTOR, driver=driver)
+            order_transition(order_id=order.pk, to="out_for_delivery", actor=TEST_ACTOR)
+            order.refresh_from_db()
+            return order
+
+    order = off_loop(arrange)
+    context = browser_context()
+    page = context.new_page()
+    sign_in(page, asgi_server, world, role=Role.OWNER, then="/settings/business/")
+
+    # when the owner picks German and the 12-hour clock
+    page.get_by_label("Language").select_option("de")
+    page.get_by_label("Times").select_option("12")
+    shoot(page, "business-settings")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(page_url(asgi_server, world.host, "/settings/business/"))
+
+    # then the recipient's page reads German, with the business's clock for its scripts
+    recipient = browser_context(phone=True)
+    local_only(recipient, asgi_server, world.host)
+    tracking = recipient.new_page()
+    tracking.goto(page_url(asgi_server, world.host, f"/t/{order.tracking_token}/"))
+    expect(tracking.locator("#status")).to_have_text("Unterwegs")
+    expect(tracking.locator("#driver")).to_have_text("Van bringt Ihre Bestellung.")
+    expect(tracking.locator("#live")).to_have_text("Live: Diese Seite aktualisiert sich selbst.")
+    assert tracking.locator("html").get_attribute("lang") == "de"
+    shoot(tracking, "tracking-page-in-german")
