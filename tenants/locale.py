@@ -61,11 +61,24 @@ def language_for(value: str | None) -> str | None:
     return code if code in LANGUAGE_CODES else None
 
 
+def _connection_tenant():
+    """The business the connection is on: the request's tenant, or (a task, a test switched with
+    schema_context, whose tenant is a stand-in) the business read by its schema."""
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or hasattr(tenant, "time_zone"):
+        return tenant
+    if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        return None  # the platform's defaults
+    from tenants.models import Tenant  # here: tenants.models imports this module
+
+    return Tenant.objects.filter(schema_name=connection.schema_name).first()
+
+
 def business_locale(tenant=None, *, language: str | None = None) -> BusinessLocale:
     """The conventions of `tenant` (default: the business the connection is on; the platform's
     defaults on the public site). `language`: a recipient's own, when it is one we ship."""
     if tenant is None:
-        tenant = getattr(connection, "tenant", None)
+        tenant = _connection_tenant()
     country = (getattr(tenant, "country", "") or "").upper()
     clock = getattr(tenant, "clock", Clock.AUTOMATIC) or Clock.AUTOMATIC
     hour12 = clock == Clock.H12 or (clock == Clock.AUTOMATIC and country in TWELVE_HOUR_COUNTRIES)

@@ -80,3 +80,16 @@ def test_scripts_get_the_same_conventions():
         "timeZone": "America/Chicago",
         "monthFirst": True,
     }
+
+
+def test_outside_a_request_the_business_is_read_by_its_schema(tenant_a):
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(country="US", language="de")
+    with tenant_a.use():
+        locale = business_locale()
+    assert (locale.language, locale.hour12, str(locale.time_zone)) == (
+        "de",
+        True,
+        "Europe/Amsterdam",
+    )
