@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('delivery', '0007_customers_standing_orders'),
+        ('delivery', '0010_shopify_subscriptions'),
     ]
 
     operations = [
