@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak soak-faults soak-contract soak-day lint format bench install clean
+.PHONY: run test soak soak-faults soak-contract soak-day lint format bench install clean messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,3 +58,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .data
+
+# Translations: extract the marked strings into locale/<language>/LC_MESSAGES/django.po (then
+# translate the new entries) and compile the .mo files, which are committed.
+messages:
+	.venv/bin/python manage.py makemessages -l nl -l de --ignore=.venv --ignore=wip --ignore=tests --ignore="*/tests/*" --ignore=bench --ignore=static
+	.venv/bin/python manage.py compilemessages --ignore=.venv

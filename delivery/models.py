@@ -187,6 +187,11 @@ class Order(models.Model):
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     notes = models.TextField(blank=True)
+    # What the recipient asked from the tracking link (gate code, leave with the neighbour): shown
+    # on the driver's stop card and to the dispatcher, apart from the business's own notes.
+    delivery_instructions = models.CharField(max_length=300, blank=True)
+    # The recipient's language (BCP 47) when known: from the customer record or the order.
+    recipient_language = models.CharField(max_length=10, blank=True)
     # Pickup-and-delivery: when set, the driver collects the goods here first (same route).
     pickup_address = models.CharField(max_length=300, blank=True)
     pickup_lat = models.FloatField(null=True, blank=True)
@@ -273,6 +278,7 @@ class OrderEvent(models.Model):
         LOCATED = "located", "Location found"
         PROOF_ADDED = "proof_added", "Proof added"
         PICKED_UP = "picked_up", "Picked up"
+        INSTRUCTIONS = "instructions", "Instructions left"
 
     id = models.BigAutoField(primary_key=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")

@@ -66,6 +66,7 @@ def orders_data(orders: Iterable[Order], **extra) -> list[dict]:
                 "phone": order.recipient_phone,
                 "email": order.recipient_email,
                 "notify": dict(choices.get(order.customer_id, ALL_CHANNELS)),
+                "language": order.recipient_language,
             },
             **extra,
         }

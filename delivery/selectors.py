@@ -1,8 +1,11 @@
 """Reads of the delivery app: what a caller may see, filtered, without N+1 queries."""
 
+from datetime import date, timedelta
+
 from django.db.models import QuerySet
 
-from delivery.models import Depot, Driver, Order, OrderEvent, ShopifyOrderSync, Vehicle
+from delivery.models import Depot, Driver, Holiday, Order, OrderEvent, ShopifyOrderSync, Vehicle
+from delivery.validation import WEEKDAYS
 from tenants.accounts.models import Role, User
 from tenants.errors import ApplicationError
 
@@ -65,3 +68,24 @@ def order_shopify_sync(*, order: Order) -> ShopifyOrderSync:
     if sync is None:
         raise ApplicationError("not_found", "This order did not come from Shopify.")
     return sync
+
+
+def delivery_days_next(*, after: date, count: int) -> list[date]:
+    """The next `count` days after `after` on which the business delivers: a day some active
+    depot opens (every day when no depot has opening hours), not a holiday."""
+    if count <= 0:
+        return []
+    open_weekdays = set()
+    for hours in Depot.objects.filter(is_active=True).values_list("opening_hours", flat=True):
+        open_weekdays |= {day for day, spans in (hours or {}).items() if spans}
+    if not open_weekdays:
+        open_weekdays = set(WEEKDAYS)
+    # A year ahead is enough to find them; a closed week or a holiday season is skipped.
+    horizon = [after + timedelta(days=offset) for offset in range(1, 366)]
+    holidays = set(
+        Holiday.objects.filter(date__gt=after, date__lte=horizon[-1]).values_list("date", flat=True)
+    )
+    days = [
+        day for day in horizon if WEEKDAYS[day.weekday()] in open_weekdays and day not in holidays
+    ]
+    return days[:count]

@@ -288,6 +288,7 @@ class OrderInput:
     external_id: str | None = None
     recipient_phone: str = ""
     recipient_email: str = ""
+    recipient_language: str = ""
     location: tuple[float, float] | None = None
     time_windows: list[dict[str, str]] = field(default_factory=list)
     service_seconds: int = 300
@@ -302,6 +303,17 @@ class OrderInput:
     pickup_location: tuple[float, float] | None = None
     pickup_time_windows: list[dict[str, str]] = field(default_factory=list)
     pickup_service_seconds: int = 0
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def language_tag(value) -> str:
+    """A BCP 47 language tag such as nl, en or en-GB (empty: not known)."""
+    tag = text(value, max_length=10)
+    if tag and not LANGUAGE_TAG.fullmatch(tag):
+        raise ValueError("Use a language tag such as nl, en or en-GB.")
+    return tag
 
 
 PICKUP_FIELDS = {"address", "location", "time_windows", "service_seconds"}
@@ -331,7 +343,7 @@ def order_input_parse(raw, *, tz: ZoneInfo, phone_region: str | None) -> OrderIn
         problems.add(unknown, "Unknown field.")
     recipient = raw.get("recipient") or {}
     if not isinstance(recipient, dict):
-        problems.add("recipient", 'Must be {"name", "phone", "email"}.')
+        problems.add("recipient", 'Must be {"name", "phone", "email", "language"}.')
         recipient = {}
     load = raw.get("load") or {}
     if not isinstance(load, dict):
@@ -339,7 +351,7 @@ def order_input_parse(raw, *, tz: ZoneInfo, phone_region: str | None) -> OrderIn
         load = {}
     for unknown in sorted(set(load) - {"weight_kg", "volume_l", "items"}):
         problems.add(f"load.{unknown}", "Unknown field.")
-    for unknown in sorted(set(recipient) - {"name", "phone", "email"}):
+    for unknown in sorted(set(recipient) - {"name", "phone", "email", "language"}):
         problems.add(f"recipient.{unknown}", "Unknown field.")
 
     external_id = problems.check("external_id", text, raw.get("external_id"), max_length=100)
@@ -355,6 +367,10 @@ def order_input_parse(raw, *, tz: ZoneInfo, phone_region: str | None) -> OrderIn
         )
         or "",
         recipient_email=problems.check("recipient.email", email_normalise, recipient.get("email"))
+        or "",
+        recipient_language=problems.check(
+            "recipient.language", language_tag, recipient.get("language")
+        )
         or "",
         address=problems.check("address", text, raw.get("address"), max_length=300, required=True)
         or "",

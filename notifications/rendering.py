@@ -1,13 +1,16 @@
 """Recipient message templates: the defaults, the placeholders a template may use, and safe
 rendering (Django template syntax on a whitelisted context of plain strings)."""
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
-from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import RECIPIENT_EVENTS, Channel
+from tenants.locale import BusinessLocale, business_locale, day_text, time_text
 
 # A sandboxed engine: no loaders (no include/extends of files), no app template libraries.
 _ENGINE = Engine(loaders=[], libraries={}, autoescape=False, debug=False, string_if_invalid="")
@@ -29,66 +32,99 @@ PLACEHOLDERS = {
     "unsubscribe_url": "E-mail only: the link to stop these messages",
 }
 
+# How a message (and the tracking page) says why a delivery failed, in the recipient's language.
 FAILURE_REASONS = {
-    "not_home": "nobody was home",
-    "refused": "the delivery was refused",
-    "wrong_address": "we could not find the address",
-    "damaged": "the parcel was damaged",
-    "no_access": "we could not get access",
-    "other": "something went wrong",
+    "not_home": _("nobody was home"),
+    "refused": _("the delivery was refused"),
+    "wrong_address": _("we could not find the address"),
+    "damaged": _("the parcel was damaged"),
+    "no_access": _("we could not get access"),
+    "other": _("something went wrong"),
 }
 
-_EMAIL_FOOTER = "\n\n--\n{{ business_name }}\nNo more e-mails like this: {{ unsubscribe_url }}"
+# Each default in every shipped language (locale/<language>/LC_MESSAGES/django.po); the
+# placeholders stay as they are in every translation.
+_EMAIL_FOOTER = _("\n\n--\n{{ business_name }}\nNo more e-mails like this: {{ unsubscribe_url }}")
 
-DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
+
+def _email(body):
+    return format_lazy("{}{}", body, _EMAIL_FOOTER)
+
+
+DEFAULTS: dict[tuple[str, str], tuple] = {
     ("order.out_for_delivery", Channel.SMS): (
         "",
-        "{{ business_name }}: your delivery is on its way"
-        "{% if eta_window_start %}, expected between {{ eta_window_start }} and "
-        "{{ eta_window_end }}{% endif %}. Track it: {{ tracking_url }}",
+        _(
+            "{{ business_name }}: your delivery is on its way"
+            "{% if eta_window_start %}, expected between {{ eta_window_start }} and "
+            "{{ eta_window_end }}{% endif %}. Track it: {{ tracking_url }}"
+        ),
     ),
     ("order.out_for_delivery", Channel.EMAIL): (
-        "Your delivery from {{ business_name }} is on its way",
-        "Hello {{ recipient_name }},\n\nYour order {{ order_reference }} is on its way"
-        "{% if eta_window_start %} and should arrive between {{ eta_window_start }} and "
-        "{{ eta_window_end }}{% endif %}.\n\nFollow your delivery live: {{ tracking_url }}"
-        + _EMAIL_FOOTER,
+        _("Your delivery from {{ business_name }} is on its way"),
+        _email(
+            _(
+                "Hello {{ recipient_name }},\n\nYour order {{ order_reference }} is on its way"
+                "{% if eta_window_start %} and should arrive between {{ eta_window_start }} and "
+                "{{ eta_window_end }}{% endif %}.\n\nFollow your delivery live: {{ tracking_url }}"
+            )
+        ),
     ),
     ("order.approaching", Channel.SMS): (
         "",
-        "{{ business_name }}: your driver is almost there"
-        "{% if eta %}, arriving around {{ eta }}{% endif %}. Track it: {{ tracking_url }}",
+        _(
+            "{{ business_name }}: your driver is almost there"
+            "{% if eta %}, arriving around {{ eta }}{% endif %}. Track it: {{ tracking_url }}"
+        ),
     ),
     ("order.approaching", Channel.EMAIL): (
-        "Your delivery from {{ business_name }} is almost there",
-        "Hello {{ recipient_name }},\n\nYour driver is nearly at {{ address }}"
-        "{% if eta %} and should arrive around {{ eta }}{% endif %}.\n\n"
-        "See where they are: {{ tracking_url }}" + _EMAIL_FOOTER,
+        _("Your delivery from {{ business_name }} is almost there"),
+        _email(
+            _(
+                "Hello {{ recipient_name }},\n\nYour driver is nearly at {{ address }}"
+                "{% if eta %} and should arrive around {{ eta }}{% endif %}.\n\n"
+                "See where they are: {{ tracking_url }}"
+            )
+        ),
     ),
     ("order.delivered", Channel.SMS): (
         "",
-        "{{ business_name }}: your order {{ order_reference }} has been delivered. "
-        "Details: {{ tracking_url }}",
+        _(
+            "{{ business_name }}: your order {{ order_reference }} has been delivered. "
+            "Details: {{ tracking_url }}"
+        ),
     ),
     ("order.delivered", Channel.EMAIL): (
-        "Your order from {{ business_name }} has been delivered",
-        "Hello {{ recipient_name }},\n\nYour order {{ order_reference }} was delivered to "
-        "{{ address }}.\n\nSee the proof of delivery: {{ tracking_url }}\n\n"
-        "Thank you for your order!" + _EMAIL_FOOTER,
+        _("Your order from {{ business_name }} has been delivered"),
+        _email(
+            _(
+                "Hello {{ recipient_name }},\n\nYour order {{ order_reference }} was delivered to "
+                "{{ address }}.\n\nSee the proof of delivery: {{ tracking_url }}\n\n"
+                "Thank you for your order!"
+            )
+        ),
     ),
     ("order.failed", Channel.SMS): (
         "",
-        "{{ business_name }}: we could not deliver your order {{ order_reference }} today: "
-        "{{ failure_reason }}. {{ reschedule_instructions }}",
+        _(
+            "{{ business_name }}: we could not deliver your order {{ order_reference }} today: "
+            "{{ failure_reason }}. {{ reschedule_instructions }}"
+        ),
     ),
     ("order.failed", Channel.EMAIL): (
-        "We could not deliver your order from {{ business_name }}",
-        "Hello {{ recipient_name }},\n\nWe tried to deliver your order {{ order_reference }} "
-        "to {{ address }}, but {{ failure_reason }}.\n\n{{ reschedule_instructions }}"
-        + _EMAIL_FOOTER,
+        _("We could not deliver your order from {{ business_name }}"),
+        _email(
+            _(
+                "Hello {{ recipient_name }},\n\nWe tried to deliver your order "
+                "{{ order_reference }} to {{ address }}, but {{ failure_reason }}.\n\n"
+                "{{ reschedule_instructions }}"
+            )
+        ),
     ),
 }
-DEFAULT_RESCHEDULE = "Reply to this message or call us to choose a new delivery day."
+DEFAULT_RESCHEDULE = _("Reply to this message or call us to choose a new delivery day.")
+# With the tracking page offering other days (Business settings), the failed message says so.
+TRACKING_RESCHEDULE = _("Choose a new delivery day on your tracking page: %(url)s")
 MAX_BODY = {Channel.SMS: 1600, Channel.EMAIL: 20_000}
 
 
@@ -103,16 +139,16 @@ def template_compile(source: str):
         raise TemplateInvalid(str(error)) from None
 
 
-def _local_time(value: str | None, tz: ZoneInfo) -> str:
+def _local_time(value: str | None, locale: BusinessLocale) -> str:
     if not value:
         return ""
-    return datetime.fromisoformat(value).astimezone(tz).strftime("%H:%M")
+    return time_text(datetime.fromisoformat(value), locale)
 
 
-def _day(value: str | None) -> str:
+def _day(value: str | None, locale: BusinessLocale) -> str:
     if not value:
         return ""
-    return date_format(datetime.fromisoformat(value).date(), "l j F")
+    return day_text(datetime.fromisoformat(value).date(), locale)
 
 
 def window_current(window: dict | None, *, sent_at: datetime | None) -> dict:
@@ -133,9 +169,15 @@ def context_build(
     settings_row,
     unsubscribe_url: str = "",
     sent_at: datetime | None = None,
+    locale: BusinessLocale | None = None,
+    days_offered: int = 0,
 ) -> dict:
     """Only these plain strings reach a template: nothing to call, nothing to walk into.
-    `sent_at`: when the message goes out; a window already over by then is left out."""
+    `sent_at`: when the message goes out; a window already over by then is left out. `locale`:
+    the business's conventions in the recipient's language (default: the business's), on the
+    clock of `tz`. Call under that language (translation.override) for the defaults' words.
+    `days_offered`: the recipient may choose a new day on the tracking page (Business settings)."""
+    locale = replace(locale or business_locale(), time_zone=tz)
     window = window_current(data.get("eta_window"), sent_at=sent_at)
     recipient = data.get("recipient") or {}
     reason = data.get("reason") or ""
@@ -144,17 +186,29 @@ def context_build(
         "business_name": business_name,
         "order_reference": data.get("external_id") or (data.get("id") or "")[:8],
         "address": data.get("address") or "",
-        "delivery_date": _day(data.get("delivery_date")),
-        "eta": _local_time(data.get("eta"), tz),
-        "eta_window_start": _local_time(window.get("start"), tz),
-        "eta_window_end": _local_time(window.get("end"), tz),
+        "delivery_date": _day(data.get("delivery_date"), locale),
+        "eta": _local_time(data.get("eta"), locale),
+        "eta_window_start": _local_time(window.get("start"), locale),
+        "eta_window_end": _local_time(window.get("end"), locale),
         "tracking_url": data.get("tracking_url") or "",
         "driver_name": data.get("driver_name") or "",
-        "failure_reason": FAILURE_REASONS.get(reason, reason),
-        "reschedule_instructions": (settings_row.reschedule_instructions or DEFAULT_RESCHEDULE),
+        "failure_reason": str(FAILURE_REASONS.get(reason, reason)),
+        "reschedule_instructions": _reschedule_text(
+            settings_row.reschedule_instructions,
+            tracking_url=data.get("tracking_url") or "",
+            days_offered=days_offered,
+        ),
         "contact_phone": settings_row.contact_phone,
         "unsubscribe_url": unsubscribe_url,
     }
+
+
+def _reschedule_text(own: str, *, tracking_url: str, days_offered: int) -> str:
+    if own:
+        return own
+    if days_offered > 0 and tracking_url:
+        return str(TRACKING_RESCHEDULE) % {"url": tracking_url}
+    return str(DEFAULT_RESCHEDULE)
 
 
 def render(*, subject: str, body: str, context: dict, channel: str) -> tuple[str, str]:
@@ -163,6 +217,7 @@ def render(*, subject: str, body: str, context: dict, channel: str) -> tuple[str
     TemplateInvalid for a template that does not compile."""
     try:
         # A Context escapes by default whatever the engine says: plain text must not be.
+        subject, body = str(subject), str(body)  # a default is translated here, lazily
         rendered_subject = " ".join(
             template_compile(subject).render(Context(context, autoescape=False)).split()
         )

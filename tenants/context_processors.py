@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from tenants.locale import business_locale
+
 
 def tenant(request) -> dict:
     current = getattr(request, "tenant", None)
@@ -10,6 +12,12 @@ def tenant(request) -> dict:
         "tenant": None if is_public else current,
         "base_domain": settings.BASE_DOMAIN,
     }
+
+
+def conventions(request) -> dict:
+    """The business's language and clock, for the page's <html> (its scripts format times with
+    them: Intl.DateTimeFormat(locale, {hour12})); the platform's defaults on the public site."""
+    return {"business_locale": business_locale(getattr(request, "tenant", None))}
 
 
 def map_tiles(request) -> dict:

@@ -1,12 +1,15 @@
 """Resolve the business from the Host header before anything else touches the database."""
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpResponseNotFound
 from django.template.loader import render_to_string
+from django.utils import translation
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.api.errors import json_error_response
+from tenants.locale import business_locale
 from tenants.selectors import tenant_for_host
 
 
@@ -33,3 +36,25 @@ class TenantHostMiddleware(TenantMainMiddleware):
         return HttpResponseNotFound(
             render_to_string("tenants/unknown_host.html", {"hostname": hostname}, request)
         )
+
+
+class BusinessLanguageMiddleware:
+    """Activates the business's language for the request (the platform's default on the public
+    site): Django's LocaleMiddleware, with the business's setting instead of the browser's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        # The API's messages are its documented contract, in English, whoever calls.
+        api = request.path.startswith("/api/")
+        language = settings.LANGUAGE_CODE if api else business_locale(tenant).language
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
+        return response

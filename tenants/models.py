@@ -8,6 +8,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
+from tenants.locale import LANGUAGES, Clock
 from tenants.schemas import SchemaCloneUnsupported, schema_clone, schema_constraints_align
 
 TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
@@ -27,6 +28,19 @@ class Tenant(TenantMixin):
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     # ISO 3166 alpha-2; phone numbers written without a country code are read as this country's.
     country = models.CharField(max_length=2, blank=True)
+    # What recipients read (tracking page, default messages) unless theirs is known, and the
+    # language of the business's own pages.
+    language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
+    # 24- or 12-hour times; "auto" follows the country (tenants.locale).
+    clock = models.CharField(max_length=4, choices=Clock.CHOICES, default=Clock.AUTOMATIC)
+    # What a recipient may do from the tracking link (web.views.tracking): choose another of the
+    # next N delivery days after a failed attempt (0: not offered), leave delivery instructions
+    # before delivery, see the business's phone number.
+    recipient_reschedule_days = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(14)]
+    )
+    recipient_instructions_allowed = models.BooleanField(default=True)
+    recipient_contact_shown = models.BooleanField(default=True)
     api_rate_limit = models.PositiveIntegerField(
         null=True,
         blank=True,

@@ -21,6 +21,7 @@ from tenants.accounts.services import (
     user_create,
 )
 from tenants.errors import ApplicationError
+from tenants.locale import LANGUAGE_CODES, Clock
 from tenants.models import Domain, Tenant
 from tenants.selectors import tenant_host
 from tenants.validation import url_validate
@@ -170,6 +171,7 @@ def tenant_create(
 
 
 MAX_LOADING_LEAD_MINUTES = 600
+MAX_RECIPIENT_RESCHEDULE_DAYS = 14
 
 
 def _logo_url_validate(logo_url: str) -> str:
@@ -199,6 +201,62 @@ def tenant_branding_update(
         tenant.loading_lead_minutes = loading_lead_minutes
         fields.append("loading_lead_minutes")
     tenant.save(update_fields=fields)
+    return tenant
+
+
+def tenant_conventions_update(
+    *, tenant: Tenant, time_zone: str, country: str, language: str, clock: str
+) -> Tenant:
+    """The business's time zone, country, language and clock. A new time zone moves how every
+    time is shown and which day "today" is, not the times already stored (an order's window
+    stays the same moment); a new country reads phone numbers written without a country code
+    as its own from now on (numbers already saved keep theirs)."""
+    errors: dict[str, list[str]] = {}
+    for name, check in (
+        ("time_zone", lambda: _time_zone_validate(time_zone)),
+        ("country", lambda: _country_validate(country)),
+    ):
+        try:
+            check()
+        except ApplicationError as error:
+            errors[name] = error.fields[name]
+    if language not in LANGUAGE_CODES:
+        errors["language"] = [f"Choose one of: {', '.join(sorted(LANGUAGE_CODES))}."]
+    if clock not in {value for value, _label in Clock.CHOICES}:
+        errors["clock"] = ["Choose 24-hour, 12-hour or as usual in the country."]
+    if errors:
+        raise ApplicationError("validation_error", next(iter(errors.values()))[0], fields=errors)
+    tenant.time_zone = time_zone
+    tenant.country = _country_validate(country)
+    tenant.language = language
+    tenant.clock = clock
+    tenant.save(update_fields=["time_zone", "country", "language", "clock"])
+    return tenant
+
+
+def tenant_recipient_options_update(
+    *,
+    tenant: Tenant,
+    recipient_reschedule_days: int,
+    recipient_instructions_allowed: bool,
+    recipient_contact_shown: bool,
+) -> Tenant:
+    """What recipients may do from their tracking link (see the model's fields)."""
+    if not 0 <= recipient_reschedule_days <= MAX_RECIPIENT_RESCHEDULE_DAYS:
+        message = f"Give 0–{MAX_RECIPIENT_RESCHEDULE_DAYS} days (0: recipients cannot choose)."
+        raise ApplicationError(
+            "validation_error", message, fields={"recipient_reschedule_days": [message]}
+        )
+    tenant.recipient_reschedule_days = recipient_reschedule_days
+    tenant.recipient_instructions_allowed = bool(recipient_instructions_allowed)
+    tenant.recipient_contact_shown = bool(recipient_contact_shown)
+    tenant.save(
+        update_fields=[
+            "recipient_reschedule_days",
+            "recipient_instructions_allowed",
+            "recipient_contact_shown",
+        ]
+    )
     return tenant
 
 

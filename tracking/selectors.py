@@ -10,10 +10,11 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from delivery.arrival import arrival_window
-from delivery.models import Driver, Order, OrderEvent, OrderStatus, ProofFile
+from delivery.models import DeliveryAttempt, Driver, Order, OrderEvent, OrderStatus, ProofFile
 from routing.models import Route, Stop
 from tenants.selectors import tenant_time_zone
 from tracking import state
+from tracking.labels import recipient_status_label
 from tracking.models import Position
 
 logger = logging.getLogger(__name__)
@@ -169,9 +170,19 @@ def tracking_snapshot(order: Order, *, proof_url=None) -> dict:
     if order.driver_id and order.status == OrderStatus.OUT_FOR_DELIVERY:
         driver_name = (order.driver.user.full_name or "").split(" ")[0]
     finished = order_finished_at(order)
+    failure_reason = None
+    if order.status == OrderStatus.FAILED:
+        failure_reason = (
+            DeliveryAttempt.objects.filter(order=order, outcome=OrderStatus.FAILED)
+            .order_by("-attempted_at")
+            .values_list("failure_reason", flat=True)
+            .first()
+        ) or "other"
     return {
         "status": order.status,
-        "status_label": order.get_status_display(),
+        "status_label": recipient_status_label(order.status),
+        "delivery_date": order.delivery_date.isoformat(),
+        "failure_reason": failure_reason,
         "eta": order.eta.isoformat() if order.eta and order.status not in FINAL_STATUSES else None,
         "eta_window": arrival_window(order.eta) if order.status not in FINAL_STATUSES else None,
         "finished_at": finished.isoformat() if finished else None,

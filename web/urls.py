@@ -163,6 +163,12 @@ recipient_pages = [
     ),
     path("t/<str:token>/", tracking.tracking_page, name="tracking-page"),
     path("t/<str:token>/skip/", customers.tracking_skip, name="tracking-skip"),
+    path(
+        "t/<str:token>/instructions/",
+        tracking.tracking_instructions,
+        name="tracking-instructions",
+    ),
+    path("t/<str:token>/new-day/", tracking.tracking_reschedule, name="tracking-reschedule"),
     path("t/<str:token>/proofs/<uuid:proof_id>/", tracking.tracking_proof, name="tracking-proof"),
 ]
 

@@ -110,6 +110,8 @@ RESERVED_TENANT_SLUGS = frozenset(
 
 MIDDLEWARE = [
     "tenants.middleware.TenantHostMiddleware",
+    # The business's language for its pages (the tracking page switches to the recipient's).
+    "tenants.middleware.BusinessLanguageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -141,6 +143,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
                 "tenants.context_processors.map_tiles",
+                "tenants.context_processors.conventions",
+            ],
+            # Every page may write dates, times and codes in the business's words.
+            "builtins": [
+                "tenants.templatetags.business_format",
+                "web.templatetags.business_labels",
             ],
         },
     },
@@ -265,6 +273,9 @@ DRIVER_SESSION_AGE = env_int("DRIVER_SESSION_AGE", 30 * 24 * 3600)
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 LANGUAGE_CODE = "en"
+# The shipped languages (tenants.locale.LANGUAGES); translations in locale/, compiled .mo committed.
+LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -41,6 +41,13 @@ class RecipientSerializer(serializers.Serializer):
         help_text="E.164 (+31612345678); national numbers use the business's country.",
     )
     email = serializers.EmailField(required=False, allow_blank=True)
+    language = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="The recipient's language (nl, en-GB…), for their messages and tracking page; "
+        "empty: the business's. An order for a customer takes the customer's.",
+    )
 
 
 class LoadSerializer(serializers.Serializer):
@@ -129,6 +136,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "skills",
             "priority",
             "notes",
+            "delivery_instructions",
             "pickup",
             "status",
             "driver",
@@ -147,6 +155,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "name": order.recipient_name,
             "phone": order.recipient_phone,
             "email": order.recipient_email,
+            "language": order.recipient_language,
         }
 
     def get_location(self, order) -> LocationSerializer(allow_null=True):

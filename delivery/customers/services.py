@@ -99,6 +99,8 @@ def order_fields_from_customer(raw: dict, *, customer: Customer, place: Customer
         recipient["phone"] = customer.phone
     if not recipient.get("email") and customer.email:
         recipient["email"] = customer.email
+    if not recipient.get("language") and customer.language:
+        recipient["language"] = customer.language
     filled["recipient"] = recipient
     if not filled.get("address"):
         filled["address"] = place.address

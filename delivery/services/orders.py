@@ -88,6 +88,7 @@ def _order_from_input(data: OrderInput, *, source: str) -> Order:
         recipient_name=data.recipient_name,
         recipient_phone=data.recipient_phone,
         recipient_email=data.recipient_email,
+        recipient_language=data.recipient_language,
         address=data.address,
         delivery_date=data.delivery_date,
         time_windows=data.time_windows,
@@ -264,6 +265,8 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
         replacement = _order_from_input(data, source=order.source)
         changed = []
         for name in EDITABLE_FIELDS:
+            if name == "recipient_language" and not data.recipient_language:
+                continue  # a form that does not ask keeps what the customer record gave
             if getattr(order, name) != getattr(replacement, name):
                 setattr(order, name, getattr(replacement, name))
                 changed.append(name)

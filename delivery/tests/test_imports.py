@@ -104,6 +104,7 @@ def test_bulk_creates_every_order_with_its_created_event(tenant_a):
         "name": "Recipient 1",
         "phone": "+31612345678",
         "email": "",
+        "language": "",
     }
     assert answer["results"][0]["status"] == "unassigned"
     with tenant_a.use():

@@ -32,6 +32,7 @@ def order_json(order: Order) -> dict:
             "name": order.recipient_name,
             "phone": order.recipient_phone,
             "email": order.recipient_email,
+            "language": order.recipient_language,
         },
         "address": order.address,
         "location": {"lat": order.lat, "lng": order.lng} if order.lat is not None else None,
@@ -48,6 +49,7 @@ def order_json(order: Order) -> dict:
         "skills": order.skills,
         "priority": order.priority,
         "notes": order.notes,
+        "delivery_instructions": order.delivery_instructions,
         "pickup": None,
         "status": order.status,
         "driver": str(order.driver_id) if order.driver_id else None,
@@ -116,7 +118,12 @@ def test_create_an_order(tenant_a):
     assert body == {
         "id": str(order.pk),
         "external_id": "SO-1001",
-        "recipient": {"name": "Ada Lovelace", "phone": "+31612345678", "email": "ada@example.test"},
+        "recipient": {
+            "name": "Ada Lovelace",
+            "phone": "+31612345678",
+            "email": "ada@example.test",
+            "language": "",
+        },
         "address": "Oudegracht 100, 3511 AX Utrecht",
         "location": {"lat": 52.0907, "lng": 5.1214},
         "location_status": "provided",
@@ -131,6 +138,7 @@ def test_create_an_order(tenant_a):
         "skills": ["fridge"],
         "priority": 50,
         "notes": "Ring twice",
+        "delivery_instructions": "",
         "pickup": None,
         "status": "unassigned",
         "driver": None,
@@ -168,7 +176,7 @@ def test_without_coordinates_nor_geocoder_an_order_needs_a_location(tenant_a, se
     assert body["load"] == {"weight_kg": 0.0, "volume_l": 0.0, "items": 0}
     assert (body["service_seconds"], body["priority"], body["skills"]) == (300, 0, [])
     assert body["external_id"] is None
-    assert body["recipient"] == {"name": "Bo", "phone": "", "email": ""}
+    assert body["recipient"] == {"name": "Bo", "phone": "", "email": "", "language": ""}
 
 
 def test_with_a_geocoder_the_address_is_looked_up_after_commit(
@@ -552,7 +560,12 @@ def test_patch_changes_only_what_is_sent(tenant_a):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["recipient"] == {"name": "Ada", "phone": "+31687654321", "email": ""}
+    assert body["recipient"] == {
+        "name": "Ada",
+        "phone": "+31687654321",
+        "email": "",
+        "language": "",
+    }
     assert (body["notes"], body["load"]["items"], body["address"]) == (
         "Back door",
         5,

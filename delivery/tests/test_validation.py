@@ -584,7 +584,7 @@ def test_shapes_that_are_not_objects():
     assert order_errors(
         {"recipient": "Bo", "load": [1], "address": "Neude 1", "delivery_date": "2026-11-27"}
     ) == {
-        "recipient": ['Must be {"name", "phone", "email"}.'],
+        "recipient": ['Must be {"name", "phone", "email", "language"}.'],
         "load": ['Must be {"weight_kg", "volume_l", "items"}.'],
         "recipient.name": ["This field is required."],
     }

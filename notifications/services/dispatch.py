@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import (
     RECIPIENT_EVENTS,
@@ -23,6 +23,7 @@ from notifications.models import (
 from notifications.rendering import DEFAULTS, TemplateInvalid, context_build, render
 from notifications.services.messages import notification_settings, quiet_until, unsubscribe_token
 from notifications.services.queueing import task_enqueue
+from tenants.locale import business_locale
 from tenants.selectors import current_tenant, tenant_url
 
 BATCH = 500
@@ -95,6 +96,8 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
             ):
                 continue
             template = templates.get((event.name, channel))
+            # The recipient's language when known and shipped, else the business's.
+            locale = business_locale(tenant, language=recipient.get("language"))
             subject, body = (
                 (template.subject, template.body) if template else DEFAULTS[(event.name, channel)]
             )
@@ -120,17 +123,20 @@ def _messages_for(events: list[Event], *, now: datetime) -> list[Message]:
             elif notify.get(channel) is False:
                 message.status, message.error = Message.Status.SKIPPED, CHOICE_SKIPPED[channel]
             try:
-                context = context_build(
-                    data=event.data,
-                    business_name=tenant.name,
-                    tz=tz,
-                    settings_row=settings_row,
-                    unsubscribe_url=unsubscribe_url,
-                    sent_at=held_until or now,
-                )
-                message.subject, message.body = render(
-                    subject=subject, body=body, context=context, channel=channel
-                )
+                with translation.override(locale.language):
+                    context = context_build(
+                        data=event.data,
+                        business_name=tenant.name,
+                        tz=tz,
+                        settings_row=settings_row,
+                        unsubscribe_url=unsubscribe_url,
+                        sent_at=held_until or now,
+                        locale=locale,
+                        days_offered=tenant.recipient_reschedule_days,
+                    )
+                    message.subject, message.body = render(
+                        subject=subject, body=body, context=context, channel=channel
+                    )
             except TemplateInvalid as error:
                 message.status, message.error = Message.Status.FAILED, str(error)[:500]
             if message.status == Message.Status.QUEUED and held_until is not None:

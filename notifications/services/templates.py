@@ -69,6 +69,7 @@ def _sample_context() -> dict:
         tz=ZoneInfo(tenant.time_zone),
         settings_row=notification_settings(),
         unsubscribe_url=tenant_url(tenant=tenant, path="/notifications/unsubscribe/sample/"),
+        days_offered=tenant.recipient_reschedule_days,
     )
 
 

@@ -3,6 +3,8 @@
 from django import forms
 
 from tenants.accounts.models import ApiKey, Role
+from tenants.locale import LANGUAGES, Clock
+from tenants.models import TIME_ZONE_CHOICES
 
 
 class InviteForm(forms.Form):
@@ -36,6 +38,46 @@ class BusinessForm(forms.Form):
         required=False,
         help_text="Planning a day that has begun starts the routes no earlier than now plus this "
         "(empty keeps the current value).",
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=TIME_ZONE_CHOICES,
+        required=False,
+        help_text="Every time is shown on this clock and “today” is its day. Changing it moves "
+        "how times read, not when things happen: an order's window stays the same moment.",
+    )
+    country = forms.CharField(
+        label="Country (two letters, e.g. GB)",
+        max_length=2,
+        required=False,
+        help_text="Phone numbers typed without a country code are read as this country's from "
+        "now on (saved numbers keep theirs); with “as usual in the country”, it sets 24- or "
+        "12-hour times and the order of day and month.",
+    )
+    language = forms.ChoiceField(
+        label="Language",
+        choices=LANGUAGES,
+        required=False,
+        help_text="Recipients read the tracking page and the default messages in it, unless "
+        "their own language is known (the customer's or the order's).",
+    )
+    clock = forms.ChoiceField(label="Times", choices=Clock.CHOICES, required=False)
+    recipient_reschedule_days = forms.IntegerField(
+        label="After a failed delivery, recipients may choose one of the next … delivery days",
+        min_value=0,
+        max_value=14,
+        required=False,
+        help_text="0: recipients cannot choose; they are asked to contact you (empty keeps the "
+        "current value).",
+    )
+    recipient_instructions_allowed = forms.BooleanField(
+        label="Recipients may leave delivery instructions (gate code, a neighbour) on their "
+        "tracking page",
+        required=False,
+    )
+    recipient_contact_shown = forms.BooleanField(
+        label="Show your phone number (Settings → Notifications) on the tracking page",
+        required=False,
     )
 
 

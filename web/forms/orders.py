@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from delivery.models import Driver, FailureReason, Order
+from tenants.locale import LANGUAGES
 from web.forms.fields import place_fields, text_field, time_field
 
 # As many as the API takes (validation.time_windows_parse); the form shows the first few open.
@@ -21,6 +22,7 @@ ORDER_ERROR_FIELDS = {
     "recipient.name": "recipient_name",
     "recipient.phone": "phone",
     "recipient.email": "email",
+    "recipient.language": "recipient_language",
     "address": "address",
     "location": "lat",
     "delivery_date": "delivery_date",
@@ -50,6 +52,12 @@ class OrderForm(forms.Form):
         "Phone", widget=forms.TextInput, attrs={"type": "tel", "autocomplete": "off"}
     )
     email = text_field("E-mail", attrs={"type": "email"})
+    recipient_language = forms.ChoiceField(
+        label="Recipient's language",
+        required=False,
+        choices=[("", "The business's")] + LANGUAGES,
+        help_text="Their messages and tracking page.",
+    )
     address = text_field("Address", required=True)
     lat = text_field("Latitude", attrs={"inputmode": "decimal"})
     lng = text_field("Longitude", attrs={"inputmode": "decimal"})
@@ -147,6 +155,7 @@ class OrderForm(forms.Form):
                 "name": data["recipient_name"],
                 "phone": data["phone"],
                 "email": data["email"],
+                "language": data["recipient_language"],
             },
             "address": data["address"],
             "delivery_date": data["delivery_date"] or None,
@@ -197,6 +206,7 @@ def order_initial(order: Order, *, tz: ZoneInfo) -> dict:
         "recipient_name": order.recipient_name,
         "phone": order.recipient_phone,
         "email": order.recipient_email,
+        "recipient_language": order.recipient_language,
         "address": order.address,
         "lat": "" if order.lat is None else f"{order.lat:g}",
         "lng": "" if order.lng is None else f"{order.lng:g}",

@@ -189,7 +189,7 @@ def test_the_detail_shows_coming_deliveries_history_proofs_and_messages(tenant_a
     next_week = (today + timedelta(weeks=1)).isoformat()
     assert f'data-date="{next_week}" data-status="unassigned"' in html
     assert f'data-date="{today.isoformat()}" data-status="delivered"' in html
-    assert "to +31612345678 · order.delivered · Sent" in html
+    assert "to +31612345678 · Delivered · Sent" in html
     assert f'href="/orders/{delivered.pk}/"' in html
 
 

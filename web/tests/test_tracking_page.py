@@ -81,6 +81,8 @@ def test_the_page_shows_this_order_and_the_driver_heading_here(tenant_a):
     assert response.context["snapshot"] == {
         "status": "out_for_delivery",
         "status_label": "Out for delivery",
+        "delivery_date": mine.delivery_date.isoformat(),
+        "failure_reason": None,
         "eta": mine.eta.isoformat(),
         "eta_window": eta_window(mine.eta),
         "finished_at": None,
@@ -256,4 +258,4 @@ def test_an_order_change_reaches_its_tracking_socket(committed_tenant, committed
 
     assert updated["type"] == "tracking.updated"
     assert updated["data"]["status"] == "assigned"
-    assert updated["data"]["status_label"] == "Assigned"
+    assert updated["data"]["status_label"] == "Scheduled"  # the recipient's words

@@ -68,10 +68,10 @@ def test_the_tracking_page_on_a_phone_without_tiles_updates_live(
     page.get_by_text("Live: this page updates by itself.").wait_for()
     assert page.locator("#status").inner_text() == "Out for delivery"
     assert page.locator("#eta").is_visible()
-    # in the business's time zone (Chromium's locale writes 12-hour times)
+    # in the business's time zone and conventions (24-hour), whatever Chromium's own locale
     window, local = eta_window(order.eta), ZoneInfo("Europe/Amsterdam")
     assert [page.locator(f"#eta-{key}").inner_text() for key in ("start", "end")] == [
-        datetime.fromisoformat(window[key]).astimezone(local).strftime("%I:%M %p")
+        datetime.fromisoformat(window[key]).astimezone(local).strftime("%H:%M")
         for key in ("start", "end")
     ]
     assert page.locator("#driver").inner_text() == "Van is bringing your order."

@@ -1,6 +1,7 @@
 """Orders: the list (search, filters, pagination, bulk actions), create/edit, detail with its
 timeline and proofs, and the CSV import. Thin: forms collect, delivery's services decide."""
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from delivery.shopify_sync import shopify_sync_retry
 from routing.assignment import order_assign
 from tenants.actors import actor_for
 from tenants.errors import ApplicationError
+from tenants.locale import business_locale, time_text
 from tenants.selectors import tenant_phone_region, tenant_time_zone
 from web.access import OPERATIONS, page_view, posted
 from web.forms.orders import (
@@ -190,11 +192,12 @@ def order_detail(request, order_id):
     for event in events:
         event.to_label = labels.get(event.to_status, event.to_status)
 
+    locale = replace(business_locale(), time_zone=tz)
+
     def clock(windows: list[dict]) -> list[str]:
         return [
             "–".join(
-                datetime.fromisoformat(window[end]).astimezone(tz).strftime("%H:%M")
-                for end in ("start", "end")
+                time_text(datetime.fromisoformat(window[end]), locale) for end in ("start", "end")
             )
             for window in windows
         ]

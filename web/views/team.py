@@ -4,6 +4,7 @@ and logo. Thin: forms parse, the platform's services decide."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,12 @@ from tenants.accounts.services import (
 )
 from tenants.api.ratelimit import address_limit_hit
 from tenants.errors import ApplicationError
-from tenants.services import tenant_branding_update, tenant_close
+from tenants.services import (
+    tenant_branding_update,
+    tenant_close,
+    tenant_conventions_update,
+    tenant_recipient_options_update,
+)
 from tenants.views import too_many_requests
 from web.access import MANAGERS, page_view
 from web.forms.accounts import ApiKeyForm, BusinessCloseForm, BusinessForm, InviteForm
@@ -128,7 +134,8 @@ def api_key_revoke_view(request, key_id):
 
 @manager_page
 def business_settings(request):
-    """The business's name, logo and loading lead time (owner/admin)."""
+    """The business's name, logo, loading lead time, conventions (time zone, country, language,
+    clock) and what recipients may do from their tracking link (owner/admin)."""
     tenant = request.tenant
     form = BusinessForm(
         request.POST if request.method == "POST" else None,
@@ -136,11 +143,26 @@ def business_settings(request):
             "name": tenant.name,
             "logo_url": tenant.logo_url,
             "loading_lead_minutes": tenant.loading_lead_minutes,
+            **{name: getattr(tenant, name) for name in CONVENTIONS + RECIPIENT_OPTIONS},
         },
     )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        # An empty choice keeps the current value (a form posted by an older page).
+        conventions = {
+            name: data.pop(name) or getattr(tenant, name)
+            for name in CONVENTIONS
+            if name != "country"
+        }
+        conventions["country"] = data.pop("country")
+        recipient_options = {name: data.pop(name) for name in RECIPIENT_OPTIONS}
+        if recipient_options["recipient_reschedule_days"] is None:
+            recipient_options["recipient_reschedule_days"] = tenant.recipient_reschedule_days
         try:
-            tenant_branding_update(tenant=tenant, **form.cleaned_data)
+            with transaction.atomic():
+                tenant_branding_update(tenant=tenant, **data)
+                tenant_conventions_update(tenant=tenant, **conventions)
+                tenant_recipient_options_update(tenant=tenant, **recipient_options)
         except ApplicationError as error:
             for field, field_messages in error.fields.items():
                 for message in field_messages:
@@ -151,6 +173,15 @@ def business_settings(request):
     return render(
         request, "web/accounts/business.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+# The business settings' fields beyond name, logo and loading time.
+CONVENTIONS = ["time_zone", "country", "language", "clock"]
+RECIPIENT_OPTIONS = [
+    "recipient_reschedule_days",
+    "recipient_instructions_allowed",
+    "recipient_contact_shown",
+]
 
 
 @page_view(roles={Role.OWNER})

@@ -187,6 +187,7 @@ def test_an_order_naming_a_customer_inherits_what_it_leaves_empty(tenant_a):
         "name": "Hen House Household",
         "phone": "+31612345678",
         "email": "hens@example.test",
+        "language": "",
     }
     assert body["address"] == "Keizersgracht 1, Amsterdam"
     assert body["location"] == {"lat": 52.3791, "lng": 4.889}

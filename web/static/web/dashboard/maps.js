@@ -105,8 +105,14 @@ export function errorMessage(result) {
 }
 
 export function clock(timeZone) {
-  var format = new Intl.DateTimeFormat("en-GB", { timeZone: timeZone, hour: "2-digit", minute: "2-digit" });
-  return function (iso) { return iso ? format.format(new Date(iso)) : "–"; };
+  // The business's conventions, as the server writes them (tenants.locale): <html data-locale
+  // data-hour12>, e.g. en-GB and 24-hour "14:05", en-US and 12-hour "2:05 PM".
+  var root = document.documentElement;
+  var hour12 = root.dataset.hour12 === "true";
+  var format = new Intl.DateTimeFormat(root.dataset.locale || "en-GB", {
+    timeZone: timeZone, hour: hour12 ? "numeric" : "2-digit", minute: "2-digit", hour12: hour12
+  });
+  return function (iso) { return iso ? format.format(new Date(iso)).replace(/\u202f/g, " ") : "–"; };
 }
 
 export function duration(seconds) {

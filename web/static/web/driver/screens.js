@@ -205,6 +205,7 @@ export function renderStopCard({ stop, order }, state, waiting) {
     eta ? h("p", {}, `Expected ${clock.format(new Date(eta))}`) : null,
     stop.late ? h("p", { className: "late" }, "Late: expected after its time window") : null,
     order.notes ? h("p", { className: "notes" }, h("strong", {}, "Notes: "), order.notes) : null,
+    order.delivery_instructions ? h("p", { className: "notes instructions" }, h("strong", {}, "From the recipient: "), order.delivery_instructions) : null,
     pickup ? null : contactLinks(order),
     h("div", { className: "row" }, navigationLinks(stop)),
     actions

@@ -3,11 +3,17 @@
   "use strict";
   var config = JSON.parse(document.getElementById("tracking-config").textContent);
   var snapshot = JSON.parse(document.getElementById("snapshot").textContent);
+  var texts = config.texts;
   var map = null, home = null, driver = null;
+  var initialStatus = snapshot.status;
+  // The business's conventions (tenants.locale): its clock (24- or 12-hour) and time zone, as
+  // the server, the SMS and the e-mail write them; the recipient waits at the delivery address.
+  var clock = new Intl.DateTimeFormat(config.locale, {
+    hour: config.hour12 ? "numeric" : "2-digit", minute: "2-digit", hour12: config.hour12, timeZone: config.timeZone
+  });
 
   function time(iso) {
-    // The business's clock: the recipient waits at the delivery address, in its time zone.
-    return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", timeZone: config.timeZone});
+    return clock.format(new Date(iso)).replace(/\u202f/g, " ");
   }
 
   function icon(className) {
@@ -21,11 +27,11 @@
     map = L.map("map", {zoomControl: true}).setView([centre.lat, centre.lng], 14);
     var tiles = L.tileLayer(config.tileUrl, {attribution: config.tileAttribution, maxZoom: 19});
     tiles.on("tileerror", function () {
-      document.getElementById("map-note").textContent = "The map could not load; your address and the driver are shown as dots.";
+      document.getElementById("map-note").textContent = texts.mapFailed;
     });
     tiles.addTo(map);
     if (snapshot.destination) {
-      home = L.marker([snapshot.destination.lat, snapshot.destination.lng], {icon: icon("home-dot"), title: "Your address", keyboard: false}).addTo(map);
+      home = L.marker([snapshot.destination.lat, snapshot.destination.lng], {icon: icon("home-dot"), title: texts.yourAddress, keyboard: false}).addTo(map);
     }
   }
 
@@ -36,7 +42,7 @@
       return;
     }
     if (!driver) {
-      driver = L.marker([position.lat, position.lng], {icon: icon("driver-dot"), title: "Your driver", keyboard: false}).addTo(map);
+      driver = L.marker([position.lat, position.lng], {icon: icon("driver-dot"), title: texts.yourDriver, keyboard: false}).addTo(map);
     } else {
       driver.setLatLng([position.lat, position.lng]);
     }
@@ -47,8 +53,13 @@
 
   function render(data) {
     snapshot = data;
+    if (data.status !== initialStatus && data.status === "failed") {
+      // What happened and the next step come from the server, in the page's language.
+      location.reload();
+      return;
+    }
     var status = document.getElementById("status");
-    status.textContent = data.status_label;
+    status.textContent = texts.status[data.status] || data.status_label;
     status.dataset.status = data.status;
     var eta = document.getElementById("eta");
     eta.hidden = !data.eta_window;
@@ -60,14 +71,19 @@
     who.hidden = !data.driver_first_name;
     document.getElementById("driver-name").textContent = data.driver_first_name || "";
     var finished = document.getElementById("finished");
-    finished.hidden = !data.finished_at;
-    if (data.finished_at) finished.textContent = data.status_label + " at " + time(data.finished_at) + ".";
+    // After a failed attempt, the server's sentence says when and why (#failure).
+    finished.hidden = !data.finished_at || data.status === "failed";
+    if (data.finished_at) {
+      finished.textContent = texts.finishedAt
+        .replace("%(status)s", texts.status[data.status] || data.status_label)
+        .replace("%(time)s", time(data.finished_at));
+    }
     var proofs = document.getElementById("proofs"), list = document.getElementById("proof-list");
     proofs.hidden = !data.proofs.length;
     list.replaceChildren.apply(list, data.proofs.map(function (proof) {
       var img = document.createElement("img");
       img.src = proof.url;
-      img.alt = (proof.kind === "signature" ? "Signature" : "Photo") + " taken at delivery";
+      img.alt = proof.kind === "signature" ? texts.signature : texts.photo;
       return img;
     }));
     driverShow(data.driver_position);
@@ -77,15 +93,15 @@
     var live = document.getElementById("live");
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + config.socketPath);
-    socket.onopen = function () { live.textContent = "Live: this page updates by itself."; delay = 1000; };
+    socket.onopen = function () { live.textContent = texts.live; delay = 1000; };
     socket.onmessage = function (event) {
       var message = JSON.parse(event.data);
       if (message.type === "tracking.updated") render(message.data);
       if (message.type === "driver.position") driverShow(message.data);
     };
     socket.onclose = function (event) {
-      if (event.code === 4404 || event.code === 4410) { live.textContent = "This tracking link is no longer valid."; return; }
-      live.textContent = "Reconnecting…";
+      if (event.code === 4404 || event.code === 4410) { live.textContent = texts.invalid; return; }
+      live.textContent = texts.reconnecting;
       setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
     };
   }
