@@ -52,6 +52,7 @@ def test_an_order_snapshot_has_the_documented_shape(tenant_a):
                 "phone": "+31612345678",
                 "email": "a@example.com",
                 "notify": {"sms": True, "email": True},
+                "language": "",
             },
             "reason": "",
             "note": "",

@@ -66,6 +66,7 @@ def test_out_for_delivery_sends_sms_and_email_with_link_and_window(tenant_a):
             "phone": "+31612345678",
             "email": "Ada@Example.com",
             "notify": {"sms": True, "email": True},
+            "language": "",
         }
         # and the SMS and the e-mail say it
         (sms,) = sms_outbox
