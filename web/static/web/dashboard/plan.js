@@ -153,7 +153,7 @@ function loadText(load, vehicle) {
 function routeLoadText(route, vehicle) {
   var load = route.load || {}, c = (vehicle && vehicle.capacity) || {}, parts = [];
   var part = function (value, cap, unit) {
-    return Number(value || 0) + (cap != null ? " / " + Number(cap) : "") + " " + unit;
+    return Math.round(Number(value || 0) * 10) / 10 + (cap != null ? " / " + Number(cap) : "") + " " + unit;
   };
   if (c.weight_kg != null || Number(load.weight_kg)) { parts.push(part(load.weight_kg, c.weight_kg, "kg")); }
   if (c.volume_l != null || Number(load.volume_l)) { parts.push(part(load.volume_l, c.volume_l, "l")); }
