@@ -30,8 +30,6 @@ from routing.selectors import WEEKDAYS, planning_starts_at
 from routing.services import optimization_run, optimization_start, route_status_set
 from tenants.selectors import current_tenant, tenant_loading_lead, tenant_time_zone
 
-# The driver whose phone the simulator carries along their route.
-SIMULATED_DRIVER = "driver1@demo.localhost"
 DRIVER_NAMES = {
     "driver1@demo.localhost": "Dirk de Groot",
     "driver2@demo.localhost": "Fatima El Idrissi",
@@ -43,7 +41,8 @@ HISTORY_ORDERS_PER_DAY = 30
 LATE_ORDERS = 2  # arrive after the plan: the Plan page's "Not on a route"
 LOADING_LEAD_MINUTES = 5  # the vans are loaded: the demo's routes leave almost at once
 PLAN_BUDGET_S = 3
-DAY_START = time(8)  # the demo's windows are written for a day that starts at 08:00
+DAY_START = time(8)
+DAY_BEGAN = timedelta(hours=1)  # the demo's windows are written for a day that starts at 08:00
 DETOUR, VAN_KMH = 1.35, 32.0
 FAILURE_RATE = 0.06
 FAILURES = [FailureReason.NOT_HOME] * 4 + [FailureReason.NO_ACCESS, FailureReason.REFUSED]
@@ -118,7 +117,9 @@ def demo_live_day(*, now: datetime) -> tuple[int, int, int]:
         tenant.loading_lead_minutes = LOADING_LEAD_MINUTES
         tenant.save(update_fields=["loading_lead_minutes"])
     starts = planning_starts_at(now=now, lead=tenant_loading_lead(), tz=tz)
+    # The day began an hour ago: its first windows are open, so the vans leave at once.
     base = starts.replace(minute=starts.minute - starts.minute % 15, second=0, microsecond=0)
+    base = max(datetime.combine(today, time(0), tzinfo=tz), base - DAY_BEGAN)
     midnight = datetime.combine(today, time(0), tzinfo=tz)
     last = datetime.combine(today, time(23, 59), tzinfo=tz)
     shift_start = max(midnight, min(base - timedelta(minutes=15), base.replace(hour=8, minute=0)))
@@ -135,7 +136,8 @@ def demo_live_day(*, now: datetime) -> tuple[int, int, int]:
     )
     for route in routes:
         route = route_status_set(route=route, to=Route.Status.DISPATCHED, actor=ACTOR)
-    simulated = next((r for r in routes if r.driver.user.email == SIMULATED_DRIVER), None)
+    # The route that leaves first is the one under way (tracking.simulator carries its phone).
+    simulated = min(routes, key=lambda r: (r.planned_start, r.driver.user.email), default=None)
     if simulated is not None:
         route_status_set(route=simulated, to=Route.Status.STARTED, actor=ACTOR)
     demo_orders_create(
