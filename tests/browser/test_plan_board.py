@@ -108,7 +108,7 @@ def test_unplaced_orders_go_onto_routes_by_drag_and_by_keyboard(
     page.locator("#unassigned").scroll_into_view_if_needed()
     for card in (anna_card, bert_card):
         box = card.locator(".route-head").bounding_box()
-        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 900
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900
     expect(bert_card.locator("[data-load]")).to_have_text("Load 10 / 900 kg · 2 / 200 items")
     expect(anna_card.locator("[data-load]")).to_have_text("Load 155 / 900 kg · 31 / 200 items")
     bert_box = bert_card.bounding_box()
@@ -124,7 +124,9 @@ def test_unplaced_orders_go_onto_routes_by_drag_and_by_keyboard(
     expect(bert_card.locator("li.stop")).to_have_count(3)
     expect(bert_card.locator("li.stop strong.recipient", has_text="Maria Drag")).to_have_count(1)
     expect(unplaced).to_have_count(1)
-    expect(page.locator("#plan-message")).to_contain_text("Maria Drag is on Bert Zuid’s route as stop")
+    expect(page.locator("#plan-message")).to_contain_text(
+        "Maria Drag is on Bert Zuid’s route as stop"
+    )
     with world.use():
         stop = Stop.objects.get(order=dragged)
         assert stop.route_id == bert.pk
@@ -141,14 +143,18 @@ def test_unplaced_orders_go_onto_routes_by_drag_and_by_keyboard(
     # then
     expect(anna_card.locator("li.stop")).to_have_count(32)
     expect(anna_card.locator("li.stop strong.recipient", has_text="Kees Keyboard")).to_have_count(1)
-    expect(page.locator("#unassigned-list li")).to_have_text(["Every order of the day is on a route."])
+    expect(page.locator("#unassigned-list li")).to_have_text(
+        ["Every order of the day is on a route."]
+    )
     with world.use():
         assert Stop.objects.get(order=chosen).route_id == anna.pk
     shoot(page, "board-keyboard")
     assert errors == []
 
 
-def test_a_refused_assignment_says_why(asgi_server, committed_tenant, committed_db, browser_context):
+def test_a_refused_assignment_says_why(
+    asgi_server, committed_tenant, committed_db, browser_context
+):
     # given: Bert's route is under way (a manual assignment cannot join it)
     world = committed_tenant("planrefuse")
     drivers, dragged, chosen = in_thread(board_world, world)

@@ -1,0 +1,126 @@
+"""The demo's simulated phone (tracking.simulator) for a few steps against the live server: it
+drives to each stop, delivers, drives back and completes the route, all through the API as the
+driver, as a phone would."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from delivery.models import DeliveryAttempt, Order, OrderStatus
+from delivery.services import order_transition
+from delivery.tests.factories import TEST_ACTOR, make_order
+from routing.models import Route, Stop
+from routing.services import route_status_set
+from tracking.models import Position
+from tracking.simulator import PhoneApi, PhoneSimulator, driver_session, metres
+from tracking.tests.helpers import driver_of
+
+DEPOT = (52.0968, 5.1385)
+PLACES = [(52.0953, 5.1262), (52.0915, 5.1345)]  # ~850 m and ~600 m from the depot
+
+
+def under_way(world):
+    driver = driver_of(world)
+    now = timezone.now()
+    with world.use():
+        route = Route.objects.create(
+            delivery_date=now.date(),
+            driver=driver,
+            status=Route.Status.DISPATCHED,
+            start_lat=DEPOT[0],
+            start_lng=DEPOT[1],
+            end_lat=DEPOT[0],
+            end_lng=DEPOT[1],
+            planned_start=now,
+            planned_end=now + timedelta(hours=1),
+        )
+        orders = []
+        for sequence, place in enumerate(PLACES, start=1):
+            order = make_order(
+                delivery_date=now.date(),
+                location=place,
+                service_seconds=60,
+                recipient_name=f"Recipient {sequence}",
+            )
+            Stop.objects.create(
+                route=route,
+                order=order,
+                sequence=sequence,
+                planned_arrival=now + timedelta(minutes=10 * sequence),
+                planned_departure=now + timedelta(minutes=10 * sequence + 1),
+            )
+            order_transition(order_id=order.pk, to="assigned", actor=TEST_ACTOR, driver=driver)
+            Order.objects.filter(pk=order.pk).update(route_id=route.pk, sequence=sequence)
+            orders.append(order)
+        route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
+    return driver, route, orders
+
+
+def test_the_phone_drives_delivers_and_completes_through_the_api(
+    asgi_server, committed_tenant, committed_db
+):
+    # given a started route of two stops, and the driver's phone at the depot
+    world = committed_tenant("simulator")
+    driver, route, orders = under_way(world)
+    with world.use():
+        api = PhoneApi(
+            base_url=f"http://127.0.0.1:{asgi_server.port}",
+            host=world.host,
+            session_key=driver_session(driver),
+        )
+        phone = PhoneSimulator(driver=driver, api=api, speed_kmh=36)  # 10 m/s
+        start = timezone.now() - timedelta(minutes=10)
+
+        def step(seconds):
+            return phone.step(start + timedelta(seconds=seconds))
+
+        # when: at 10 m/s, one step every 30 or 60 s (fixes minutes old: the server refuses
+        # fixes from the future)
+        steps = [step(0), step(30)]
+        halfway = phone.position
+        steps += [step(seconds) for seconds in (60, 90, 120, 180, 240, 300, 360, 420, 480)]
+        positions = list(Position.objects.filter(driver=driver).order_by("recorded_at"))
+        statuses = [Order.objects.get(pk=order.pk).status for order in orders]
+        attempts = list(DeliveryAttempt.objects.filter(order__in=orders).order_by("attempted_at"))
+        route.refresh_from_db()
+
+    # then
+    assert steps == [
+        "driving",  # at the depot, heading out
+        "driving",  # 300 m on
+        "driving",  # 600 m
+        "arrived",  # 859 m: at the first stop, 60 s of handing over
+        "waiting",
+        "delivered",
+        "driving",  # 600 m of 708 to the second stop
+        "arrived",
+        "delivered",
+        "driving",  # 600 m of 649 back to the depot
+        "completed",
+    ]
+    assert round(metres(DEPOT, halfway)) == 300
+    assert len(positions) == len(steps)
+    assert (positions[0].lat, positions[0].lng) == DEPOT
+    assert (positions[-1].lat, positions[-1].lng) == DEPOT
+    assert all(p.accuracy == 8.0 and p.route_id == route.pk for p in positions)
+    assert statuses == [OrderStatus.DELIVERED, OrderStatus.DELIVERED]
+    assert [(a.outcome, a.driver_id, a.recipient_name) for a in attempts] == [
+        ("delivered", driver.pk, "Recipient"),
+        ("delivered", driver.pk, "Recipient"),
+    ]
+    assert route.status == Route.Status.COMPLETED
+
+
+def test_without_a_route_under_way_the_phone_idles(asgi_server, committed_tenant, committed_db):
+    world = committed_tenant("simidle")
+    driver = driver_of(world)
+    with world.use():
+        api = PhoneApi(
+            base_url=f"http://127.0.0.1:{asgi_server.port}",
+            host=world.host,
+            session_key=driver_session(driver),
+        )
+        phone = PhoneSimulator(driver=driver, api=api)
+
+        assert [phone.step(), phone.step()] == ["idle", "idle"]
+        assert Position.objects.filter(driver=driver).count() == 0
