@@ -116,6 +116,9 @@ def test_make_run_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
         workers = [c for c in web.children() if "spawn_main" in " ".join(c.cmdline())]
         assert len(workers) == 2
 
+        # and the demo driver's simulated phone runs beside them (DEMO_SIMULATOR=0: it does not)
+        assert [c for c in children if "demo_simulator" in " ".join(c.cmdline())] != []
+
         # when Ctrl-C is pressed
         assert len(children) >= 3
         run.send_signal(signal.SIGINT)
