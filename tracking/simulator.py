@@ -20,6 +20,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.utils import timezone
 
 from delivery.models import Driver, OrderStatus
+from routing.geometry import road_path
 from routing.models import Route, Stop
 from tenants.selectors import tenant_time_zone
 
@@ -131,6 +132,10 @@ class PhoneSimulator:
         self.last: datetime | None = None
         self.busy_until: datetime | None = None  # at a stop, handing over the goods
         self.visit: Visit | None = None
+        self.target: tuple[float, float] | None = None  # where it drives to…
+        self.path: list[tuple[float, float]] = []  # …by these points
+        vehicle = driver.default_vehicle
+        self.profile = vehicle.profile if vehicle else "van"
 
     def route(self, now: datetime) -> Route | None:
         today = now.astimezone(tenant_time_zone()).date()
@@ -170,7 +175,7 @@ class PhoneSimulator:
         self.last = now
         route = self.route(now)
         if route is None:
-            self.position, self.visit, self.busy_until = None, None, None
+            self.position, self.visit, self.busy_until, self.target = None, None, None, None
             return "idle"
         if self.position is None:
             self.position = (route.start_lat, route.start_lng)
@@ -191,18 +196,28 @@ class PhoneSimulator:
             target = (route.end_lat, route.end_lng)
         else:
             target = self.position
-        left = metres(self.position, target)
+        if self.target != target:
+            # Along the roads when a routing server is configured, else straight there.
+            road = road_path([self.position, target], profile=self.profile)
+            self.target, self.path = target, [*(road[1:] if road else []), target]
         reach = self.speed_ms * min(elapsed, MAX_STEP_S)
-        bearing = heading(self.position, target) if left > 1 else None
-        if reach < left:
-            fraction = reach / left
-            self.position = (
-                self.position[0] + (target[0] - self.position[0]) * fraction,
-                self.position[1] + (target[1] - self.position[1]) * fraction,
-            )
-            self._post(now, bearing, self.speed_ms if reach else 0.0)
-            return "driving"
-        self.position = target
+        bearing = None
+        while self.path:
+            ahead = self.path[0]
+            left = metres(self.position, ahead)
+            if left > 1:
+                bearing = heading(self.position, ahead)
+            if reach < left:
+                fraction = reach / left
+                self.position = (
+                    self.position[0] + (ahead[0] - self.position[0]) * fraction,
+                    self.position[1] + (ahead[1] - self.position[1]) * fraction,
+                )
+                self._post(now, bearing, self.speed_ms if reach else 0.0)
+                return "driving"
+            reach -= left
+            self.position = self.path.pop(0)
+        self.position, self.target = target, None
         if self.visit is None:
             self._post(now, None, 0.0)
             self.api.complete(route_id=route.pk)

@@ -4,6 +4,7 @@ driver, as a phone would."""
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from delivery.models import DeliveryAttempt, Order, OrderStatus
@@ -11,6 +12,7 @@ from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_order
 from routing.models import Route, Stop
 from routing.services import route_status_set
+from tests.recorded_http import Recorded, RecordedServer
 from tracking.models import Position
 from tracking.simulator import PhoneApi, PhoneSimulator, driver_session, metres
 from tracking.tests.helpers import driver_of
@@ -124,3 +126,49 @@ def test_without_a_route_under_way_the_phone_idles(asgi_server, committed_tenant
 
         assert [phone.step(), phone.step()] == ["idle", "idle"]
         assert Position.objects.filter(driver=driver).count() == 0
+
+
+class RecordingPhone:
+    """The API side, recorded (the live-server test above covers the HTTP)."""
+
+    def __init__(self):
+        self.positions, self.delivered, self.completed = [], [], []
+
+    def position(self, *, at, moment, bearing, speed):
+        self.positions.append((round(at[0], 6), round(at[1], 6)))
+
+    def delivered(self, *, order_id, at, recipient):
+        self.delivered.append(order_id)
+
+    def complete(self, *, route_id):
+        self.completed.append(route_id)
+
+
+def test_with_a_routing_server_the_phone_follows_the_road(tenant_a, settings):
+    # given a route under way to one stop, and an OSRM server whose road turns a corner
+    driver, route, orders = under_way(tenant_a)
+    stop = PLACES[0]
+    corner = (DEPOT[0], stop[1])  # west along the street first, then north-south
+
+    def osrm(request):
+        pairs = [[DEPOT[1], DEPOT[0]], [corner[1], corner[0]], [stop[1], stop[0]]]
+        return Recorded(body={"code": "Ok", "routes": [{"geometry": {"coordinates": pairs}}]})
+
+    with RecordedServer(osrm) as server, tenant_a.use():
+        settings.ROUTING_MATRIX_PROVIDER, settings.ROUTING_MATRIX_URL = "osrm", server.url
+        phone = PhoneSimulator(driver=driver, api=RecordingPhone(), speed_kmh=36)
+        start = timezone.now()
+        along = metres(DEPOT, corner)  # 843 m to the corner, then 167 m to the stop
+
+        # when: just past the corner, then on
+        steps = [phone.step(start), phone.step(start + timedelta(seconds=60))]
+        steps.append(phone.step(start + timedelta(seconds=60 + (along - 600 + 50) / 10)))
+        at_corner_plus_50 = phone.position
+        steps.append(phone.step(start + timedelta(seconds=200)))
+
+    # then: it drove along the street to the corner, turned, and reached the stop
+    assert steps == ["driving", "driving", "driving", "arrived"]
+    assert at_corner_plus_50[1] == pytest.approx(corner[1], abs=1e-9)  # on the second street
+    assert round(metres(corner, at_corner_plus_50)) == 50
+    assert phone.position == stop
+    assert server.requests[0].path.startswith("/route/v1/driving/")
