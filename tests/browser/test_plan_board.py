@@ -137,8 +137,9 @@ def test_unplaced_orders_go_onto_routes_by_drag_and_by_keyboard(
 
     # when: the keyboard way: Kees's route menu, Anna
     menu = page.get_by_label("Put Kees Keyboard on a route")
+    expect(menu.locator("option")).to_have_text(["Put on route…", "Anna Noord", "Bert Zuid"])
     menu.focus()
-    menu.select_option(label="Anna Noord")
+    page.keyboard.press("ArrowDown")  # a closed select takes the next option at once
 
     # then
     expect(anna_card.locator("li.stop")).to_have_count(32)
@@ -149,6 +150,20 @@ def test_unplaced_orders_go_onto_routes_by_drag_and_by_keyboard(
     with world.use():
         assert Stop.objects.get(order=chosen).route_id == anna.pk
     shoot(page, "board-keyboard")
+
+    # when: Anna's stops are folded away
+    toggle = page.get_by_role("button", name="Hide the stops of Anna Noord")
+    toggle.focus()
+    page.keyboard.press("Enter")
+
+    # then: her header stays, with its km, time and load; the focus stays on the toggle
+    folded = page.get_by_role("button", name="Show the stops of Anna Noord")
+    expect(folded).to_be_focused()
+    expect(folded).to_have_attribute("aria-expanded", "false")
+    expect(anna_card.locator("ol.stops")).to_be_hidden()
+    expect(anna_card.locator("[data-load]")).to_have_text("Load 160 / 900 kg · 32 / 200 items")
+    assert anna_card.bounding_box()["height"] < 200
+    shoot(page, "board-folded")
     assert errors == []
 
 
