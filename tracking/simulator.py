@@ -1,11 +1,12 @@
-"""A simulated driver's phone for the demo: it drives the driver's route under way at a van's
-speed, waits for a stop's window to open, spends the stop's service time there, and posts what a
-phone posts — its positions (POST /api/v1/positions), each delivery (POST
-/api/v1/orders/{id}/transition) and the route's end (POST /api/v1/routes/{id}/complete) — over
-HTTP to the running server, signed in as the driver. It reads the route from the database; it
-writes only through the API, so the dispatcher's Live page, the ETAs and the recipients' tracking
-pages move as they would for a real phone. `make run` starts it for the demo business
-(DEMO_SIMULATOR=0 leaves it out)."""
+"""A simulated driver's phone for the demo: it starts the driver's route of today when its
+planned start comes (`starts_routes`), drives it at a van's speed (along the roads when a
+routing server is configured), waits for a stop's window to open, spends the stop's service
+time there, and posts what a phone posts — its positions (POST /api/v1/positions), each
+delivery (POST /api/v1/orders/{id}/transition), the route's start and end (POST
+/api/v1/routes/{id}/start, /complete) — over HTTP to the running server, signed in as the
+driver. It reads the route from the database; it writes only through the API, so the
+dispatcher's Live page, the ETAs and the recipients' tracking pages move as they would for a
+real phone. `make run` starts it for the demo business (DEMO_SIMULATOR=0 leaves it out)."""
 
 import logging
 import math
@@ -109,6 +110,9 @@ class PhoneApi:
     def complete(self, *, route_id) -> None:
         self.post(f"/api/v1/routes/{route_id}/complete")
 
+    def start(self, *, route_id) -> None:
+        self.post(f"/api/v1/routes/{route_id}/start")
+
 
 @dataclass
 class Visit:
@@ -124,8 +128,11 @@ class PhoneSimulator:
     """One driver's phone. `step(now)` moves it by the time since the last step and posts what
     happened. Call it in the business's schema."""
 
-    def __init__(self, *, driver: Driver, api: PhoneApi, speed_kmh: float = 30.0) -> None:
+    def __init__(
+        self, *, driver: Driver, api: PhoneApi, speed_kmh: float = 30.0, starts_routes=False
+    ) -> None:
         self.driver = driver
+        self.starts_routes = starts_routes
         self.api = api
         self.speed_ms = speed_kmh / 3.6
         self.position: tuple[float, float] | None = None
@@ -138,10 +145,18 @@ class PhoneSimulator:
         self.profile = vehicle.profile if vehicle else "van"
 
     def route(self, now: datetime) -> Route | None:
+        """The driver's route under way today; a dispatched one is started (as the driver
+        does on the phone) once its planned start has come."""
         today = now.astimezone(tenant_time_zone()).date()
-        return Route.objects.filter(
-            driver=self.driver, delivery_date=today, status=Route.Status.STARTED
-        ).first()
+        routes = Route.objects.filter(driver=self.driver, delivery_date=today)
+        route = routes.filter(status=Route.Status.STARTED).first()
+        if route is not None or not self.starts_routes:
+            return route
+        due = routes.filter(status=Route.Status.DISPATCHED, planned_start__lte=now).first()
+        if due is None:
+            return None
+        self.api.start(route_id=due.pk)
+        return routes.filter(pk=due.pk, status=Route.Status.STARTED).first()
 
     def next_visit(self, route: Route) -> Visit | None:
         stop = (

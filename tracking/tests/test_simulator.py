@@ -21,7 +21,7 @@ DEPOT = (52.0968, 5.1385)
 PLACES = [(52.0953, 5.1262), (52.0915, 5.1345)]  # ~850 m and ~600 m from the depot
 
 
-def under_way(world):
+def under_way(world, *, started=True):
     driver = driver_of(world)
     now = timezone.now()
     with world.use():
@@ -54,7 +54,8 @@ def under_way(world):
             order_transition(order_id=order.pk, to="assigned", actor=TEST_ACTOR, driver=driver)
             Order.objects.filter(pk=order.pk).update(route_id=route.pk, sequence=sequence)
             orders.append(order)
-        route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
+        if started:
+            route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
     return driver, route, orders
 
 
@@ -143,6 +144,9 @@ class RecordingPhone:
     def complete(self, *, route_id):
         self.completed.append(route_id)
 
+    def start(self, *, route_id):
+        raise AssertionError("this phone's route is under way already")
+
 
 def test_with_a_routing_server_the_phone_follows_the_road(tenant_a, settings):
     # given a route under way to one stop, and an OSRM server whose road turns a corner
@@ -172,3 +176,32 @@ def test_with_a_routing_server_the_phone_follows_the_road(tenant_a, settings):
     assert round(metres(corner, at_corner_plus_50)) == 50
     assert phone.position == stop
     assert server.requests[0].path.startswith("/route/v1/driving/")
+
+
+def test_a_dispatched_route_is_started_by_the_phone_when_its_time_has_come(
+    asgi_server, committed_tenant, committed_db
+):
+    # given a dispatched route planned to leave a minute ago
+    world = committed_tenant("simstart")
+    driver, route, orders = under_way(world, started=False)
+    with world.use():
+        Route.objects.filter(pk=route.pk).update(
+            planned_start=timezone.now() - timedelta(minutes=1)
+        )
+        api = PhoneApi(
+            base_url=f"http://127.0.0.1:{asgi_server.port}",
+            host=world.host,
+            session_key=driver_session(driver),
+        )
+        waiting = PhoneSimulator(driver=driver, api=api)  # a phone that leaves starting to us
+        phone = PhoneSimulator(driver=driver, api=api, starts_routes=True)
+
+        # when
+        steps = [waiting.step(), phone.step()]
+        route.refresh_from_db()
+        statuses = [Order.objects.get(pk=order.pk).status for order in orders]
+
+    # then: started through the API, as the driver; its orders are on their way
+    assert steps == ["idle", "driving"]
+    assert route.status == Route.Status.STARTED
+    assert statuses == [OrderStatus.OUT_FOR_DELIVERY, OrderStatus.OUT_FOR_DELIVERY]
