@@ -5,7 +5,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 
@@ -157,6 +157,34 @@ def demo_deliveries_seed(*, today: date) -> DemoDeliveries | None:
     """Fill the current business with the demo fleet and `today`'s orders, once: nothing is
     done (None) when it already has a depot."""
     with transaction.atomic():
+        fleet = demo_fleet_seed()
+        if fleet is None:
+            return None
+        vans, drivers = fleet
+        tz, region = tenant_time_zone(), tenant_phone_region()
+        for raw in demo_orders(today=today):
+            order_create(
+                data=order_input_parse(raw, tz=tz, phone_region=region), actor=ACTOR, source="demo"
+            )
+    return DemoDeliveries(depots=1, vehicles=len(vans), drivers=drivers, orders=ORDERS_PER_DAY)
+
+
+def demo_orders_create(raws: list[dict]) -> list:
+    """Orders in the API's input shape, made through the same validation and service as real
+    ones."""
+    tz, region = tenant_time_zone(), tenant_phone_region()
+    return [
+        order_create(
+            data=order_input_parse(raw, tz=tz, phone_region=region), actor=ACTOR, source="demo"
+        )
+        for raw in raws
+    ]
+
+
+def demo_fleet_seed() -> tuple[list, int] | None:
+    """The demo depot, vans and drivers (vans, drivers made), once: None when the business
+    already has a depot."""
+    with transaction.atomic():
         if Depot.objects.exists():
             return None
         depot = depot_save(depot=None, fields=DEPOT)
@@ -174,20 +202,43 @@ def demo_deliveries_seed(*, today: date) -> DemoDeliveries | None:
             }
             driver_save(driver=None, fields=fields, user=user)
             drivers += 1
-        tz, region = tenant_time_zone(), tenant_phone_region()
-        for raw in demo_orders(today=today):
-            order_create(
-                data=order_input_parse(raw, tz=tz, phone_region=region), actor=ACTOR, source="demo"
-            )
-    return DemoDeliveries(depots=1, vehicles=len(vans), drivers=drivers, orders=ORDERS_PER_DAY)
+    return vans, drivers
 
 
-def demo_orders(*, today: date) -> list[dict]:
-    """`ORDERS_PER_DAY` orders in the API's input shape; the same ones for the same day."""
-    rng = random.Random(f"demo-orders-{today.isoformat()}")  # noqa: S311 - demo data, not secrets
+def _windows_shifted(windows: list[dict], shift: timedelta) -> list[dict]:
+    """The windows `shift` later (or earlier), kept inside the day; a window that would leave
+    it is dropped (an order without windows may come any time)."""
+    if not shift:
+        return windows
+    moved = []
+    for window in windows:
+        start = datetime.combine(date.min, time.fromisoformat(window["start"])) + shift
+        end = datetime.combine(date.min, time.fromisoformat(window["end"])) + shift
+        last = datetime.combine(date.min, time(23, 59))
+        if start.date() != date.min or start >= last - timedelta(minutes=30):
+            continue
+        moved.append({"start": f"{start:%H:%M}", "end": f"{min(end, last):%H:%M}"})
+    return moved
+
+
+def demo_orders(
+    *,
+    today: date,
+    count: int = ORDERS_PER_DAY,
+    shift: timedelta = timedelta(0),
+    prefix: str = "DEMO",
+    first_number: int = 1,
+) -> list[dict]:
+    """`count` orders in the API's input shape; the same ones for the same day. `shift` moves
+    every time window (made for a day starting at 08:00) so that the day starts at another
+    hour: the demo's live day starts when `make run` does."""
+    seed = f"demo-orders-{today.isoformat()}"
+    if (prefix, first_number) != ("DEMO", 1):
+        seed += f"-{prefix}-{first_number}"
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     south, west, north, east = CITY_BOX
     orders = []
-    for number in range(1, ORDERS_PER_DAY + 1):
+    for number in range(first_number, first_number + count):
         street, lat, lng = rng.choice(STREETS)
         house = f"{rng.randint(1, 240)}{rng.choice(['', '', '', '', 'A', 'bis'])}"
         business = rng.random() < 0.4
@@ -204,7 +255,7 @@ def demo_orders(*, today: date) -> list[dict]:
         items = rng.randint(2, 12) if business else rng.randint(1, 3)
         orders.append(
             {
-                "external_id": f"DEMO-{today:%Y%m%d}-{number:03d}",
+                "external_id": f"{prefix}-{today:%Y%m%d}-{number:03d}",
                 "recipient": {
                     "name": name,
                     "phone": f"+31 6 {rng.randint(10_000_000, 49_999_999)}",
@@ -217,7 +268,9 @@ def demo_orders(*, today: date) -> list[dict]:
                     "lng": round(min(max(lng + rng.uniform(-0.0029, 0.0029), west), east), 6),
                 },
                 "delivery_date": today.isoformat(),
-                "time_windows": rng.choice(BUSINESS_WINDOWS if business else HOUSEHOLD_WINDOWS),
+                "time_windows": _windows_shifted(
+                    rng.choice(BUSINESS_WINDOWS if business else HOUSEHOLD_WINDOWS), shift
+                ),
                 "service_seconds": 120 + 30 * items,
                 "load": {
                     "weight_kg": round(items * kg_per_item, 1),

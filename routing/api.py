@@ -1,5 +1,7 @@
 """Optimisations and routes. Thin: parse, call a service or selector, shape the answer."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -9,6 +11,7 @@ from rest_framework.response import Response
 
 from delivery.api.serializers import LocationSerializer
 from routing.edits import route_reorder
+from routing.geometry import route_geometry
 from routing.lateness import stops_expected
 from routing.models import OptimizationJob, Route, Stop
 from routing.pickups import stop_pickup_confirm
@@ -135,6 +138,7 @@ class OptimizationViewSet(ApiGenericViewSet):
 class StopSerializer(serializers.ModelSerializer):
     order = serializers.UUIDField(source="order_id", read_only=True)
     external_id = serializers.CharField(source="order.external_id", read_only=True)
+    recipient_name = serializers.CharField(source="order.recipient_name", read_only=True)
     status = serializers.CharField(source="order.status", read_only=True)
     address = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
@@ -153,6 +157,7 @@ class StopSerializer(serializers.ModelSerializer):
             "kind",
             "order",
             "external_id",
+            "recipient_name",
             "address",
             "location",
             "status",
@@ -192,6 +197,12 @@ class StopSerializer(serializers.ModelSerializer):
         return {"lat": order.lat, "lng": order.lng} if order.has_location else None
 
 
+class RouteLoadSerializer(serializers.Serializer):
+    weight_kg = serializers.FloatField()
+    volume_l = serializers.FloatField()
+    items = serializers.IntegerField()
+
+
 class RouteSerializer(serializers.ModelSerializer):
     driver = serializers.UUIDField(source="driver_id", read_only=True)
     driver_name = serializers.CharField(source="driver.user.full_name", read_only=True)
@@ -200,6 +211,10 @@ class RouteSerializer(serializers.ModelSerializer):
     stops = serializers.SerializerMethodField()
     late_stops = serializers.SerializerMethodField(
         help_text="How many of its stops are late now (see stops[].late)."
+    )
+    load = serializers.SerializerMethodField(
+        help_text="What its deliveries weigh, fill and count in all (the van's load when it "
+        "leaves, for a route without pickups)."
     )
 
     class Meta:
@@ -220,6 +235,7 @@ class RouteSerializer(serializers.ModelSerializer):
             "violations",
             "stops",
             "late_stops",
+            "load",
             "dispatched_at",
             "started_at",
             "completed_at",
@@ -246,6 +262,15 @@ class RouteSerializer(serializers.ModelSerializer):
     def get_late_stops(self, route) -> int:
         return sum(1 for expected in self._expected(route)[1].values() if expected.late)
 
+    @extend_schema_field(RouteLoadSerializer())
+    def get_load(self, route) -> dict:
+        deliveries = [s.order for s in self._expected(route)[0] if s.kind == Stop.Kind.DELIVERY]
+        return {
+            "weight_kg": float(sum((order.weight_kg for order in deliveries), Decimal(0))),
+            "volume_l": float(sum((order.volume_l for order in deliveries), Decimal(0))),
+            "items": sum(order.items for order in deliveries),
+        }
+
 
 class RouteFilterSerializer(serializers.Serializer):
     date = DateField(required=False)
@@ -268,6 +293,17 @@ class PickupConfirmSerializer(serializers.Serializer):
 
 class RouteEditResultSerializer(serializers.Serializer):
     routes = RouteSerializer(many=True)
+
+
+class RouteGeometrySerializer(serializers.Serializer):
+    road = serializers.BooleanField(
+        help_text="true: the path follows the roads (an OSRM or Valhalla server is configured "
+        "and answered); false: straight lines between the route's places."
+    )
+    path = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        help_text="[lat, lng] pairs from the route's start through its stops to its end.",
+    )
 
 
 class RouteViewSet(ApiGenericViewSet):
@@ -338,6 +374,18 @@ class RouteViewSet(ApiGenericViewSet):
         )
         routes = self.get_queryset().filter(pk__in=[route.pk for route in changed])
         return Response({"routes": RouteSerializer(routes, many=True).data})
+
+    @extend_schema(
+        request=None,
+        responses=RouteGeometrySerializer,
+        summary="The route's path for a map: along the roads when a routing server is set",
+    )
+    @action(detail=True, methods=["get"])
+    def geometry(self, request, pk=None):
+        route = self.get_object()
+        stops = sorted(route.stops.all(), key=lambda stop: stop.sequence)
+        profile = route.vehicle.profile if route.vehicle else "van"
+        return Response(route_geometry(route, stops, profile=profile))
 
     @extend_schema(
         request=PickupConfirmSerializer,

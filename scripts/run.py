@@ -1,9 +1,10 @@
 """`make run`: the whole system on one machine until Ctrl-C.
 
 Starts the embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset, migrates every schema,
-seeds the demo business the first time, then runs the ASGI web server, one Celery worker per
-queue (planning; events and default; housekeeping) and Celery beat. Ctrl-C (or SIGTERM) stops
-all of them, then the embedded services.
+seeds the demo business (its fleet and past week once, a live day planned from now each day),
+then runs the ASGI web server, one Celery worker per queue (planning; events and default;
+housekeeping), Celery beat and the demo driver's simulated phone (DEMO_SIMULATOR=0: not it).
+Ctrl-C (or SIGTERM) stops all of them, then the embedded services.
 """
 
 import os
@@ -85,6 +86,22 @@ def worker_processes(env: dict[str, str]) -> dict[str, tuple[str, int, str]]:
     }
 
 
+def simulator_command(*, host: str, base: str, port: str) -> list[str]:
+    """The demo's simulated phone (DEMO_SIMULATOR=0 leaves it out): it talks to the web server
+    like a phone, as the demo business's driver under way."""
+    return [
+        _python(),
+        "manage.py",
+        "demo_simulator",
+        "--slug",
+        "demo",
+        "--base-url",
+        f"http://{host}:{port}",
+        "--host",
+        f"demo.{base}:{port}",
+    ]
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
@@ -104,7 +121,7 @@ def main() -> int:
         env.setdefault("SITE_PORT", port)
         _run_once(["platform_setup", "-v", "0"], env)
         _run_once(["seed_demo", "--credentials-file", str(root / "demo.json")], env)
-        _run_once(["seed_demo_orders", "--slug", "demo"], env)
+        _run_once(["seed_demo_day", "--slug", "demo"], env)
         bin_dir = Path(_python()).parent
         processes = {
             "web": _start(
@@ -132,10 +149,20 @@ def main() -> int:
             ),
         }
         base = env.get("BASE_DOMAIN", "localhost")
+        optional = {}
+        if env.get("DEMO_SIMULATOR", "1") != "0":
+            # The demo driver's phone, moving along their route (tracking.simulator).
+            optional["demo-simulator"] = _start(
+                "demo-simulator", simulator_command(host=host, base=base, port=port), env
+            )
         log(f"public site: http://{base}:{port}/   demo business: http://demo.{base}:{port}/")
         log("press Ctrl-C to stop")
         exit_code = 0
         while not stopping:
+            for name, process in list(optional.items()):
+                if process.poll() is not None:
+                    log(f"{name} exited with code {process.returncode}; the rest keeps running")
+                    del optional[name]
             for name, process in processes.items():
                 if process.poll() is not None:
                     log(f"{name} exited with code {process.returncode}; stopping the rest")
@@ -143,7 +170,7 @@ def main() -> int:
                     stopping = True
                     break
             time.sleep(0.5)
-        _stop(processes)
+        _stop({**optional, **processes})
     log("stopped")
     return exit_code
 

@@ -505,6 +505,9 @@ ROUTING_MATRIX_PROVIDER = env_str("ROUTING_MATRIX_PROVIDER", "great_circle")
 ROUTING_MATRIX_URL = env_str("ROUTING_MATRIX_URL", "")
 ROUTING_MATRIX_TIMEOUT = env_int("ROUTING_MATRIX_TIMEOUT", 20)
 ROUTING_MATRIX_BLOCK = env_int("ROUTING_MATRIX_BLOCK", 100)
+# The road geometry the maps draw comes from the same OSRM/Valhalla server, asked by the web
+# request that shows the route: a short timeout, then straight lines.
+ROUTING_GEOMETRY_TIMEOUT = float(env_str("ROUTING_GEOMETRY_TIMEOUT", "5"))
 ROUTING_DETOUR_FACTOR = float(env_str("ROUTING_DETOUR_FACTOR", "1.35"))
 ROUTING_SPEEDS_KMH = {
     "car": 35.0,

@@ -290,7 +290,9 @@ def test_a_day_under_way_is_replanned_mid_day(
     page = context.new_page()
     sign_in(page, asgi_server, world, then="/plan/")
     expect(page.get_by_label("Re-plan mid-day, including routes under way")).to_be_checked()
-    expect(page.locator("#unassigned-list li")).to_have_text([re.compile(r"^URGENT ")])
+    expect(page.locator("#unassigned-list li")).to_have_text(
+        [re.compile(r"^Ada Recipient URGENT ")]
+    )
     expect(page.locator(f'article[data-route-id="{route.pk}"] .route-head .badge')).to_have_text(
         "started"
     )

@@ -10,6 +10,7 @@ from delivery.api.serializers import DepotSerializer, DriverSerializer, VehicleS
 from delivery.models import Order, OrderStatus
 from delivery.selectors import depots_list, drivers_list, vehicles_list
 from routing.api import OptimizationSerializer, RouteSerializer
+from routing.geometry import road_geometry_configured
 from routing.models import Route, Stop
 from routing.selectors import WEEKDAYS, optimizations_list, planning_starts_at, routes_list
 from tenants.selectors import tenant_loading_lead
@@ -19,7 +20,8 @@ UNDERWAY_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED)
 LIVE_STATUSES = (Route.Status.DISPATCHED, Route.Status.STARTED, Route.Status.COMPLETED)
 STOP_COLUMNS = tuple(field.name for field in Stop._meta.concrete_fields if field.name != "order")
 ORDER_COLUMNS = (
-    *("id", "external_id", "address", "status", "lat", "lng"),
+    *("id", "external_id", "recipient_name", "address", "status", "lat", "lng"),
+    *("weight_kg", "volume_l", "items"),  # the route's load
     *("pickup_address", "pickup_lat", "pickup_lng"),
     *("time_windows", "pickup_time_windows"),  # a stop is late after its windows
 )
@@ -93,6 +95,7 @@ def plan_page_data(*, delivery_date: date, today: date, tz: ZoneInfo) -> dict:
         "underway": any(route["status"] in UNDERWAY_STATUSES for route in routes),
         "job": OptimizationSerializer(job).data if job else None,
         "unplanned": unplanned_orders(delivery_date=delivery_date),
+        "road_geometry": road_geometry_configured(),
     }
 
 

@@ -202,6 +202,7 @@ def test_plan_page_embeds_the_day_in_the_api_shapes(tenant_a):
                     "location_status": "provided",
                 }
             ],
+            "road_geometry": False,  # no OSRM/Valhalla server in the tests' settings
         }
 
     # when

@@ -16,10 +16,10 @@ from tenants.services import tenant_create
 
 DEMO_SLUG = "demo"
 DEMO_TEAM = [
-    ("dispatcher@demo.localhost", "Dana Dispatcher", Role.DISPATCHER),
-    ("driver1@demo.localhost", "Dirk Driver", Role.DRIVER),
-    ("driver2@demo.localhost", "Dee Driver", Role.DRIVER),
-    ("driver3@demo.localhost", "Dax Driver", Role.DRIVER),
+    ("dispatcher@demo.localhost", "Dana Verhoeven", Role.DISPATCHER),
+    ("driver1@demo.localhost", "Dirk de Groot", Role.DRIVER),
+    ("driver2@demo.localhost", "Fatima El Idrissi", Role.DRIVER),
+    ("driver3@demo.localhost", "Sem Mulder", Role.DRIVER),
 ]
 OWNER_EMAIL = "owner@demo.localhost"
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 name="Demo Bakery",
                 owner_email=OWNER_EMAIL,
                 owner_password=password,
-                owner_name="Olivia Owner",
+                owner_name="Olivia Bakker",
                 time_zone="Europe/Amsterdam",
                 country="NL",
             ).tenant

@@ -11,7 +11,7 @@ var TERMINAL = { succeeded: true, failed: true };
 // On a route under way some stops are done or on board: say so next to them.
 var STATUS_SHOWN = { out_for_delivery: "on board", delivered: "delivered", failed: "failed", cancelled: "cancelled" };
 var state = { routes: data.routes.slice(), job: data.job, unplanned: data.unplanned, busy: false,
-  dragging: null, polling: null, finished: {} };
+  dragging: null, draggingOrder: null, polling: null, finished: {}, collapsed: {}, geometry: {} };
 
 var byId = function (list) {
   var map = {};
@@ -105,11 +105,35 @@ function renderMap() {
     });
     var end = endPoint(route);
     if (end && route.stops.length) { line.push(end); }
+    var road = roadPath(route);
+    if (road) { line = road; }
     if (line.length > 1) {
-      L.polyline(line, { color: fill, weight: 4, opacity: 0.85, className: "route-line" }).addTo(layer);
+      L.polyline(line, { color: fill, weight: 4, opacity: 0.85,
+        className: "route-line" + (road ? " road" : "") }).addTo(layer);
     }
   });
   M.fit(map, points);
+}
+
+/* Road geometry (when the server has a routing server): asked once per route and stops, drawn
+ instead of the straight lines once it arrives. */
+function geometryKey(route) {
+  return route.stops.map(function (s) { return s.id; }).join(",") + "|" + route.updated_at;
+}
+
+function roadPath(route) {
+  var known = state.geometry[route.id];
+  if (!data.road_geometry || !route.stops.length) { return null; }
+  if (known && known.key === geometryKey(route)) { return known.path; }
+  if (known && known.pending === geometryKey(route)) { return null; }
+  var key = geometryKey(route);
+  state.geometry[route.id] = { pending: key };
+  M.api("GET", "/api/v1/routes/" + route.id + "/geometry").then(function (result) {
+    var road = result.ok && result.body && result.body.road;
+    state.geometry[route.id] = { key: key, path: road ? result.body.path : null };
+    if (road) { renderMap(); }
+  });
+  return null;
 }
 
 function loadText(load, vehicle) {
@@ -126,6 +150,17 @@ function loadText(load, vehicle) {
   return parts.length ? "Load after: " + parts.join(", ") : "";
 }
 
+function routeLoadText(route, vehicle) {
+  var load = route.load || {}, c = (vehicle && vehicle.capacity) || {}, parts = [];
+  var part = function (value, cap, unit) {
+    return Math.round(Number(value || 0) * 10) / 10 + (cap != null ? " / " + Number(cap) : "") + " " + unit;
+  };
+  if (c.weight_kg != null || Number(load.weight_kg)) { parts.push(part(load.weight_kg, c.weight_kg, "kg")); }
+  if (c.volume_l != null || Number(load.volume_l)) { parts.push(part(load.volume_l, c.volume_l, "l")); }
+  if (c.items != null || Number(load.items)) { parts.push(part(load.items, c.items, "items")); }
+  return "Load " + (parts.length ? parts.join(" · ") : "none");
+}
+
 function routeHtml(route, index) {
   var fill = M.colour(index), vehicle = vehicles[route.vehicle];
   var editable = EDITABLE[route.status] && data.editable;
@@ -139,7 +174,7 @@ function routeHtml(route, index) {
   var stops = route.stops.map(function (stop) {
     var movable = editable && !stop.locked;
     var issues = problems[stop.order] || [];
-    var label = stop.sequence + ". " + (stop.external_id || stop.address);
+    var label = stop.sequence + ". " + (stop.recipient_name || stop.external_id || stop.address);
     var controls = movable ? '<div class="stop-controls">' +
       '<button type="button" class="icon" data-move="up" aria-label="Move ' + M.escapeHtml(label) + ' up">↑</button>' +
       '<button type="button" class="icon" data-move="down" aria-label="Move ' + M.escapeHtml(label) + ' down">↓</button>' +
@@ -150,7 +185,8 @@ function routeHtml(route, index) {
     return '<li class="stop' + (issues.length ? " violation" : "") + (movable ? " movable" : "") +
       '" data-stop-id="' + stop.id + '"' + (movable ? ' draggable="true"' : "") + ">" +
       '<span class="num" style="background:' + fill + '">' + stop.sequence + "</span>" +
-      '<div class="stop-body"><strong>' + M.escapeHtml(stop.external_id || "") + "</strong> " +
+      '<div class="stop-body"><strong class="recipient">' + M.escapeHtml(stop.recipient_name || "") + "</strong> " +
+      (stop.external_id ? '<span class="ref">' + M.escapeHtml(stop.external_id) + "</span> " : "") +
       (stop.kind === "pickup" ? '<span class="badge stop-kind">pickup</span> ' : "") +
       (STATUS_SHOWN[stop.status] && stop.kind !== "pickup" ? '<span class="badge stop-status">' + STATUS_SHOWN[stop.status] + "</span> " : "") +
       M.escapeHtml(stop.address) + '<br><span class="times">Arrive <time data-arrival>' +
@@ -162,33 +198,42 @@ function routeHtml(route, index) {
         return '<span class="violation-text"><span aria-hidden="true">⚠ </span>' + M.escapeHtml(text) + "</span>";
       }).join("") + "</div>" + controls + "</li>";
   }).join("");
-  var count = (route.violations || []).length;
-  return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="route-' + route.id + '">' +
-    '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
+  var count = (route.violations || []).length, collapsed = !!state.collapsed[route.id];
+  return '<article class="route card' + (collapsed ? " collapsed" : "") + (editable ? " accepts-orders" : "") +
+    '" data-route-id="' + route.id + '" aria-labelledby="route-' + route.id + '">' +
+    '<header class="route-head"><div class="route-title"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
     '<h3 id="route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
     '<span class="badge status-' + route.status + '">' + route.status + "</span>" +
     (route.late_stops ? ' <span class="chip late" data-late-stops>' + route.late_stops + " late</span>" : "") +
     (route.status === "planned" && data.editable ? '<button type="button" class="button small" data-dispatch="' + route.id +
       '">Dispatch<span class="sr-only"> route of ' + M.escapeHtml(route.driver_name) + "</span></button>" : "") +
+    '<button type="button" class="icon collapse" data-collapse="' + route.id + '" aria-expanded="' + !collapsed +
+    '" aria-controls="stops-' + route.id + '" aria-label="' + (collapsed ? "Show" : "Hide") + " the stops of " +
+    M.escapeHtml(route.driver_name) + '">' + (collapsed ? "▸" : "▾") + "</button></div>" +
+    '<p class="route-meta" data-route-meta>' + route.stops.length + " stops · " +
+    '<span data-km>' + M.kilometres(route.distance_m) + "</span> · " + '<span data-time>' + M.duration(route.duration_s) + "</span> · " +
+    time(route.planned_start) + "–" + time(route.planned_end) + "<br>" +
+    '<span data-load>' + M.escapeHtml(routeLoadText(route, vehicle)) + "</span> · " + M.escapeHtml(vehicle ? vehicle.name : "no vehicle") + "</p>" +
     "</header>" +
-    '<p class="route-meta">' + M.escapeHtml(capacityText(vehicle)) + " · " + route.stops.length + " stops · " +
-    M.kilometres(route.distance_m) + " · " + M.duration(route.duration_s) + " · " +
-    time(route.planned_start) + "–" + time(route.planned_end) + "</p>" +
     (count ? '<div class="violations" role="alert"><p>' + count + (count === 1 ? " broken constraint" : " broken constraints") +
       "</p>" + (routeProblems.length ? "<ul>" + routeProblems.map(function (text) {
         return "<li>" + M.escapeHtml(text) + "</li>";
       }).join("") + "</ul>" : "") + "</div>" : "") +
-    '<ol class="stops" data-route-id="' + route.id + '"' + (editable ? ' data-droppable="true"' : "") + ">" +
+    '<ol class="stops" id="stops-' + route.id + '" data-route-id="' + route.id + '"' + (editable ? ' data-droppable="true"' : "") +
+    (collapsed ? " hidden" : "") + ">" +
     (stops || '<li class="empty muted">No stops</li>') + "</ol></article>";
 }
 
 /* Re-rendering replaces the lists: put the keyboard focus back on the same control. */
 function focusKey() {
-  var active = document.activeElement, item = active && active.closest && active.closest("[data-stop-id]");
+  var active = document.activeElement, order = active && active.closest && active.closest("[data-order-id]");
+  if (order && active.matches("select[data-assign]")) { return { order: order.dataset.orderId }; }
+  var item = active && active.closest && active.closest("[data-stop-id]");
   if (item && element("routes").contains(item)) {
     return { stop: item.dataset.stopId, move: active.dataset.move, select: active.matches("select") };
   }
   var dispatchButton = active && active.dataset && active.dataset.dispatch;
+  if (active && active.dataset && active.dataset.collapse) { return { collapse: active.dataset.collapse }; }
   return dispatchButton ? { dispatch: dispatchButton } : null;
 }
 
@@ -196,7 +241,12 @@ function focusRestore(key) {
   if (!key) { return; }
   var target = null;
   if (key.dispatch) { target = document.querySelector('[data-dispatch="' + key.dispatch + '"]'); }
-  else {
+  else if (key.collapse) { target = document.querySelector('[data-collapse="' + key.collapse + '"]'); }
+  else if (key.order) {
+    // The order may have left the list (it is on a route now): the next one takes the focus.
+    target = document.querySelector('#unassigned-list [data-order-id="' + key.order + '"] select') ||
+      document.querySelector("#unassigned-list select[data-assign]");
+  } else {
     var item = document.querySelector('#routes [data-stop-id="' + key.stop + '"]');
     if (item) {
       target = (key.move && item.querySelector('[data-move="' + key.move + '"]')) ||
@@ -222,12 +272,39 @@ function renderRoutes() {
 function renderUnassigned() {
   var reasons = {};
   ((state.job && state.job.unassigned) || []).forEach(function (item) { reasons[item.order] = item.reason; });
-  var list = element("unassigned-list");
+  var list = element("unassigned-list"), key = focusKey();
+  var targets = assignTargets();
   list.innerHTML = state.unplanned.length ? state.unplanned.map(function (order) {
     var reason = reasons[order.id] || (order.location_status === "needs_location" ? "needs a location" : "not planned yet");
-    return '<li data-order-id="' + order.id + '"><strong>' + M.escapeHtml(order.external_id || order.recipient_name) +
-      "</strong> " + M.escapeHtml(order.address) + '<br><span class="reason">' + M.escapeHtml(reason) + "</span></li>";
+    var name = order.recipient_name || order.external_id || order.address;
+    var movable = data.editable && targets.length;
+    return '<li data-order-id="' + order.id + '"' + (movable ? ' draggable="true" class="movable"' : "") + ">" +
+      '<strong class="recipient">' + M.escapeHtml(order.recipient_name || "") + "</strong> " +
+      (order.external_id ? '<span class="ref">' + M.escapeHtml(order.external_id) + "</span> " : "") +
+      M.escapeHtml(order.address) + '<br><span class="reason">' + M.escapeHtml(reason) + "</span>" +
+      (movable ? '<div class="stop-controls"><select data-assign aria-label="Put ' + M.escapeHtml(name) + ' on a route">' +
+        '<option value="">Put on route…</option>' + targets.map(function (target) {
+          return '<option value="' + target.driver + '">' + M.escapeHtml(target.label) + "</option>";
+        }).join("") + "</select></div>" : "") + "</li>";
   }).join("") : '<li class="muted">Every order of the day is on a route.</li>';
+  focusRestore(key);
+}
+
+/* Where an unplaced order can go: the editable routes (their drivers), then the drivers on
+ shift that have no route yet (a new route is made for them). */
+function assignTargets() {
+  if (!data.editable) { return []; }
+  var withRoute = {}, targets = [];
+  state.routes.forEach(function (route) {
+    withRoute[route.driver] = true;
+    if (EDITABLE[route.status]) { targets.push({ driver: route.driver, label: route.driver_name, route: route.id }); }
+  });
+  data.drivers.forEach(function (driver) {
+    if (onShift[driver.id] && !withRoute[driver.id]) {
+      targets.push({ driver: driver.id, label: (driver.name || driver.email) + " (new route)", route: null });
+    }
+  });
+  return targets;
 }
 
 function render() { renderRoutes(); renderMap(); renderUnassigned(); }
@@ -384,6 +461,11 @@ routesHost.addEventListener("click", function (event) {
   var button = event.target.closest("button");
   if (!button) { return; }
   if (button.dataset.dispatch) { dispatch([button.dataset.dispatch]); return; }
+  if (button.dataset.collapse) {
+    state.collapsed[button.dataset.collapse] = !state.collapsed[button.dataset.collapse];
+    renderRoutes();
+    return;
+  }
   var item = button.closest("[data-stop-id]");
   if (!item || !button.dataset.move) { return; }
   var route = routeOf(item.dataset.stopId), ids = stopIds(route);
@@ -421,7 +503,19 @@ routesHost.addEventListener("dragend", function () {
     el.classList.remove("dragging", "drop-target");
   });
 });
+function orderDropTarget(event) {
+  var card = event.target.closest && event.target.closest("article.accepts-orders");
+  return state.draggingOrder && card ? card : null;
+}
+
 routesHost.addEventListener("dragover", function (event) {
+  var card = orderDropTarget(event);
+  if (card) {
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    card.classList.add("drop-target");
+    return;
+  }
   var list = event.target.closest && event.target.closest("ol[data-droppable]");
   if (!list || !state.dragging) { return; }
   event.preventDefault();
@@ -429,10 +523,21 @@ routesHost.addEventListener("dragover", function (event) {
   list.classList.add("drop-target");
 });
 routesHost.addEventListener("dragleave", function (event) {
+  var card = event.target.closest && event.target.closest("article.accepts-orders");
+  if (card && !card.contains(event.relatedTarget)) { card.classList.remove("drop-target"); }
   var list = event.target.closest && event.target.closest("ol[data-droppable]");
   if (list && !list.contains(event.relatedTarget)) { list.classList.remove("drop-target"); }
 });
 routesHost.addEventListener("drop", function (event) {
+  var card = orderDropTarget(event);
+  if (card) {
+    event.preventDefault();
+    card.classList.remove("drop-target");
+    var orderId = state.draggingOrder, route = state.routes.filter(function (r) { return r.id === card.dataset.routeId; })[0];
+    state.draggingOrder = null;
+    if (route) { assign(orderId, route.driver); }
+    return;
+  }
   var list = event.target.closest && event.target.closest("ol[data-droppable]");
   var stopId = state.dragging || event.dataTransfer.getData("text/plain");
   if (!list || !stopId) { return; }
@@ -440,6 +545,54 @@ routesHost.addEventListener("drop", function (event) {
   list.classList.remove("drop-target");
   moveTo(stopId, list.dataset.routeId, dropIndex(list, event.clientY));
   state.dragging = null;
+});
+
+/* ---- unplaced orders onto routes: drag one onto a route, or choose the route in its menu.
+ The server puts it where it costs least on the driver's route (routing.assignment), or says
+ why it cannot. ---- */
+function assign(orderId, driverId) {
+  var order = state.unplanned.filter(function (o) { return o.id === orderId; })[0];
+  var target = assignTargets().filter(function (t) { return t.driver === driverId; })[0];
+  if (!order || !target) { return Promise.resolve(); }
+  var name = order.recipient_name || order.external_id || "the order";
+  var who = target.label.replace(/ \(new route\)$/, "");
+  say("Putting " + name + " on " + who + "’s route…");
+  state.busy = true;
+  return M.api("POST", "/api/v1/orders/" + orderId + "/transition", { to: "assigned", driver: driverId }).then(function (result) {
+    state.busy = false;
+    if (!result.ok) {
+      say("Could not put " + name + " on " + who + "’s route: " + M.errorMessage(result), "error");
+      return;
+    }
+    return loadDay().then(function () {
+      var route = state.routes.filter(function (r) { return r.driver === driverId; })[0];
+      var stop = route && route.stops.filter(function (s) { return s.order === orderId && s.kind !== "pickup"; })[0];
+      var broken = route ? (route.violations || []).length : 0;
+      say(name + " is on " + who + "’s route" + (stop ? " as stop " + stop.sequence : "") + "." +
+        (broken ? " " + broken + " broken constraint" + (broken === 1 ? "" : "s") + " highlighted." : ""),
+        broken ? "warning" : "success");
+    });
+  });
+}
+
+var unassignedHost = element("unassigned-list");
+unassignedHost.addEventListener("change", function (event) {
+  if (!event.target.matches("select[data-assign]") || !event.target.value) { return; }
+  assign(event.target.closest("[data-order-id]").dataset.orderId, event.target.value);
+});
+unassignedHost.addEventListener("dragstart", function (event) {
+  var item = event.target.closest && event.target.closest("li[draggable][data-order-id]");
+  if (!item) { return; }
+  state.draggingOrder = item.dataset.orderId;
+  event.dataTransfer.effectAllowed = "move";
+  event.dataTransfer.setData("text/plain", "order:" + item.dataset.orderId);
+  item.classList.add("dragging");
+});
+unassignedHost.addEventListener("dragend", function () {
+  state.draggingOrder = null;
+  document.querySelectorAll(".dragging, .drop-target").forEach(function (el) {
+    el.classList.remove("dragging", "drop-target");
+  });
 });
 
 /* ---- dispatching ---- */
@@ -468,7 +621,7 @@ dispatchSocket({ handlers: {
     if (job.delivery_date === data.date) { jobUpdate(job); }
   },
   "order.updated": function () {
-    if (state.busy || state.dragging) { return; }
+    if (state.busy || state.dragging || state.draggingOrder) { return; }
     // Orders arrive, move or get cancelled while the page is open: reload the day once the
     // burst is over (a plan updates every order of the day at once).
     clearTimeout(state.reload);
