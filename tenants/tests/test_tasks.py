@@ -100,6 +100,8 @@ def test_celery_app_delivery_guarantees():
         "tenants.accounts.tasks.idempotency_records_purge": f"{prefix}:housekeeping",
         "tenants.tasks.tenants_closed_drop_task": f"{prefix}:housekeeping",
         "delivery.customers.tasks.standing_orders_generate_task": f"{prefix}:housekeeping",
+        "delivery.tasks.shopify_order_sync_task": f"{prefix}:events",
+        "delivery.tasks.shopify_syncs_sweep_task": f"{prefix}:housekeeping",
     }
     fire_and_forget = {"ignore_result": True}
     assert conf.beat_schedule == {
@@ -141,6 +143,12 @@ def test_celery_app_delivery_guarantees():
             "task": "tenants.tasks.tenants_fan_out",
             "schedule": 3600.0,
             "args": ("delivery.customers.tasks.standing_orders_generate_task",),
+        },
+        "shopify-syncs-sweep": {
+            "task": "tenants.tasks.tenants_fan_out",
+            "schedule": 300.0,
+            "args": ("delivery.tasks.shopify_syncs_sweep_task",),
+            "options": fire_and_forget,
         },
     }
     # A sub-package's tasks are found too (autodiscover of delivery.customers), as a worker
