@@ -24,13 +24,17 @@ capped at 60 s; about 5 min). The results file is rewritten after every row, so 
 still reports what it measured. Needs no database.
 """
 
+import hashlib
+import json
 import math
 import os
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from importlib.metadata import version
+from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -242,6 +246,51 @@ class Outcome:
     violations: int = 0
 
 
+# Raw VROOM without a time limit is deterministic (same input, same plan, any thread count), and
+# on 1,000 orders it runs for most of an hour on a busy machine: its outcome is kept here, keyed
+# by a digest of the exact input (the day and its matrix) and pyvroom's version, and reused by a
+# later run only when that digest matches. `BENCH_FRESH=1` ignores the file.
+NO_LIMIT_CACHE = Path(__file__).resolve().parent / "results" / "routing_days_no_limit.json"
+
+
+def _digest(day: Day, durations: np.ndarray) -> str:
+    text = repr((day.drivers, day.orders, version("pyvroom"), LEVEL))
+    return hashlib.sha256(text.encode() + durations.astype(np.uint32).tobytes()).hexdigest()
+
+
+def solve_raw_no_limit(day: Day, cap: float | None = None) -> Outcome:
+    """Raw VROOM level 5 without a time limit (`cap`: the quick run's stand-in)."""
+    if cap is not None:
+        return solve_raw(day, cap)
+    _, durations = raw_input(day)
+    key = _digest(day, durations)
+    cache = json.loads(NO_LIMIT_CACHE.read_text()) if NO_LIMIT_CACHE.exists() else {}
+    if key in cache and os.environ.get("BENCH_FRESH") != "1":
+        entry = cache[key]
+        return Outcome(
+            entry["served"],
+            entry["travel_s"],
+            entry["priority"],
+            entry["seconds"],
+            tuple(entry["load"]),
+            detail=f"kept from {entry['measured']}",
+        )
+    outcome = solve_raw(day, None)
+    cache = json.loads(NO_LIMIT_CACHE.read_text()) if NO_LIMIT_CACHE.exists() else {}
+    cache[key] = {
+        "served": outcome.served,
+        "travel_s": outcome.travel_s,
+        "priority": outcome.priority,
+        "seconds": round(outcome.seconds, 1),
+        "load": list(outcome.load),
+        "measured": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "day": f"{len(day.orders)} orders, {len(day.drivers)} vans",
+    }
+    NO_LIMIT_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    NO_LIMIT_CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+    return outcome
+
+
 def solve_raw(day: Day, budget: float | None) -> Outcome:
     load = os.getloadavg()
     problem, durations = raw_input(day)
@@ -302,7 +351,7 @@ def run() -> str:
     for size in sizes:  # smaller days first: a run cut short still covers every variant
         for variant in VARIANTS:
             day = city_day(size, variant)
-            unlimited = solve_raw(day, QUICK_NO_LIMIT_CAP if quick else None)
+            unlimited = solve_raw_no_limit(day, QUICK_NO_LIMIT_CAP if quick else None)
             print(
                 f"  {variant}, {size}: raw L5 unlimited {unlimited.served} served, "
                 f"{unlimited.travel_s} s travel, {unlimited.seconds:.1f} s",

@@ -179,10 +179,20 @@ class Model:
         return [i for i, job in enumerate(self.client_jobs) if job.id == job_id]
 
 
-def build(problem: rv.Problem, *, left_out_before: Collection[int] | None = None) -> Model:
+def build(
+    problem: rv.Problem,
+    *,
+    left_out_before: Collection[int] | None = None,
+    serve: Collection[int] | None = None,
+) -> Model:
     """The exact PyVRP model of a problem `unsupported` accepts. `left_out_before`: the jobs
     the plan PyVRP will start from leaves out; prizes are eager (see `prizes`) unless it serves
-    every job that can be served."""
+    every job that can be served.
+
+    `serve`: only these jobs, each required (no prizes). A plan serving exactly the jobs of a
+    plan found before is better than it by VROOM's order exactly when it drives less, so this
+    is PyVRP's own problem (required clients, travel only), which it searches best: the
+    search for more orders served is left to the runs with prizes and to VROOM's passes."""
     durations = matrices(problem)
     size = len(next(iter(durations.values())))
     dims = dimensions(problem)
@@ -195,6 +205,9 @@ def build(problem: rv.Problem, *, left_out_before: Collection[int] | None = None
             jobs.append(job)
         else:
             left_out.append(job.id)
+    if serve is not None:
+        chosen = set(serve)
+        jobs = [job for job in jobs if job.id in chosen]
 
     # Skills some vehicle lacks restrict the jobs that need them.
     shared = frozenset.intersection(*(frozenset(v.skills) for v in problem.vehicles))
@@ -318,6 +331,9 @@ def build(problem: rv.Problem, *, left_out_before: Collection[int] | None = None
 
     eager = left_out_before is None or bool(set(left_out_before) - set(left_out))
     prize_of = prizes(problem, jobs, durations, eager=eager)
+    required = serve is not None
+    if required:
+        prize_of = [0] * len(jobs)
     clients, client_jobs, client_window, client_groups = [], [], [], []
     for job, prize in zip(jobs, prize_of, strict=True):
         windows = job_windows(job)
@@ -326,7 +342,8 @@ def build(problem: rv.Problem, *, left_out_before: Collection[int] | None = None
             group = len(client_groups)
             client_groups.append(
                 pyvrp.ClientGroup(
-                    clients=list(range(len(clients), len(clients) + len(windows))), required=False
+                    clients=list(range(len(clients), len(clients) + len(windows))),
+                    required=required,
                 )
             )
         for number, (window_start, window_end) in enumerate(windows):
@@ -339,7 +356,7 @@ def build(problem: rv.Problem, *, left_out_before: Collection[int] | None = None
                     tw_early=window_start,
                     tw_late=window_end,
                     prize=prize,
-                    required=False,
+                    required=required and group is None,
                     group=group,
                 )
             )

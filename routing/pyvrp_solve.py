@@ -5,6 +5,7 @@ checked by VROOM's plan mode (so both engines' plans are compared and stored the
 import logging
 import time
 import warnings
+from collections.abc import Collection
 from datetime import timedelta
 
 from pyvrp.exceptions import PenaltyBoundWarning
@@ -45,19 +46,23 @@ def solve_with_pyvrp(
     warm_start: rv.Solution | None = None,
     seed: int = PYVRP_SEED,
     check: bool = True,
+    serve: Collection[int] | None = None,
 ) -> tuple[rv.Solution | None, str]:
     """PyVRP's plan for a problem it supports, or None when it has none VROOM accepts.
 
     Every order is optional (with a prize), so PyVRP always has a plan; it is used only when
     VROOM, driving exactly those routes, finds nothing broken (`routing.vroom.violations`).
     `time_limit` covers building the model too. Returns the plan and how the search started.
-    (`check=False` skips VROOM's check: for tests of the model itself.)
+    (`check=False` skips VROOM's check: for tests of the model itself.) `serve`: serve exactly
+    these jobs, each required (see `routing.pyvrp_model.build`).
     """
     started = time.monotonic()
     left_out = warm_start.unassigned if warm_start is not None else None
-    model = pm.build(problem, left_out_before=left_out)
+    model = pm.build(problem, left_out_before=left_out, serve=serve)
     if not model.client_jobs:
-        return rv.Solution(routes=[], unassigned=sorted(model.left_out)), "nothing servable"
+        return rv.Solution(
+            routes=[], unassigned=sorted(j.id for j in problem.jobs)
+        ), "nothing servable"
     initial = None
     if warm_start is not None and any(route.job_ids for route in warm_start.routes):
         initial = pm.warm_start(model, warm_start)

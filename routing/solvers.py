@@ -431,13 +431,20 @@ def _pyvrp_attempt(detail: str, seconds: float, solution: rv.Solution | None) ->
     return Attempt("pyvrp", detail, seconds, True, len(solution.unassigned), solution.duration)
 
 
-def _timed_pyvrp(problem, deadline: float, warm_start: rv.Solution | None, seed: int = PYVRP_SEED):
+def _timed_pyvrp(
+    problem,
+    deadline: float,
+    warm_start: rv.Solution | None,
+    seed: int = PYVRP_SEED,
+    serve: list[int] | None = None,
+):
     run_started = time.monotonic()
     solution, start = solve_with_pyvrp(
         problem,
         time_limit=timedelta(seconds=max(deadline - run_started, 0.0)),
         warm_start=warm_start,
         seed=seed,
+        serve=serve,
     )
     return solution, start, time.monotonic() - run_started
 
@@ -457,6 +464,8 @@ class _Search:
         self.by_pyvrp = False  # whether a PyVRP run improved the kept plan at some point
         self.attempts: list[Attempt] = []
         self.pyvrp_runs = 0
+        self.prize_runs = 0  # PyVRP runs with prizes (every order optional)
+        self.prizes_found = False  # whether the last of them served more orders
         self.vroom_started_from: rv.Solution | None = None
 
     def rank(self, solution: rv.Solution) -> tuple[int, int, int]:
@@ -473,16 +482,25 @@ class _Search:
             return True
         return False
 
-    def pyvrp(self, deadline: float) -> bool:
+    def pyvrp(self, deadline: float, *, same_orders: bool = False) -> bool:
         """A PyVRP run from the kept plan until `deadline`; True if it improved the plan. Each
-        run has a seed of its own: from an unchanged plan the same seed would search the same."""
+        run has a seed of its own: from an unchanged plan the same seed would search the same.
+
+        `same_orders`: serve exactly the kept plan's orders, each required: only travel is
+        searched, where PyVRP is at its best (see `routing.pyvrp_model.build`); otherwise
+        every order is optional with a prize, and the search also looks for more served."""
         from_vroom = self.engine == "vroom"
         seed = PYVRP_SEED + self.pyvrp_runs
         self.pyvrp_runs += 1
-        solution, start, seconds = _timed_pyvrp(self.problem, deadline, self.best, seed)
+        serve = None
+        if same_orders and self.best is not None:
+            serve = [job_id for route in self.best.routes for job_id in route.job_ids]
+        solution, start, seconds = _timed_pyvrp(self.problem, deadline, self.best, seed, serve)
         if start.startswith("warm start"):
             origin = "from vroom" if from_vroom else "from the kept plan"
             start = start.replace("warm start", f"warm start {origin}", 1)
+        if serve is not None:
+            start += ", the same orders"
         self.attempts.append(_pyvrp_attempt(start, seconds, solution))
         return self.offer(solution, "pyvrp")
 
@@ -536,8 +554,23 @@ class _Search:
             slice_seconds = max(ALTERNATE_MIN_SLICE_SECONDS, left * ALTERNATE_SLICE_FRACTION)
             if left - slice_seconds < ALTERNATE_MIN_SLICE_SECONDS:
                 slice_seconds = left  # the last run: PyVRP until the deadline
-            self.pyvrp(time.monotonic() + slice_seconds)
+            # Prizes (more orders) first and whenever they last found more; else travel alone.
+            more_orders = self.prizes_due()
+            before = self.best
+            improved = self.pyvrp(time.monotonic() + slice_seconds, same_orders=not more_orders)
+            if more_orders:
+                self.prize_runs += 1
+                self.prizes_found = improved and (
+                    before is None or len(self.best.unassigned) < len(before.unassigned)
+                )
             self.vroom_pass(deadline)
+
+    def prizes_due(self) -> bool:
+        """Whether the next PyVRP run looks for more orders served (prizes) rather than less
+        travel for the same orders: the first, any after one that found more, and every third."""
+        if self.best is None or not self.best.unassigned:
+            return self.best is None
+        return self.prize_runs == 0 or self.prizes_found or self.pyvrp_runs % 3 == 0
 
 
 def _pyvrp_in_parts(search: _Search, deadline: float, helpers: list[_Helper]) -> None:
