@@ -9,21 +9,23 @@ windows, priorities, open routes, max travel time and stops, profiles, every ord
 prize — and `pyvrp_unsupported` says why not otherwise (breaks, pickup-and-delivery pairs, locked
 steps): then VROOM plans alone, with the whole budget. Otherwise:
 
-1. VROOM first, at a low exploration level on a small share of the budget: a plan that always
-   exists, and PyVRP's warm start.
+1. VROOM first, at a low exploration level on a small share of the budget (a larger one on a
+   large day, `first_vroom_share`): a plan that always exists, and PyVRP's warm start.
 2. Then, until the deadline, PyVRP and VROOM's local search in turns (`_Search.alternate`): a
    PyVRP run from the kept plan for a share of the time left, then VROOM from PyVRP's plan, given
-   as VROOM's initial routes. Each escapes the other's local optima: VROOM's moves and its
-   insertion of left-out orders differ from PyVRP's, and neither ever ends worse than it started
-   (on a 300-order realistic day: 11 orders out at 78,294 s of travel after VROOM, 9 out at
-   64,025 s after two turns, vs 10 out at 84,276 s for VROOM level 5 with the whole budget).
-   Every PyVRP plan is driven by VROOM exactly as planned (`routing.vroom.violations`) first: one
-   VROOM finds anything wrong with is never used.
-3. With a spare thread (and a budget of seconds), a helper process runs VROOM meanwhile, over
-   the first 60 % of the budget at the exploration level that allows on one thread: where PyVRP
-   settles in a local optimum (tight windows, e.g. Solomon C203, RC108) VROOM's own search often
-   does not, and on days that cannot all fit it often serves more orders; when its plan is
-   better, the turns go on from it.
+   as VROOM's initial routes. PyVRP runs of two kinds: with every order optional and a prize
+   (looking for more orders served: the first, any after one that found more, every third),
+   and serving exactly the kept plan's orders, each required (travel alone, PyVRP's own
+   problem, which it searches best; on a 300-order day with 7 orders out, one such run took
+   the travel from 77,665 s to 76,405 s where the prized runs had stalled). VROOM's passes
+   insert left-out orders their own way, and neither engine ever ends worse than it started.
+   When the kept plan serves every order, one PyVRP run goes on to the deadline (restarts
+   would lose its search's state). Every PyVRP plan is driven by VROOM exactly as planned
+   (`routing.vroom.violations`) first: one VROOM finds anything wrong with is never used.
+3. With a spare thread (and a budget of seconds), a helper process runs VROOM meanwhile over
+   the budget, at the exploration level that allows on one thread when that is higher than the
+   first run's: where PyVRP settles in a local optimum (tight windows, e.g. Solomon C203,
+   RC108) VROOM's own search often does not.
 4. The best plan wins by VROOM's own order: priorities served, then orders served, then total
    travel duration (our cost); on a tie VROOM's first plan.
 
@@ -89,6 +91,7 @@ VROOM_TIMEOUT_FRACTION = 0.75
 # is chosen to fit it), and at most this share as its timeout.
 VROOM_FIRST_TIMEOUT_SHARE = 0.25
 VROOM_SHARE_BEFORE_PYVRP = 0.15
+VROOM_LARGE_SHARE = 0.6  # at most, on a large day (see `first_vroom_share`)
 # Below this, starting PyVRP is not worth it (model building and the first local search).
 PYVRP_MIN_SECONDS = 0.2
 # After VROOM's first plan, PyVRP and VROOM's local search (from PyVRP's plan, as VROOM's initial
@@ -111,7 +114,6 @@ DECOMPOSE_MIN_ROUND_SECONDS = 3.0
 # With a spare thread, budgets from this size up also get a VROOM run at a higher level in a
 # helper process (which takes about half a second to start), over this share of the budget.
 PARALLEL_MIN_SECONDS = 2.0
-HELPER_VROOM_SHARE = 0.6
 # A helper is told to stop this much before the deadline, and awaited until this much after it
 # (beyond, it is taken as failed and ended).
 HELPER_EARLY_SECONDS = 0.05
@@ -554,6 +556,10 @@ class _Search:
             slice_seconds = max(ALTERNATE_MIN_SLICE_SECONDS, left * ALTERNATE_SLICE_FRACTION)
             if left - slice_seconds < ALTERNATE_MIN_SLICE_SECONDS:
                 slice_seconds = left  # the last run: PyVRP until the deadline
+            if self.best is not None and not self.best.unassigned:
+                # Every order served: PyVRP's own problem (required clients, travel only),
+                # where one long search beats restarts (Solomon at 5 s: 0.35 % mean gap).
+                slice_seconds = left
             # Prizes (more orders) first and whenever they last found more; else travel alone.
             more_orders = self.prizes_due()
             before = self.best
@@ -578,7 +584,7 @@ def _pyvrp_in_parts(search: _Search, deadline: float, helpers: list[_Helper]) ->
     local search on the whole plan after each."""
     problem = search.problem
     first_end = time.monotonic() + (deadline - time.monotonic()) * DECOMPOSE_WHOLE_FIRST
-    search.pyvrp(first_end)
+    search.pyvrp(first_end, same_orders=not search.prizes_due())
     search.vroom_pass(deadline)
     parts_end = deadline - (deadline - time.monotonic()) * DECOMPOSE_FINAL
     round_seconds = (parts_end - time.monotonic()) / DECOMPOSE_ROUNDS
@@ -586,7 +592,7 @@ def _pyvrp_in_parts(search: _Search, deadline: float, helpers: list[_Helper]) ->
     while time.monotonic() < parts_end:
         if not all(helper.ready() for helper in helpers):  # still starting: a turn meanwhile
             turn_end = min(parts_end, time.monotonic() + round_seconds)
-            search.pyvrp(turn_end)
+            search.pyvrp(turn_end, same_orders=not search.prizes_due())
             search.vroom_pass(turn_end)
             continue
         parts_started = time.monotonic()
@@ -607,6 +613,16 @@ def _pyvrp_in_parts(search: _Search, deadline: float, helpers: list[_Helper]) ->
         search.offer(solution, "pyvrp")
         search.vroom_pass(parts_end)
     search.alternate(deadline)
+
+
+def first_vroom_share(*, jobs: int, budget: float, threads: int = 2) -> float:
+    """Seconds for VROOM's first plan when PyVRP takes part: `VROOM_SHARE_BEFORE_PYVRP` of the
+    budget, or on a large day up to `VROOM_LARGE_SHARE` of it, twice what level 0 is expected to
+    take. A level-0 run cut short by its timeout leaves many orders out (1,000 orders, 30 s,
+    busy machine: 94 out after 11 s, 73 out when it ran to its end), and there PyVRP's search,
+    a fraction of a second per iteration on 1,000 stops, cannot make up for it in the rest."""
+    level0 = VROOM_SECONDS_PER_100_JOBS[0] * (max(jobs, 1) / 100) ** 2 * 2 / max(threads, 1)
+    return max(budget * VROOM_SHARE_BEFORE_PYVRP, min(budget * VROOM_LARGE_SHARE, 2 * level0))
 
 
 def vroom_alone_level(*, jobs: int, seconds: float, threads: int = 2) -> int:
@@ -664,24 +680,23 @@ def plan(problem: rv.Problem, *, time_budget: timedelta, threads: int = 2) -> Pl
         return result(solution, "vroom", reason, False, [attempt])
 
     parts = decomposition_parts(jobs=len(problem.jobs), seconds=budget, threads=threads)
-    # A spare thread on a problem too small to cut runs VROOM in parallel, over the first
-    # HELPER_VROOM_SHARE of the budget at the level that allows: where PyVRP settles in a local
-    # optimum (tight windows: Solomon C203, RC108) VROOM's own search often does not, and on
-    # days that cannot all fit it often serves more orders; the turns go on from the better.
-    second_opinion = parts == 1 and threads > 1 and budget >= PARALLEL_MIN_SECONDS
+    share = first_vroom_share(jobs=len(problem.jobs), budget=budget, threads=threads)
+    quick_level = exploration_level(jobs=len(problem.jobs), seconds=share, threads=threads)
+    # A spare thread on a problem too small to cut runs VROOM in parallel, over the budget at
+    # the level that allows: where PyVRP settles in a local optimum (tight windows: Solomon
+    # C203, RC108) VROOM's own search often does not; the better plan is kept.
+    # Not when that level is no higher than the first run's: it would only repeat it.
+    helper_level = exploration_level(jobs=len(problem.jobs), seconds=budget, threads=1)
+    second_opinion = (
+        parts == 1 and threads > 1 and budget >= PARALLEL_MIN_SECONDS and helper_level > quick_level
+    )
     helpers = _start_helpers(parts - 1 if parts > 1 else int(second_opinion))
     search = _Search(problem, threads)
     parallel: rv.Solution | None = None
+    level = helper_level
     try:
-        # The helper's VROOM plan comes back part-way, so that the turns go on from it when it
-        # is better (it often serves more orders than the turns have by then).
-        helper_deadline = started + budget * HELPER_VROOM_SHARE
         if parts == 1 and helpers:
-            seconds = budget * HELPER_VROOM_SHARE
-            level = exploration_level(jobs=len(problem.jobs), seconds=seconds, threads=1)
-            helpers[0].submit("vroom", problem, helper_deadline - HELPER_EARLY_SECONDS, level=level)
-        share = budget * VROOM_SHARE_BEFORE_PYVRP
-        quick_level = exploration_level(jobs=len(problem.jobs), seconds=share, threads=threads)
+            helpers[0].submit("vroom", problem, deadline - HELPER_EARLY_SECONDS, level=level)
         # Its level is the one expected to finish within its share; its timeout is looser, so
         # that a busy machine slows it down rather than cutting it short (a cut-short VROOM
         # plan, on 80 orders with a load average of 22, drove 5 % more than raw VROOM's).
@@ -697,13 +712,8 @@ def plan(problem: rv.Problem, *, time_budget: timedelta, threads: int = 2) -> Pl
             if helpers:
                 # The helper's VROOM run has a thread of its own: VROOM's passes take the rest.
                 search.threads = max(1, threads - len(helpers))
-                search.alternate(helper_deadline)
-                parallel = _collect(search, helpers[0], helper_deadline, level)
-                if parallel is not None:
-                    _stop_helpers(helpers)
-                    search.threads = threads
             search.alternate(deadline)
-            if helpers and parallel is None:  # a late helper (a busy machine): one more wait
+            if helpers:
                 parallel = _collect(search, helpers[0], deadline, level)
     finally:
         _stop_helpers(helpers)

@@ -333,19 +333,31 @@ def test_job_summary_runs_say_engine_level_seconds_and_result():
 PARALLEL_BUDGET = timedelta(seconds=10)
 
 
-def test_plan_with_a_spare_thread_also_runs_vroom_in_parallel():
+def test_plan_with_a_spare_thread_also_runs_vroom_in_parallel(monkeypatch):
+    # given: a first VROOM share so small that its level is below what the budget allows
+    monkeypatch.setattr(solvers, "VROOM_SHARE_BEFORE_PYVRP", 0.001)
+
     result = solvers.plan(vroom_beats_nothing_problem(), time_budget=PARALLEL_BUDGET)
 
     assert (result.path, result.reason) == ("pyvrp", "pyvrp's plan is better")
     assert result.solution.duration == 45
-    runs = [(a.solver, a.detail, a.cost) for a in result.attempts]
-    assert runs[:3] == [
-        ("vroom", "level 5", 58),
-        ("pyvrp", "warm start from vroom", 45),
-        ("vroom", "level 1 from the kept plan", 45),  # then PyVRP and VROOM in turns
+    # every order served: one PyVRP run on exactly those orders to the deadline, and the
+    # helper's plan at the end (not better)
+    assert [(a.solver, a.detail, a.cost) for a in result.attempts] == [
+        ("vroom", "level 2", 58),
+        ("pyvrp", "warm start from vroom, the same orders", 45),
+        ("vroom", "level 5, 1 thread, parallel process", 58),
     ]
-    # the helper's plan comes back part-way through the budget (and is not better)
-    assert ("vroom", "level 5, 1 thread, parallel process", 58) in runs
+
+
+def test_plan_runs_no_helper_that_would_only_repeat_the_first_vroom_run():
+    # VROOM's first run is at level 5 already: a helper at level 5 would find the same plan
+    result = solvers.plan(vroom_beats_nothing_problem(), time_budget=PARALLEL_BUDGET)
+
+    assert [(a.solver, a.detail, a.cost) for a in result.attempts] == [
+        ("vroom", "level 5", 58),
+        ("pyvrp", "warm start from vroom, the same orders", 45),
+    ]
 
 
 def test_a_day_that_cannot_all_fit_still_gets_pyvrp_plans_in_parallel_too():
@@ -366,9 +378,11 @@ def test_plan_with_one_thread_runs_no_helper():
         vroom_beats_nothing_problem(), time_budget=timedelta(seconds=2.5), threads=1
     )
 
-    details = [a.detail for a in result.attempts]
-    assert details[:2] == ["level 5", "warm start from vroom"]
-    assert not any("parallel" in detail for detail in details)
+    # every order served: one PyVRP run on exactly those orders, no helper
+    assert [a.detail for a in result.attempts] == [
+        "level 5",
+        "warm start from vroom, the same orders",
+    ]
 
 
 def test_a_day_that_cannot_all_fit_gets_a_pyvrp_plan():
@@ -563,5 +577,9 @@ def test_plan_improves_a_large_problem_in_parts(monkeypatch):
     assert result.solution.duration == 45
     assert result.solution.unassigned == []
     details = [attempt.detail for attempt in result.attempts]
-    assert details[:3] == ["level 5", "warm start from vroom", "level 1 from the kept plan"]
+    assert details[:3] == [
+        "level 5",
+        "warm start from vroom, the same orders",
+        "level 1 from the kept plan",
+    ]
     assert any(detail.startswith("2 parts in parallel, ") for detail in details)
