@@ -374,3 +374,24 @@ def test_the_checked_path_refuses_nothing_on_such_a_day():
 
     assert solution is not None
     assert start == "cold start"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_serving_exactly_a_plans_orders_only_searches_travel(seed):
+    # given VROOM's plan of a day with everything (some orders left out)
+    problem = random_day(seed)
+    by_vroom = rv.solve(problem, exploration_level=5)
+    served = sorted(job_id for route in by_vroom.routes for job_id in route.job_ids)
+
+    # when PyVRP serves exactly those orders, each required, from VROOM's plan
+    solution, start = solvers.solve_with_pyvrp(
+        problem, time_limit=SECONDS, warm_start=by_vroom, serve=served
+    )
+
+    # then the same orders, nothing VROOM would refuse, and no more travel than VROOM's
+    assert start == "warm start"
+    assert solution is not None
+    assert sorted(job_id for route in solution.routes for job_id in route.job_ids) == served
+    assert solution.unassigned == by_vroom.unassigned
+    assert rv.violations(problem, solution) == []
+    assert solution.duration <= by_vroom.duration
