@@ -410,7 +410,9 @@ class HolidayView(ApiView):
 
     permission_classes = [IsOperations]
 
-    @extend_schema(responses=HolidaySerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer("HolidayList", fields={"results": HolidaySerializer(many=True)})
+    )
     def get(self, request):
         holidays = Holiday.objects.filter(date__gte=business_today())
         return Response({"results": HolidaySerializer(holidays, many=True).data})

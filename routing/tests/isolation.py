@@ -63,6 +63,7 @@ register(
     Endpoint("optimization-detail", "GET", "/api/v1/optimizations/{id}", make_object=optimization),
     Endpoint("route-list", "GET", "/api/v1/routes"),
     Endpoint("route-detail", "GET", "/api/v1/routes/{id}", make_object=route),
+    Endpoint("route-geometry", "GET", "/api/v1/routes/{id}/geometry", make_object=route),
     # Each transition from the state it is allowed in: a 404 proves the id, not the state.
     Endpoint("route-dispatch", "POST", "/api/v1/routes/{id}/dispatch", make_object=route),
     Endpoint("route-start", "POST", "/api/v1/routes/{id}/start", make_object=dispatched_route),

@@ -89,7 +89,7 @@ def test_a_new_business_finds_its_depot_and_orders_by_address_and_corrects_a_pin
 
     # an order: a suggestion chosen with the mouse, then its pin dragged to the right door
     page.goto(page_url(server, world.host, "/orders/new/"))
-    page.get_by_label("Recipient").fill("Ada Baker")
+    page.get_by_label("Recipient", exact=True).fill("Ada Baker")
     address = page.get_by_role("combobox", name="Address", exact=True)
     address.press_sequentially("Gloucester Road", delay=40)
     page.get_by_role("option", name="20 Gloucester Road, BS7 8AE Bristol, United Kingdom").click()
@@ -109,7 +109,7 @@ def test_a_new_business_finds_its_depot_and_orders_by_address_and_corrects_a_pin
 
     # an order nobody's geocoder knows: the pin dropped on the map (it opens at the depot)
     page.goto(page_url(server, world.host, "/orders/new/"))
-    page.get_by_label("Recipient").fill("Bo Cooper")
+    page.get_by_label("Recipient", exact=True).fill("Bo Cooper")
     address = page.get_by_role("combobox", name="Address", exact=True)
     address.press_sequentially("Nowhere Lane 99", delay=40)
     expect(
