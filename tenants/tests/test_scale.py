@@ -3,7 +3,6 @@ close a business (its schema goes after a grace period), and `platform_setup` mi
 businesses' schemas in several processes at once."""
 
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -60,9 +59,11 @@ def test_sign_up_time_does_not_grow_with_the_number_of_businesses(worlds, commit
         _sign_up(committed_slugs[-1])
     last = timed("scale-last")
 
-    # then the next sign-ups take as long as the first ones (medians; the machine is shared)
+    # then the next sign-ups take as long as the first ones. The fastest of each set: the other
+    # test worker and the machine's other load only ever add time, so the minimum is the
+    # sign-up's own cost (a median moved 2x when the neighbour ran a browser test).
     assert Tenant.objects.filter(slug__startswith="scale-").count() == 2 * TIMED + BUSINESSES
-    ratio = statistics.median(last) / statistics.median(first)
+    ratio = min(last) / min(first)
     assert ratio < 1.5, (first, last)
 
 
