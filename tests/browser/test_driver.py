@@ -153,9 +153,10 @@ def deliver_first_stop_offline(page, context, world, route, orders, shoot):
     shoot(page, "proof-filled-offline")
     page.get_by_role("button", name="Confirm delivery").click()
 
-    # then the actions wait on the phone and the next stop is shown
-    expect(page.locator("#waiting")).to_have_text("2 actions waiting")
-    expect(page.get_by_role("heading", name="Recipient 2")).to_be_visible()
+    # then the actions wait on the phone and the next stop is shown (the proof's photo and
+    # signature are encoded and stored in IndexedDB first: seconds on a loaded machine)
+    expect(page.locator("#waiting")).to_have_text("2 actions waiting", timeout=20_000)
+    expect(page.get_by_role("heading", name="Recipient 2")).to_be_visible(timeout=20_000)
     shoot(page, "offline-two-actions-waiting")
     with database(world):
         assert Order.objects.get(pk=first.pk).status == "out_for_delivery"
