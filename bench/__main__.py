@@ -14,7 +14,6 @@ BENCHMARKS = [
     "tenants",
     "orders_import",
     "routing",
-    "routing_days",
     "optimization",
     "pages",
     "tracking",
