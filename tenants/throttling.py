@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import redis
 from axes.helpers import get_client_ip_address
+from django.conf import settings
 
 from tenants.redis import redis_client, redis_key
 
@@ -80,4 +81,15 @@ def address_limit_hit(*, request, action: str, limit: int, window_seconds: int) 
         scope=f"address:{action}:{client_address(request)}",
         limit=limit,
         window_ms=window_seconds * 1000,
+    )
+
+
+def invitation_limit_hit(*, request) -> RateLimitResult:
+    """One invitation sent (e-mailed, texted, again) from this client address, whichever page or
+    API sends it: INVITATION_RATE_LIMIT_PER_HOUR."""
+    return address_limit_hit(
+        request=request,
+        action="invitation",
+        limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
+        window_seconds=3600,
     )

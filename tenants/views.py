@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET
 from django_tenants.utils import schema_context
 
 from tenants.accounts.services import login_token_issue
-from tenants.api.ratelimit import RateLimitResult, address_limit_hit
 from tenants.errors import ApplicationError
 from tenants.forms import BusinessAddressForm, SignupForm
+from tenants.page_limits import address_limit_refusal
 from tenants.readiness import readiness
 from tenants.selectors import business_for_address, tenant_url
 from tenants.services import tenant_create
@@ -25,14 +25,11 @@ def signup(request):
     form = SignupForm(request.POST or None, base_domain=settings.BASE_DOMAIN)
     if request.method == "POST":
         # Each sign-up creates a schema: a few per address and hour, counted before validation.
-        limited = address_limit_hit(
-            request=request,
-            action="signup",
-            limit=settings.SIGNUP_RATE_LIMIT_PER_HOUR,
-            window_seconds=3600,
+        refusal = address_limit_refusal(
+            request, action="signup", limit=settings.SIGNUP_RATE_LIMIT_PER_HOUR, what="sign-ups"
         )
-        if not limited.allowed:
-            return too_many_requests(request, limited, "sign-ups")
+        if refusal is not None:
+            return refusal
     if request.method == "POST" and form.is_valid():
         try:
             provisioned = tenant_create(**form.cleaned_data)
@@ -58,14 +55,14 @@ def public_login(request):
         request.POST if request.method == "POST" else None, base_domain=settings.BASE_DOMAIN
     )
     if request.method == "POST":
-        limited = address_limit_hit(
-            request=request,
+        refusal = address_limit_refusal(
+            request,
             action="business-lookup",
             limit=settings.BUSINESS_LOOKUP_RATE_LIMIT_PER_HOUR,
-            window_seconds=3600,
+            what="business look-ups",
         )
-        if not limited.allowed:
-            return too_many_requests(request, limited, "business look-ups")
+        if refusal is not None:
+            return refusal
         if form.is_valid():
             tenant = business_for_address(address=form.cleaned_data["address"])
             if tenant is not None:
@@ -90,19 +87,6 @@ def favicon(request):
 def health(request):
     """Liveness: the process answers (nothing outside it is checked)."""
     return JsonResponse({"status": "ok"})
-
-
-def too_many_requests(request, limited: RateLimitResult, what: str):
-    """A page's 429: what happened and when to try again (also in Retry-After)."""
-    minutes = max(1, -(-limited.retry_after_seconds // 60))
-    response = render(
-        request,
-        "tenants/too_many_requests.html",
-        {"what": what, "limit": limited.limit, "minutes": minutes},
-        status=429,
-    )
-    response["Retry-After"] = str(limited.retry_after_seconds)
-    return response
 
 
 @require_GET

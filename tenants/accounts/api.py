@@ -1,6 +1,5 @@
 """API for the caller's identity, the team and API keys. Thin: parse, call a service, shape."""
 
-from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -19,9 +18,9 @@ from tenants.accounts.services import (
 )
 from tenants.api.permissions import IsManager
 from tenants.api.principals import ApiKeyPrincipal
-from tenants.api.ratelimit import address_limit_hit
 from tenants.api.routers import UUID_PATTERN
 from tenants.api.views import ApiGenericViewSet, ApiView
+from tenants.throttling import invitation_limit_hit
 
 
 class TenantSummarySerializer(serializers.Serializer):
@@ -103,12 +102,7 @@ class UserViewSet(ApiGenericViewSet):
         request=UserInviteSerializer, responses={201: UserSerializer}, summary="Invite a user"
     )
     def create(self, request):
-        limited = address_limit_hit(
-            request=request,
-            action="invitation",
-            limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
-            window_seconds=3600,
-        )
+        limited = invitation_limit_hit(request=request)
         if not limited.allowed:
             raise exceptions.Throttled(
                 wait=limited.retry_after_seconds, detail="Too many invitations from your address."

@@ -21,8 +21,7 @@ from tenants.accounts.services import login_token_redeem
 from tenants.accounts.sessions import session_expiry_set
 from tenants.accounts.tokens import invitation_tokens, password_reset_tokens
 from tenants.errors import ApplicationError
-from tenants.throttling import address_limit_hit
-from tenants.views import too_many_requests
+from tenants.page_limits import address_limit_refusal
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -98,14 +97,14 @@ def password_reset(request):
     """Ask for a reset link. The answer is the same whether or not the address has an account."""
     form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        limited = address_limit_hit(
-            request=request,
+        refusal = address_limit_refusal(
+            request,
             action="password-reset",
             limit=settings.PASSWORD_RESET_RATE_LIMIT_PER_HOUR,
-            window_seconds=3600,
+            what="password reset requests",
         )
-        if not limited.allowed:
-            return too_many_requests(request, limited, "password reset requests")
+        if refusal is not None:
+            return refusal
         if form.is_valid():
             try:
                 password_reset_request(email=form.cleaned_data["email"])

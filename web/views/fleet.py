@@ -1,7 +1,6 @@
 """Settings for owners and admins: depots, vehicles and drivers (list, create, edit,
 deactivate). Thin: the forms parse with delivery.validation, delivery's services save."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +12,8 @@ from delivery.services import depot_save, driver_save, vehicle_save
 from tenants.accounts.models import Role
 from tenants.accounts.services import user_invite
 from tenants.errors import ApplicationError
+from tenants.page_limits import invitation_limit_refusal
 from tenants.selectors import tenant_phone_region
-from tenants.throttling import address_limit_hit
-from tenants.views import too_many_requests
 from web.access import MANAGERS, page_view, posted
 from web.forms.fleet import (
     DepotForm,
@@ -128,15 +126,8 @@ def driver_form(request, driver_id=None):
     form = DriverForm(posted(request), initial=initial, creating=driver is None)
     if request.method == "POST" and form.is_valid():
         inviting = driver is None and not form.cleaned_data["user"]
-        if inviting:
-            limited = address_limit_hit(
-                request=request,
-                action="invitation",
-                limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
-                window_seconds=3600,
-            )
-            if not limited.allowed:
-                return too_many_requests(request, limited, "invitations")
+        if inviting and (refusal := invitation_limit_refusal(request)) is not None:
+            return refusal
         fields = form.driver_fields(region=tenant_phone_region())
         if fields is not None:
             try:

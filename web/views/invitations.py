@@ -2,7 +2,6 @@
 link to copy and a QR code to show on their phone). Owners and admins; sends are rate limited
 per client address like every invitation."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,8 +20,7 @@ from tenants.accounts.invitations import (
     qr_code_svg,
 )
 from tenants.errors import ApplicationError
-from tenants.throttling import address_limit_hit
-from tenants.views import too_many_requests
+from tenants.page_limits import invitation_limit_refusal
 from web.access import MANAGERS, page_view
 
 manager_page = page_view(roles=MANAGERS)
@@ -36,16 +34,6 @@ def _driver(driver_id) -> Driver:
 def _link(request, driver: Driver) -> str:
     # The host the admin is on: the phone that scans the code reaches the business there too.
     return invitation_url(user=driver.user, host=request.get_host())
-
-
-def _limited(request):
-    limited = address_limit_hit(
-        request=request,
-        action="invitation",
-        limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
-        window_seconds=3600,
-    )
-    return None if limited.allowed else too_many_requests(request, limited, "invitations")
 
 
 @manager_page
@@ -74,8 +62,8 @@ def driver_invitation(request, driver_id):
 @require_POST
 def driver_invitation_resend(request, driver_id):
     driver = _driver(driver_id)
-    if (response := _limited(request)) is not None:
-        return response
+    if (refusal := invitation_limit_refusal(request)) is not None:
+        return refusal
     try:
         invitation_resend(user=driver.user)
     except ApplicationError as error:
@@ -89,8 +77,8 @@ def driver_invitation_resend(request, driver_id):
 @require_POST
 def driver_invitation_sms(request, driver_id):
     driver = _driver(driver_id)
-    if (response := _limited(request)) is not None:
-        return response
+    if (refusal := invitation_limit_refusal(request)) is not None:
+        return refusal
     if not invitation_pending(driver.user):
         messages.error(request, f"{driver} has already chosen a password: nothing to text.")
     elif not driver.phone:

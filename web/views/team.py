@@ -18,15 +18,14 @@ from tenants.accounts.services import (
     user_invite,
     user_unlock,
 )
-from tenants.api.ratelimit import address_limit_hit
 from tenants.errors import ApplicationError
+from tenants.page_limits import invitation_limit_refusal
 from tenants.services import (
     tenant_branding_update,
     tenant_close,
     tenant_conventions_update,
     tenant_recipient_options_update,
 )
-from tenants.views import too_many_requests
 from web.access import MANAGERS, page_view
 from web.forms.accounts import ApiKeyForm, BusinessCloseForm, BusinessForm, InviteForm
 
@@ -36,15 +35,8 @@ manager_page = page_view(roles=MANAGERS)
 @manager_page
 def team(request):
     form = InviteForm(request.POST or None)
-    if request.method == "POST":
-        limited = address_limit_hit(
-            request=request,
-            action="invitation",
-            limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
-            window_seconds=3600,
-        )
-        if not limited.allowed:
-            return too_many_requests(request, limited, "invitations")
+    if request.method == "POST" and (refusal := invitation_limit_refusal(request)) is not None:
+        return refusal
     if request.method == "POST" and form.is_valid():
         try:
             user = user_invite(actor=request.user, **form.cleaned_data)
@@ -83,14 +75,8 @@ def team_deactivate(request, user_id):
 def team_resend(request, user_id):
     """E-mail an invitee their invitation again (rate limited like every invitation)."""
     user = get_object_or_404(User, pk=user_id)
-    limited = address_limit_hit(
-        request=request,
-        action="invitation",
-        limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
-        window_seconds=3600,
-    )
-    if not limited.allowed:
-        return too_many_requests(request, limited, "invitations")
+    if (refusal := invitation_limit_refusal(request)) is not None:
+        return refusal
     try:
         invitation_resend(user=user)
     except ApplicationError as error:
