@@ -98,6 +98,14 @@ class CoalescingSender:
         self.task.cancel()
 
 
+async def _listen(consumer, *, group: str, hello: dict) -> None:
+    """A listening socket joins its group, gets its coalescing outbox, then says hello."""
+    consumer.group = group
+    await consumer.channel_layer.group_add(group, consumer.channel_name)
+    consumer.outbox = CoalescingSender(consumer.send_json)
+    await consumer.send_json({"type": "hello", "data": hello})
+
+
 class DispatchConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
     group: str | None = None
     outbox: CoalescingSender | None = None
@@ -111,10 +119,11 @@ class DispatchConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
         if user.role not in OPERATIONS_ROLES:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.group = dispatch_group(tenant_id=self.scope["tenant"].pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        self.outbox = CoalescingSender(self.send_json)
-        await self.send_json({"type": "hello", "data": {"tenant": self.scope["tenant"].slug}})
+        await _listen(
+            self,
+            group=dispatch_group(tenant_id=self.scope["tenant"].pk),
+            hello={"tenant": self.scope["tenant"].slug},
+        )
 
     async def disconnect(self, code):
         if self.outbox:
@@ -267,10 +276,11 @@ class DriverRouteConsumer(NoDatabaseDispatch, AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         driver_id, _ = context
-        self.group = driver_group(tenant_id=self.scope["tenant"].pk, driver_id=driver_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        self.outbox = CoalescingSender(self.send_json)
-        await self.send_json({"type": "hello", "data": {"driver": str(driver_id)}})
+        await _listen(
+            self,
+            group=driver_group(tenant_id=self.scope["tenant"].pk, driver_id=driver_id),
+            hello={"driver": str(driver_id)},
+        )
 
     async def disconnect(self, code):
         if self.outbox:
