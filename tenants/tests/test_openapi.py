@@ -165,12 +165,14 @@ def test_an_unknown_api_path_is_a_json_404_in_development_too(
     }
 
 
-def test_the_schema_is_generated_once_per_process_and_format(tenant_a, monkeypatch):
+@pytest.fixture
+def schema_generations(monkeypatch) -> list:
+    """A process that has not served the schema yet; the list gets an entry each time
+    drf-spectacular generates it (the real generator runs)."""
     from drf_spectacular.generators import SchemaGenerator
 
     from tenants.api.schema_view import CachedSchemaView
 
-    # given a process that has not served the schema yet
     monkeypatch.setattr(CachedSchemaView, "_rendered", {})
     generated = []
     original = SchemaGenerator.get_schema
@@ -180,6 +182,12 @@ def test_the_schema_is_generated_once_per_process_and_format(tenant_a, monkeypat
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    return generated
+
+
+def test_the_schema_is_generated_once_per_process_and_format(tenant_a, schema_generations):
+    # given a process that has not served the schema yet
+    generated = schema_generations
     client = tenant_a.anonymous()
 
     # when it is asked twice as YAML and twice as JSON (as Swagger UI asks)
@@ -218,22 +226,13 @@ def test_the_favicon_is_served_on_every_host(tenant_a, client):
     assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in page.content.decode()
 
 
-def test_the_docs_page_prepares_the_schema_while_its_scripts_load(tenant_a, monkeypatch):
+def test_the_docs_page_prepares_the_schema_while_its_scripts_load(tenant_a, schema_generations):
     import time
-
-    from drf_spectacular.generators import SchemaGenerator
 
     from tenants.api.schema_view import CachedSchemaView
 
-    monkeypatch.setattr(CachedSchemaView, "_rendered", {})
-    generated = []
-    original = SchemaGenerator.get_schema
-
-    def counting(self, *args, **kwargs):
-        generated.append(1)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    # given a process that has not served the schema yet
+    generated = schema_generations
     client = tenant_a.anonymous()
 
     # when the docs page is opened
