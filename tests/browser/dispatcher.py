@@ -1,6 +1,8 @@
 """Helpers for the dispatcher's pages in Chromium: sign in through the form, and keep the browser
 on our own server (map tiles and anything else outside are refused, and recorded)."""
 
+import re
+
 from tests.fixtures.browser import page_url
 from tests.fixtures.tenants import PASSWORD
 
@@ -19,6 +21,26 @@ def local_only(context, server, host: str) -> list[str]:
 
     context.route("**/*", handle)
     return refused
+
+
+def our_server_only(target, port: int) -> list[str]:
+    """Keep a browser context or page on the live server, on any of its hosts: outside requests
+    (map tiles included: pages must cope) are refused and listed, and redirects to a host
+    without the server's port (tenant_url in tests, as after a sign-up) get it."""
+    outside: list[str] = []
+
+    def handle(route):
+        url = route.request.url
+        if re.match(rf"^http://([a-z0-9-]+\.)?localhost:{port}/", url):
+            return route.continue_()
+        if re.match(r"^http://([a-z0-9-]+\.)?localhost/", url):
+            fixed = re.sub(r"localhost/", f"localhost:{port}/", url, count=1)
+            return route.fulfill(status=302, headers={"Location": fixed})
+        outside.append(url)
+        return route.abort()
+
+    target.route("**/*", handle)
+    return outside
 
 
 def sign_in(page, server, world, role: str = "dispatcher", then: str = "/") -> None:

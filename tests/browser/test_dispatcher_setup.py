@@ -18,6 +18,7 @@ from delivery.models import Depot, Driver, Order, Vehicle
 from routing.models import Route
 from tenants.models import Tenant
 from tenants.services import tenant_delete
+from tests.browser.dispatcher import our_server_only
 from tests.fixtures.browser import page_url
 
 
@@ -41,23 +42,6 @@ GOOD_CSV = (
 )
 
 
-def _only_our_server(page, port: int, outside: list[str]) -> None:
-    """Block the outside world (map tiles included: pages must cope) and send the sign-up's
-    redirect, which names the business's host without the test server's port, to the port."""
-
-    def handle(route):
-        url = route.request.url
-        if re.match(rf"^http://([a-z0-9-]+\.)?localhost:{port}/", url):
-            return route.continue_()
-        if re.match(r"^http://[a-z0-9-]+\.localhost/", url):
-            fixed = re.sub(r"\.localhost/", f".localhost:{port}/", url, count=1)
-            return route.fulfill(status=302, headers={"Location": fixed})
-        outside.append(url)
-        return route.abort()
-
-    page.route("**/*", handle)
-
-
 def _cleanup(slug: str) -> None:
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is not None:
@@ -72,8 +56,7 @@ def test_a_new_business_signs_up_sets_up_its_fleet_imports_plans_and_dispatches(
 ):
     slug = f"eggs-{os.getpid()}"
     page = browser_context().new_page()
-    outside: list[str] = []
-    _only_our_server(page, asgi_server.port, outside)
+    outside = our_server_only(page, asgi_server.port)
     try:
         # the public site
         page.goto(page_url(asgi_server, "localhost", "/"))

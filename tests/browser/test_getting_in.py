@@ -13,32 +13,13 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from delivery.models import Driver
-from tests.browser.dispatcher import sign_in
+from tests.browser.dispatcher import our_server_only, sign_in
 from tests.fixtures.browser import page_url
 
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "nina-drives-vans-42"  # noqa: S105
 WAIT_MS = 30_000
-
-
-def _to_our_port(context, port: int) -> list[str]:
-    """Keep the browser on the live server: outside requests are refused (and listed), and
-    redirects to a business's host without the server's port (tenant_url in tests) get it."""
-    outside: list[str] = []
-
-    def handle(route):
-        url = route.request.url
-        if re.match(rf"^http://([a-z0-9-]+\.)?localhost:{port}/", url):
-            return route.continue_()
-        if re.match(r"^http://([a-z0-9-]+\.)?localhost/", url):
-            fixed = re.sub(r"localhost/", f"localhost:{port}/", url, count=1)
-            return route.fulfill(status=302, headers={"Location": fixed})
-        outside.append(url)
-        return route.abort()
-
-    context.route("**/*", handle)
-    return outside
 
 
 def test_a_driver_is_invited_by_link_and_signed_in_on_a_phone(
@@ -51,7 +32,7 @@ def test_a_driver_is_invited_by_link_and_signed_in_on_a_phone(
     # the owner of a new business sees the setup checklist on Today
     office = browser_context()
     office.grant_permissions(["clipboard-read", "clipboard-write"])
-    outside = _to_our_port(office, port)
+    outside = our_server_only(office, port)
     admin = office.new_page()
     sign_in(admin, asgi_server, world, role="owner")
     checklist = admin.locator("#setup-checklist")
@@ -93,7 +74,7 @@ def test_a_driver_is_invited_by_link_and_signed_in_on_a_phone(
 
     # the driver opens the link on their phone and chooses a password
     phone_context = browser_context(phone=True)
-    _to_our_port(phone_context, port)
+    our_server_only(phone_context, port)
     phone = phone_context.new_page()
     phone.goto(link)
     expect(phone.get_by_role("heading", name="Choose your password")).to_be_visible()
@@ -140,7 +121,7 @@ def test_forgot_password_and_the_public_sign_in_on_a_phone(
     world = worlds["a"]
     port = asgi_server.port
     context = browser_context(phone=True)
-    outside = _to_our_port(context, port)
+    outside = our_server_only(context, port)
     page = context.new_page()
 
     # the public site links to sign-in, which asks for the business and sends the user there
