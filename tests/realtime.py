@@ -2,8 +2,11 @@
 
 import asyncio
 import json
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -11,6 +14,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from config.asgi import application
 from tenants.accounts.models import Role
+from tenants.realtime import tenant_group
 
 PATH = "/ws/ping/"
 QUIET_SECONDS = 0.5  # how long a socket that must receive nothing is watched
@@ -99,3 +103,32 @@ def real_quiet(socket: ClientConnection) -> bool:
     except TimeoutError:
         return True
     return False
+
+
+def heard(*, tenant_id: int, names: list[str], action: Callable[[], object]) -> list[tuple]:
+    """Run `action` (in this thread, so inside the test's transaction) while channels on the
+    real Redis channel layer listen to the tenant's groups `names` (without the tenant); what
+    reached them, as (name, message) pairs, once each group has been quiet for QUIET_SECONDS."""
+
+    async def scenario():
+        layer = get_channel_layer()
+        channels = {name: await layer.new_channel() for name in names}
+        for name, channel in channels.items():
+            await layer.group_add(tenant_group(tenant_id=tenant_id, name=name), channel)
+        try:
+            await sync_to_async(action)()
+            received = []
+            for name, channel in channels.items():
+                while True:
+                    try:
+                        event = await asyncio.wait_for(layer.receive(channel), QUIET_SECONDS)
+                    except TimeoutError:
+                        break
+                    batch = event.get("messages") or [event["message"]]
+                    received.extend((name, message) for message in batch)
+            return received
+        finally:
+            for name, channel in channels.items():
+                await layer.group_discard(tenant_group(tenant_id=tenant_id, name=name), channel)
+
+    return async_to_sync(scenario)()

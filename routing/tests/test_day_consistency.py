@@ -21,6 +21,7 @@ from routing.tests.driver_routes import route_for_day
 from routing.tests.test_services import make_route
 from tenants.accounts.models import Role
 from tenants.errors import ApplicationError
+from tests.realtime import heard
 
 
 def send(client, method: str, path: str, body=None):
@@ -82,15 +83,25 @@ def orders_follow_their_stops(route: Route) -> None:
 
 
 @pytest.fixture
-def pushes(monkeypatch):
-    """What went out on the websockets, once the test's transactions commit."""
-    sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr("tenants.realtime.publish", lambda *, tenant_id, sends: sent.extend(sends))
-    return sent
+def api_call_heard(tenant_a, django_capture_on_commit_callbacks):
+    """An API call by tenant A's admin, committed, while the real channel layer listens to the
+    dispatchers' group: (the response, what the dispatchers' websockets got)."""
+
+    def call(method: str, path: str, body: dict):
+        responses = []
+
+        def act():
+            with django_capture_on_commit_callbacks(execute=True):
+                responses.append(send(tenant_a.api(), method, path, body))
+
+        pushes = heard(tenant_id=tenant_a.tenant.pk, names=["dispatch"], action=act)
+        return responses[0], pushes
+
+    return call
 
 
 def test_the_api_assignment_puts_the_order_on_the_driver_s_route_at_the_cheapest_place(
-    tenant_a, django_capture_on_commit_callbacks, pushes
+    tenant_a, api_call_heard
 ):
     # given a dispatched route with stops north of the depot at 52.371 and 52.372
     with tenant_a.use():
@@ -104,13 +115,11 @@ def test_the_api_assignment_puts_the_order_on_the_driver_s_route_at_the_cheapest
             time_windows=[window("09:00", "12:00")],
         )
     # when the dispatcher assigns it to the driver through the API
-    with django_capture_on_commit_callbacks(execute=True):
-        response = send(
-            tenant_a.api(),
-            "post",
-            f"/api/v1/orders/{order.pk}/transition",
-            {"to": "assigned", "driver": str(driver.pk)},
-        )
+    response, pushes = api_call_heard(
+        "post",
+        f"/api/v1/orders/{order.pk}/transition",
+        {"to": "assigned", "driver": str(driver.pk)},
+    )
     # then it is the second stop of the route, with its times, and the others follow
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["route"], response.json()["sequence"]) == (
@@ -252,7 +261,7 @@ def test_a_pickup_and_delivery_order_joins_with_its_pickup_first(tenant_a):
 
 
 def test_a_failed_order_rescheduled_leaves_the_started_route_and_the_rest_is_renumbered(
-    tenant_a, django_capture_on_commit_callbacks, pushes
+    tenant_a, api_call_heard
 ):
     # given a started route of three stops; the first was delivered, the second failed
     with tenant_a.use():
@@ -268,13 +277,11 @@ def test_a_failed_order_rescheduled_leaves_the_started_route_and_the_rest_is_ren
         order_transition(order_id=second.pk, to="failed", reason="not_home", actor=TEST_ACTOR)
         kept_times = Stop.objects.get(order=first).planned_arrival
     # when the failed order is rescheduled to the next day through the API
-    with django_capture_on_commit_callbacks(execute=True):
-        response = send(
-            tenant_a.api(),
-            "post",
-            f"/api/v1/orders/{second.pk}/transition",
-            {"to": "unassigned", "delivery_date": (DAY + timedelta(days=1)).isoformat()},
-        )
+    response, pushes = api_call_heard(
+        "post",
+        f"/api/v1/orders/{second.pk}/transition",
+        {"to": "unassigned", "delivery_date": (DAY + timedelta(days=1)).isoformat()},
+    )
     assert response.status_code == 200, response.content
     # then its stop is gone; the route keeps the others, numbered 1 and 2
     with tenant_a.use():

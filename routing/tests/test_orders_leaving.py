@@ -11,8 +11,8 @@ from delivery.signals import orders_left_routes
 from delivery.tests.factories import TEST_ACTOR, make_driver
 from routing.models import Stop
 from routing.tests.driver_routes import route_for_day
-from tenants import realtime
 from tenants.selectors import tenant_time_zone
+from tests.realtime import heard
 
 
 def test_routing_listens_once(tenant_a):
@@ -21,10 +21,8 @@ def test_routing_listens_once(tenant_a):
 
 
 def test_a_cancelled_order_leaves_its_route_and_the_driver_is_told(
-    tenant_a, django_capture_on_commit_callbacks, monkeypatch
+    tenant_a, django_capture_on_commit_callbacks
 ):
-    sent = []
-    monkeypatch.setattr(realtime, "publish", lambda *, tenant_id, sends: sent.extend(list(sends)))
     with tenant_a.use():
         # given a dispatched route of three stops
         driver = make_driver()
@@ -33,8 +31,11 @@ def test_a_cancelled_order_leaves_its_route_and_the_driver_is_told(
         first, second, third = (stop.order_id for stop in route.stops.order_by("sequence"))
 
         # when the dispatcher cancels the second order (a delivery service: no routing import)
-        with django_capture_on_commit_callbacks(execute=True):
-            order_transition(order_id=second, to=OrderStatus.CANCELLED, actor=TEST_ACTOR)
+        def cancel():
+            with django_capture_on_commit_callbacks(execute=True):
+                order_transition(order_id=second, to=OrderStatus.CANCELLED, actor=TEST_ACTOR)
+
+        sent = heard(tenant_id=tenant_a.tenant.pk, names=[f"driver.{driver.pk}"], action=cancel)
 
         # then its stop is gone, the others are numbered 1, 2
         assert list(
