@@ -2,6 +2,7 @@
 exactly-once per endpoint, and the sweep after a broker outage."""
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -353,6 +354,23 @@ def test_a_private_target_is_refused_again_at_send_time(tenant_a, receiver):
         assert attempt.error.startswith("Refused target: The host 127.0.0.1 resolves to a private")
 
 
+def _rebinding_dns(receiver, *, public: str):
+    """The DNS of a rebinding attack on the receiver's host and port: its first answer is
+    `public`, every later one the receiver's own (private) address. Other look-ups are real."""
+    real = socket.getaddrinfo
+    receiver_host, receiver_port = receiver.server.server_address[:2]
+    answers = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if (host, port) != (receiver_host, receiver_port):
+            return real(host, port, *args, **kwargs)
+        answers.append(host)
+        address = public if len(answers) == 1 else receiver_host
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    return getaddrinfo
+
+
 @override_settings(WEBHOOKS_ALLOW_PRIVATE_TARGETS=False)
 def test_a_host_that_resolves_elsewhere_at_connect_time_is_refused(tenant_a, receiver, monkeypatch):
     with tenant_a.use():
@@ -361,7 +379,7 @@ def test_a_host_that_resolves_elsewhere_at_connect_time_is_refused(tenant_a, rec
             _endpoint(receiver)
         event_record(name="order.created", data=DATA)
         events_dispatch()
-        monkeypatch.setattr("notifications.services.webhooks.target_check", lambda url: None)
+        monkeypatch.setattr(socket, "getaddrinfo", _rebinding_dns(receiver, public="93.184.216.34"))
 
         # when the delivery is sent
         delivery = WebhookDelivery.objects.get()
