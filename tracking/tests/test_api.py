@@ -3,12 +3,13 @@
 
 from datetime import timedelta
 
-import redis
+import pytest
 from django.utils import timezone
 
 from delivery.models import Order
 from delivery.tests.factories import make_driver, make_order
 from tenants.accounts.models import Role
+from tenants.redis import redis_client
 from tests.api import error, send
 from tracking import state
 from tracking.models import Position
@@ -257,7 +258,20 @@ def test_rotating_a_tracking_link_replaces_the_token(tenant_a):
     assert tenant_a.anonymous().get(f"/t/{new}/").status_code == 200
 
 
-def test_latest_positions_come_from_postgresql_while_redis_is_down(tenant_a, monkeypatch):
+@pytest.fixture
+def redis_down(settings):
+    """Call it to point the app's Redis client at a closed port (connections really refused)
+    until the test ends; the cached client is dropped then and at the end."""
+
+    def down():
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"
+        redis_client.cache_clear()
+
+    yield down
+    redis_client.cache_clear()
+
+
+def test_latest_positions_come_from_postgresql_while_redis_is_down(tenant_a, redis_down):
     # given two drivers' positions (the first sent two), stored and in the live state
     first = driver_of(tenant_a)
     now = timezone.now()
@@ -278,12 +292,10 @@ def test_latest_positions_come_from_postgresql_while_redis_is_down(tenant_a, mon
             accuracy=5.0,
         )
 
-    # when Redis cannot be reached (a real client on a closed port)
-    unreachable = redis.Redis.from_url(
-        "redis://127.0.0.1:1/0", socket_timeout=0.5, socket_connect_timeout=0.5
-    )
-    monkeypatch.setattr(state, "redis_client", lambda: unreachable)
-    latest = tenant_a.browser(Role.DISPATCHER).get(f"{POSITIONS}/latest")
+    # when Redis cannot be reached
+    browser = tenant_a.browser(Role.DISPATCHER)
+    redis_down()
+    latest = browser.get(f"{POSITIONS}/latest")
 
     # then each driver's newest stored position answers, newest first
     assert latest.status_code == 200
