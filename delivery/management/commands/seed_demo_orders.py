@@ -2,12 +2,12 @@
 
 from zoneinfo import ZoneInfo
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from delivery.demo import demo_deliveries_seed
-from tenants.models import Tenant
+from tenants.commands import business_by_slug, business_slug_argument
 
 
 class Command(BaseCommand):
@@ -17,13 +17,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--slug", default="demo", help="The business (default: demo).")
+        business_slug_argument(parser)
 
     def handle(self, *args, **options):
         slug = options["slug"]
-        tenant = Tenant.objects.filter(slug=slug, kind=Tenant.Kind.BUSINESS).first()
-        if tenant is None:
-            raise CommandError(f"No business with slug {slug!r}; run seed_demo first.")
+        tenant = business_by_slug(slug, missing_hint="; run seed_demo first")
         # "Today" is the business's, not the server's: a van leaves at 08:00 Utrecht time.
         today = timezone.localdate(timezone=ZoneInfo(tenant.time_zone))
         with schema_context(tenant.schema_name):

@@ -1,11 +1,11 @@
 """`manage.py seed_demo_day --slug demo`: the demo business's fleet, its past week and a live
 day planned from now (routing.demo), each made once."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
 from routing.demo import demo_day_seed
-from tenants.models import Tenant
+from tenants.commands import business_by_slug, business_slug_argument
 
 
 class Command(BaseCommand):
@@ -16,13 +16,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--slug", default="demo", help="The business (default: demo).")
+        business_slug_argument(parser)
 
     def handle(self, *args, **options):
         slug = options["slug"]
-        tenant = Tenant.objects.filter(slug=slug, kind=Tenant.Kind.BUSINESS).first()
-        if tenant is None:
-            raise CommandError(f"No business with slug {slug!r}; run seed_demo first.")
+        tenant = business_by_slug(slug, missing_hint="; run seed_demo first")
         with schema_context(tenant.schema_name):
             day = demo_day_seed()
         self.stdout.write(

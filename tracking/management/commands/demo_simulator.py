@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from delivery.models import Driver
 from routing.models import Route
-from tenants.models import Tenant
+from tenants.commands import business_by_slug, business_slug_argument
 from tenants.selectors import tenant_time_zone
 from tracking.simulator import PhoneApi, PhoneSimulator, driver_session
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--slug", default="demo", help="The business (default: demo).")
+        business_slug_argument(parser)
         parser.add_argument(
             "--base-url", required=True, help="The running server, e.g. http://127.0.0.1:8000"
         )
@@ -69,9 +69,7 @@ class Command(BaseCommand):
         return phones
 
     def handle(self, *args, **options):
-        tenant = Tenant.objects.filter(slug=options["slug"], kind=Tenant.Kind.BUSINESS).first()
-        if tenant is None:
-            raise CommandError(f"No business with slug {options['slug']!r}.")
+        tenant = business_by_slug(options["slug"])
         if options["interval"] <= 0 or options["speed_kmh"] <= 0:
             raise CommandError("--interval and --speed-kmh must be positive.")
         stop = threading.Event()
