@@ -6,11 +6,9 @@ from datetime import timedelta
 import segno
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
+from tenants.accounts.links import user_token_url
 from tenants.accounts.models import User
 from tenants.accounts.tokens import invitation_tokens
 from tenants.errors import ApplicationError
@@ -19,22 +17,10 @@ from tenants.queueing import task_send_after_commit
 INVITATION_EMAIL_LATE = timedelta(minutes=10)
 
 
-def site_url(*, host: str, path: str) -> str:
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{host}{port}{path}"
-
-
 def invitation_url(*, user: User, host: str) -> str:
     """The link that lets `user` choose a password (and signs them in): single use, bound to this
     business, valid for INVITATION_LINK_SECONDS from now."""
-    path = reverse(
-        "password-set",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": invitation_tokens.make_token(user),
-        },
-    )
-    return site_url(host=host, path=path)
+    return user_token_url(user=user, host=host, view="password-set", tokens=invitation_tokens)
 
 
 def invitation_pending(user: User) -> bool:

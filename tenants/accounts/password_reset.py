@@ -5,11 +5,8 @@ import hashlib
 
 from django.conf import settings
 from django.db import connection
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from tenants.accounts.invitations import site_url
+from tenants.accounts.links import user_token_url
 from tenants.accounts.models import User
 from tenants.accounts.services import email_normalise
 from tenants.accounts.tokens import password_reset_tokens
@@ -40,14 +37,9 @@ def password_reset_request(*, email: str) -> bool:
 
 
 def password_reset_url(*, user: User, host: str) -> str:
-    path = reverse(
-        "password-reset-confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": password_reset_tokens.make_token(user),
-        },
+    return user_token_url(
+        user=user, host=host, view="password-reset-confirm", tokens=password_reset_tokens
     )
-    return site_url(host=host, path=path)
 
 
 def password_reset_link_minutes() -> int:
