@@ -43,9 +43,15 @@ def our_server_only(target, port: int) -> list[str]:
     return outside
 
 
-def sign_in(page, server, world, role: str = "dispatcher", then: str = "/") -> None:
-    page.goto(page_url(server, world.host, f"/login/?next={then}"))
+def sign_in_form_submit(page, server, world, role: str, *, path: str = "/login/") -> None:
+    """Open the sign-in page at `path` and send `role`'s e-mail and password (without a `next`,
+    the user lands on their role's home); the caller waits for what it expects next."""
+    page.goto(page_url(server, world.host, path))
     page.get_by_label("E-mail").fill(world.users[role].email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in(page, server, world, role: str = "dispatcher", then: str = "/") -> None:
+    sign_in_form_submit(page, server, world, role, path=f"/login/?next={then}")
     page.wait_for_url(page_url(server, world.host, then) + "*")

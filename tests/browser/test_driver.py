@@ -20,9 +20,8 @@ from routing.models import Route
 from routing.tests.driver_routes import pickup_route_for_day, route_for_day
 from tenants.accounts.models import Role
 from tenants.selectors import tenant_time_zone
-from tests.browser.dispatcher import sign_in
+from tests.browser.dispatcher import sign_in, sign_in_form_submit
 from tests.fixtures.browser import off_loop, page_url
-from tests.fixtures.tenants import PASSWORD
 from tests.realtime import session_cookie
 from tracking.models import Position
 
@@ -106,10 +105,7 @@ def phone_signed_in(browser_context, asgi_server, world):
     # The map background is the only outside request a page makes: here it simply fails.
     context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
     page = context.new_page()
-    page.goto(page_url(asgi_server, world.host, "/login/"))
-    page.get_by_label("E-mail").fill(world.users[Role.DRIVER].email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_form_submit(page, asgi_server, world, Role.DRIVER)
     page.wait_for_url(page_url(asgi_server, world.host, "/driver/"))
     # The service worker has cached the page, its data and its files, and controls the page
     # (`ready` resolves once it is active; it claims the page a moment later, in `activate`).

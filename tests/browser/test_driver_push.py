@@ -14,9 +14,9 @@ from delivery.tests.factories import make_order
 from routing.tests.driver_routes import route_for_day
 from tenants.accounts.models import Role
 from tenants.selectors import tenant_time_zone
+from tests.browser.dispatcher import sign_in_form_submit
 from tests.browser.test_driver import database
 from tests.fixtures.browser import off_loop, page_url
-from tests.fixtures.tenants import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -71,10 +71,7 @@ def test_an_order_assigned_by_the_dispatcher_appears_on_the_open_phone(
         lambda request: reads.append(clock.monotonic()) if "/driver/data/" in request.url else None,
     )
     page = context.new_page()
-    page.goto(page_url(asgi_server, world.host, "/login/"))
-    page.get_by_label("E-mail").fill(world.users[Role.DRIVER].email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_form_submit(page, asgi_server, world, Role.DRIVER)
     page.wait_for_url(page_url(asgi_server, world.host, "/driver/"))
     expect(page.locator("body")).to_have_attribute("data-push", "open", timeout=PUSH_TIMEOUT_MS)
     page.get_by_role("button", name="List").click()

@@ -1,8 +1,7 @@
 """The browser harness itself: Debian's Chromium opens the live server's pages on a tenant host, and
 the vendored front-end libraries are served from our own static files."""
 
-from tests.fixtures.browser import page_url
-from tests.fixtures.tenants import PASSWORD
+from tests.browser.dispatcher import sign_in_form_submit
 
 
 def test_sign_in_page_works_in_chromium_with_vendored_libraries(
@@ -20,10 +19,7 @@ def test_sign_in_page_works_in_chromium_with_vendored_libraries(
         ),
     )
 
-    page.goto(page_url(asgi_server, world.host, "/login/"))
-    page.get_by_label("E-mail").fill(world.users["dispatcher"].email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_form_submit(page, asgi_server, world, "dispatcher")
     page.wait_for_load_state("networkidle")
     shoot(page, "signed-in")
 

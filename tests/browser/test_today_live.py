@@ -4,8 +4,8 @@ map, and an `order.updated` makes the page re-fetch its numbers (htmx)."""
 import time
 
 from routing.realtime import dispatchers_notify
+from tests.browser.dispatcher import sign_in_form_submit
 from tests.fixtures.browser import off_loop, page_url
-from tests.fixtures.tenants import PASSWORD
 
 
 def notify(tenant_id: int, message: dict) -> None:
@@ -17,10 +17,7 @@ def test_today_moves_drivers_and_refreshes_on_dispatch_messages(
 ):
     world = worlds["a"]
     page = browser_context().new_page()
-    page.goto(page_url(asgi_server, world.host, "/login/"))
-    page.get_by_label("E-mail").fill(world.users["dispatcher"].email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_form_submit(page, asgi_server, world, "dispatcher")
     page.get_by_role("heading", name=f"Today at {world.tenant.name}").wait_for()
     status = page.locator("#map-status")
     position = {
