@@ -21,7 +21,12 @@ from delivery.models import (
 from delivery.payloads import orders_data
 from delivery.realtime import orders_changed
 from delivery.selectors import driver_for_user
-from delivery.services.orders import EDITABLE_STATUSES, order_event, order_route_leave
+from delivery.services.orders import (
+    EDITABLE_STATUSES,
+    order_event,
+    order_rescheduled_record,
+    order_route_leave,
+)
 from delivery.shopify_sync import shopify_write_back_request
 from delivery.signals import orders_left_routes_send
 from notifications.events import order_events_record
@@ -277,16 +282,7 @@ def order_reschedule(*, order_id, delivery_date: date, actor: Actor) -> Order:
         note = f"Moved from {before.isoformat()} to {delivery_date.isoformat()}"
         order_event(order=order, kind=OrderEvent.Kind.UPDATED, actor=actor, note=note).save()
         if from_status != order.status:
-            order_event(
-                order=order,
-                kind=OrderEvent.Kind.STATUS_CHANGED,
-                actor=actor,
-                from_status=from_status,
-                to_status=order.status,
-                reason="rescheduled",
-                note=note,
-            ).save()
-            order_events_record(snapshots=orders_data([order], reason="rescheduled"))
+            order_rescheduled_record(order=order, actor=actor, from_status=from_status, note=note)
         orders_left_routes_send(order_ids=[order.pk], actor=actor)
         orders_changed(order_ids=[order.pk])
     return order

@@ -245,6 +245,23 @@ def orders_create_many(
     return orders
 
 
+def order_rescheduled_record(
+    *, order: Order, actor: Actor, from_status: str, note: str = ""
+) -> None:
+    """An order moved to another day left its status (and route) behind: the status change in
+    its audit trail, and in the outbox as `rescheduled`."""
+    order_event(
+        order=order,
+        kind=OrderEvent.Kind.STATUS_CHANGED,
+        actor=actor,
+        from_status=from_status,
+        to_status=order.status,
+        reason="rescheduled",
+        note=note,
+    ).save()
+    order_events_record(snapshots=orders_data([order], reason="rescheduled"))
+
+
 def order_route_leave(order: Order) -> list[str]:
     """Take an order off its driver and route (not saved): it is unassigned again. Returns the
     fields changed. The caller sends `delivery.signals.orders_left_routes` so that its stops go."""
@@ -291,15 +308,7 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
             raise _duplicate_external_id(data.external_id) from None
         order_event(order=order, kind=OrderEvent.Kind.UPDATED, actor=actor, note=note).save()
         if left_route:
-            order_event(
-                order=order,
-                kind=OrderEvent.Kind.STATUS_CHANGED,
-                actor=actor,
-                from_status=from_status,
-                to_status=order.status,
-                reason="rescheduled",
-            ).save()
-            order_events_record(snapshots=orders_data([order], reason="rescheduled"))
+            order_rescheduled_record(order=order, actor=actor, from_status=from_status)
             orders_left_routes_send(order_ids=[order.pk], actor=actor)
         orders_changed(order_ids=[order.pk])
     _geocode_after_commit([order])
