@@ -50,7 +50,7 @@ function capacityText(vehicle) {
 
 function renderDrivers() {
   var list = element("plan-driver-list");
-  var weekday = new Date(data.date + "T12:00:00Z").toLocaleDateString("en-GB", { weekday: "long", timeZone: "UTC" });
+  var weekday = M.business(data.time_zone).weekday(data.date);
   if (!data.drivers.length) {
     list.innerHTML = '<p class="muted">No drivers yet: add them under Settings → Drivers.</p>';
     return;
