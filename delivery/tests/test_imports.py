@@ -27,6 +27,9 @@ HEADER = (
     "window_end,service_minutes,weight_kg,volume_l,items,skills,priority,notes"
 )
 
+# What an imported row without coordinates says (no geocoder in the tests).
+UNLOCATED = "no coordinates and no address lookup; place it on the map."
+
 
 def order_body(number: int, **changes) -> dict:
     body = {
@@ -318,7 +321,7 @@ def test_import_creates_orders_from_our_columns(tenant_a):
                 "row": 2,
                 "line": 3,
                 "column": None,
-                "message": "Row 2 (Bo, Damrak 1): no coordinates and no address lookup; place it on the map.",
+                "message": f"Row 2 (Bo, Damrak 1): {UNLOCATED}",
             },
         ],
     }
@@ -382,13 +385,14 @@ def test_import_reads_a_shopify_orders_export_and_groups_its_line_items(tenant_a
                 "row": 1,
                 "line": 2,
                 "column": None,
-                "message": "Row 1 (Ada Lovelace, Prinsengracht 263, 2nd floor, Amsterdam, 1016 GV, NH, NL): no coordinates and no address lookup; place it on the map.",
+                "message": "Row 1 (Ada Lovelace, Prinsengracht 263, 2nd floor, Amsterdam, "
+                f"1016 GV, NH, NL): {UNLOCATED}",
             },
             {
                 "row": 3,
                 "line": 4,
                 "column": None,
-                "message": "Row 3 (Bo Visser, Damrak 1, Amsterdam, 1012 LG, NL): no coordinates and no address lookup; place it on the map.",
+                "message": f"Row 3 (Bo Visser, Damrak 1, Amsterdam, 1012 LG, NL): {UNLOCATED}",
             },
         ],
     }
@@ -932,7 +936,7 @@ def test_an_export_of_one_business_imports_into_another(tenant_a, tenant_b):
                 "row": 1,
                 "line": 2,
                 "column": None,
-                "message": "Row 1 (Recipient 2, Keizersgracht 2, Amsterdam): no coordinates and no address lookup; place it on the map.",
+                "message": f"Row 1 (Recipient 2, Keizersgracht 2, Amsterdam): {UNLOCATED}",
             },
         ],
     }
