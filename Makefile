@@ -63,4 +63,5 @@ clean:
 # translate the new entries) and compile the .mo files, which are committed.
 messages:
 	.venv/bin/python manage.py makemessages -l nl -l de --ignore=.venv --ignore=wip --ignore=tests --ignore="*/tests/*" --ignore=bench --ignore=static
+	.venv/bin/python manage.py makemessages -d djangojs -l nl -l de --ignore=.venv --ignore=wip --ignore=tests --ignore=bench
 	.venv/bin/python manage.py compilemessages --ignore=.venv

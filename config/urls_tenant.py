@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from delivery.api.shopify import shopify_orders_webhook
 from tenants.api.errors import api_not_found, json_error_response
 from tenants.api.schema_view import CachedSchemaView, DocsView
+from tenants.javascript_catalog import BusinessJavaScriptCatalog
 from tenants.views import favicon, health, ready
 
 urlpatterns = [
@@ -17,6 +18,9 @@ urlpatterns = [
     # debug 404 page would answer HTML, which no API client can read.
     re_path(r"^api/", api_not_found, name="api-not-found"),
     path("favicon.ico", favicon, name="favicon"),
+    # The pages' scripts' words in the business's language (the `djangojs` domain): same origin,
+    # as the Content-Security-Policy wants; the driver's phone keeps a copy for dead spots.
+    path("jsi18n/<str:language>/", BusinessJavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", health, name="health"),
     path("readyz", ready, name="ready"),
     path("integrations/shopify/orders", shopify_orders_webhook, name="shopify-orders-webhook"),

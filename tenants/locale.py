@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.utils import dateformat, translation
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 # The languages a business (and a recipient) can be written to in; every recipient-facing text
@@ -154,3 +155,29 @@ def locale_script_config(locale: BusinessLocale | None = None) -> dict:
         "timeZone": str(locale.time_zone),
         "monthFirst": locale.month_first,
     }
+
+
+# Countries whose weeks start on Sunday (calendars, week-day pickers); everyone else's on Monday.
+SUNDAY_FIRST_COUNTRIES = frozenset(
+    {"US", "CA", "MX", "BR", "JP", "KR", "TW", "HK", "IL", "PH", "ZA", "IN", "SA", "CO"}
+)
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as stored: Monday first
+
+
+def week_order(locale: BusinessLocale | None = None) -> tuple[str, ...]:
+    """The days of the week (mon … sun) in the order the business's calendar shows them."""
+    locale = locale or business_locale()
+    if locale.country in SUNDAY_FIRST_COUNTRIES:
+        return ("sun", *WEEKDAY_CODES[:-1])
+    return WEEKDAY_CODES
+
+
+def weekday_choices(
+    locale: BusinessLocale | None = None, *, short: bool = False
+) -> list[tuple[str, str]]:
+    """[("mon", "Monday"), …] in the business's week order and language ("maandag", "Mo" short),
+    for the week-day pickers and lists of the business's pages."""
+    locale = locale or business_locale()
+    names = WEEKDAYS_ABBR if short else WEEKDAYS
+    with translation.override(locale.language):
+        return [(code, str(names[WEEKDAY_CODES.index(code)])) for code in week_order(locale)]

@@ -93,6 +93,12 @@ class OrderImportResultSerializer(serializers.Serializer):
     failed = serializers.IntegerField(help_text="Orders not imported (with ?partial=true).")
     errors = RowProblemSerializer(many=True)
     warnings = ColumnWarningSerializer(many=True, help_text="Columns that were ignored.")
+    location_warnings = RowProblemSerializer(
+        many=True,
+        help_text="Rows imported without coordinates (a warning: they cannot be planned until "
+        "they have a location). Each message says whether the address is being looked up or "
+        "the order must be placed on the map; `column` is null.",
+    )
 
 
 class OrderImportView(ApiView):
@@ -160,6 +166,7 @@ class OrderImportView(ApiView):
                 "failed": result.failed,
                 "errors": result.errors,
                 "warnings": result.warnings,
+                "location_warnings": result.unlocated,
             },
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )

@@ -27,6 +27,9 @@ HEADER = (
     "window_end,service_minutes,weight_kg,volume_l,items,skills,priority,notes"
 )
 
+# What an imported row without coordinates says (no geocoder in the tests).
+UNLOCATED = "no coordinates and no address lookup; place it on the map."
+
 
 def order_body(number: int, **changes) -> dict:
     body = {
@@ -307,7 +310,21 @@ def test_import_creates_orders_from_our_columns(tenant_a):
 
     # then both orders exist with every value converted to the API's shape
     assert response.status_code == 201, response.content
-    assert response.json() == {"created": 2, "failed": 0, "errors": [], "warnings": []}
+    assert response.json() == {
+        "created": 2,
+        "failed": 0,
+        "errors": [],
+        "warnings": [],
+        # rows without coordinates are imported, and said
+        "location_warnings": [
+            {
+                "row": 2,
+                "line": 3,
+                "column": None,
+                "message": f"Row 2 (Bo, Damrak 1): {UNLOCATED}",
+            },
+        ],
+    }
     with tenant_a.use():
         first = Order.objects.get(external_id="C-1")
         second = Order.objects.get(external_id="C-2")
@@ -357,7 +374,28 @@ def test_import_reads_a_shopify_orders_export_and_groups_its_line_items(tenant_a
 
     # then there is one order per Shopify order, line item quantities summed
     assert response.status_code == 201, response.content
-    assert response.json() == {"created": 2, "failed": 0, "errors": [], "warnings": []}
+    assert response.json() == {
+        "created": 2,
+        "failed": 0,
+        "errors": [],
+        "warnings": [],
+        # rows without coordinates are imported, and said
+        "location_warnings": [
+            {
+                "row": 1,
+                "line": 2,
+                "column": None,
+                "message": "Row 1 (Ada Lovelace, Prinsengracht 263, 2nd floor, Amsterdam, "
+                f"1016 GV, NH, NL): {UNLOCATED}",
+            },
+            {
+                "row": 3,
+                "line": 4,
+                "column": None,
+                "message": f"Row 3 (Bo Visser, Damrak 1, Amsterdam, 1012 LG, NL): {UNLOCATED}",
+            },
+        ],
+    }
     with tenant_a.use():
         first = Order.objects.get(external_id="#1001")
         second = Order.objects.get(external_id="#1002")
@@ -508,6 +546,7 @@ def test_partial_import_creates_the_good_rows_and_reports_the_bad(tenant_a):
             }
         ],
         "warnings": [],
+        "location_warnings": [],
     }
     with tenant_a.use():
         assert sorted(Order.objects.values_list("external_id", flat=True)) == ["C-1", "C-3"]
@@ -545,6 +584,7 @@ def test_import_reads_a_bom_semicolons_decimal_commas_and_any_column_case(tenant
             {"column": "", "message": "1 column without a name ignored."},
             {"column": "Colour", "message": "Unknown column; it is ignored."},
         ],
+        "location_warnings": [],
     }
     with tenant_a.use():
         order = Order.objects.get(external_id="S-1")
@@ -667,6 +707,7 @@ def test_import_with_an_idempotency_key_creates_once_and_replays(tenant_a):
             "failed": 0,
             "errors": [],
             "warnings": [],
+            "location_warnings": [],
         }
     )
     assert order_count(tenant_a) == 2
@@ -884,7 +925,21 @@ def test_an_export_of_one_business_imports_into_another(tenant_a, tenant_b):
 
     # then B has the same orders, as new unassigned orders of its own
     assert response.status_code == 201, response.content
-    assert response.json() == {"created": 2, "failed": 0, "errors": [], "warnings": []}
+    assert response.json() == {
+        "created": 2,
+        "failed": 0,
+        "errors": [],
+        "warnings": [],
+        # rows without coordinates are imported, and said
+        "location_warnings": [
+            {
+                "row": 1,
+                "line": 2,
+                "column": None,
+                "message": f"Row 1 (Recipient 2, Keizersgracht 2, Amsterdam): {UNLOCATED}",
+            },
+        ],
+    }
     fields = [
         "external_id",
         "recipient_name",

@@ -14,6 +14,8 @@ from tenants.locale import (
     language_for,
     locale_script_config,
     time_text,
+    week_order,
+    weekday_choices,
 )
 
 MOMENT = datetime(2026, 12, 3, 10, 40, tzinfo=UTC)  # a Thursday
@@ -93,3 +95,30 @@ def test_outside_a_request_the_business_is_read_by_its_schema(tenant_a):
         True,
         "Europe/Amsterdam",
     )
+
+
+def test_weekdays_are_named_in_the_business_s_language_and_week_order():
+    dutch = business_locale(business(country="NL", language="nl"))
+    german = business_locale(business(country="DE", language="de"))
+    american = business_locale(business(country="US"))
+
+    assert weekday_choices(dutch) == [
+        ("mon", "maandag"),
+        ("tue", "dinsdag"),
+        ("wed", "woensdag"),
+        ("thu", "donderdag"),
+        ("fri", "vrijdag"),
+        ("sat", "zaterdag"),
+        ("sun", "zondag"),
+    ]
+    assert [name for _code, name in weekday_choices(german, short=True)] == [
+        "Mo",
+        "Di",
+        "Mi",
+        "Do",
+        "Fr",
+        "Sa",
+        "So",
+    ]
+    assert week_order(american) == ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+    assert weekday_choices(american, short=True)[:2] == [("sun", "Sun"), ("mon", "Mon")]

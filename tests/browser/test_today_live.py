@@ -36,7 +36,7 @@ def test_today_moves_drivers_and_refreshes_on_dispatch_messages(
 
     # The socket connects after the page loads: repeat until the marker is there.
     deadline = time.monotonic() + 10
-    while status.inner_text() != "1 driver(s) sharing their position.":
+    while status.inner_text() != "1 driver sharing their position.":
         assert time.monotonic() < deadline, status.inner_text()
         notify(world.tenant.pk, position)
         time.sleep(0.3)

@@ -4,6 +4,7 @@
 from django import forms
 
 from delivery.customers.models import WEEKDAY_CHOICES, Customer, StandingOrder
+from tenants.locale import weekday_choices
 from web.forms.fields import text_field, time_field
 
 # The parser's field names → this form's fields.
@@ -76,6 +77,11 @@ class CustomerForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The business's days, in its week's order and language.
+        self.fields["weekdays"].choices = weekday_choices()
 
     def raw(self, *, keep_places: list[dict]) -> dict:
         data = self.cleaned_data
@@ -159,6 +165,7 @@ class StandingOrderForm(forms.Form):
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [(str(place.pk), str(place)) for place in places]
+        self.fields["weekdays"].choices = weekday_choices()
 
     def raw(self) -> dict:
         data = self.cleaned_data

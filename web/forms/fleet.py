@@ -6,18 +6,10 @@ from django import forms
 from delivery import geocoding, validation
 from delivery.models import Depot, Driver, Fuel, Vehicle, VehicleProfile
 from tenants.accounts.models import Role, User
+from tenants.locale import weekday_choices
 from web.forms.fields import place_fields, text_field, time_field
 
 BREAK_COUNT = 5  # as many as validation.breaks_parse takes
-WEEKDAYS = [
-    ("mon", "Mon"),
-    ("tue", "Tue"),
-    ("wed", "Wed"),
-    ("thu", "Thu"),
-    ("fri", "Fri"),
-    ("sat", "Sat"),
-    ("sun", "Sun"),
-]
 
 
 def _weekly(days: list[str], start: str, end: str, *, many: bool) -> dict:
@@ -27,10 +19,15 @@ def _weekly(days: list[str], start: str, end: str, *, many: bool) -> dict:
 
 class WeeklyMixin(forms.Form):
     days = forms.MultipleChoiceField(
-        label="Days", choices=WEEKDAYS, required=False, widget=forms.CheckboxSelectMultiple
+        label="Days", choices=(), required=False, widget=forms.CheckboxSelectMultiple
     )
     opens = time_field("From")
     closes = time_field("Until")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The business's days, in its week's order and language.
+        self.fields["days"].choices = weekday_choices(short=True)
 
     def weekly(self, *, many: bool) -> dict:
         data = self.cleaned_data

@@ -1,7 +1,9 @@
 """Dashboard forms for notification settings, templates, opt-outs and webhook endpoints."""
 
 from django import forms
+from django.utils.text import format_lazy
 
+from notifications.labels import EVENT_LABELS
 from notifications.models import EVENT_NAMES, Channel
 
 
@@ -36,7 +38,11 @@ class WebhookEndpointForm(forms.Form):
     url = forms.URLField(max_length=2000, label="URL", assume_scheme="https")
     description = forms.CharField(max_length=200, required=False)
     events = forms.MultipleChoiceField(
-        choices=[(name, name) for name in EVENT_NAMES],
+        # The event in words, its name (what integrators read in the payload) beside it.
+        choices=[
+            (name, format_lazy("{} ({})", EVENT_LABELS.get(name, name), name))
+            for name in EVENT_NAMES
+        ],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every event.",

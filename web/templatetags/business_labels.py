@@ -2,12 +2,11 @@
 durations in the minutes the user typed. `{% load business_labels %}`."""
 
 from django import template
-from django.utils.dates import WEEKDAYS_ABBR
 
 from delivery.labels import reason_label as delivery_reason_label
 from delivery.models import OrderStatus
-from delivery.validation import WEEKDAYS
 from notifications.labels import event_label as notification_event_label
+from tenants.locale import weekday_choices
 
 register = template.Library()
 
@@ -40,8 +39,6 @@ def minutes(seconds):
 @register.filter
 def working_days(days):
     """Mon, Tue, Fri: the days of a weekly schedule ({"fri": …, "mon": …} or ["fri", "mon"]) in
-    week order, whatever order they were stored in."""
+    the business's week order and language, whatever order they were stored in."""
     keys = set(days or [])
-    return ", ".join(
-        str(WEEKDAYS_ABBR[number]) for number, day in enumerate(WEEKDAYS) if day in keys
-    )
+    return ", ".join(name for day, name in weekday_choices(short=True) if day in keys)

@@ -199,13 +199,14 @@ def test_the_service_worker_is_served_for_the_driver_scope(tenant_a):
     body = response.content.decode()
     assert 'const PAGES = ["/driver/", "/driver/data/"];' in body
     assert (
-        'const STATIC = ["/static/web/driver/driver.css", "/static/web/driver/state.js", '
+        'const STATIC = ["/static/web/driver/driver.css", "/static/web/conventions.js", '
+        '"/static/web/driver/state.js", '
         '"/static/web/driver/dom.js", "/static/web/driver/outbox.js", '
         '"/static/web/driver/actions.js", "/static/web/driver/location.js", '
         '"/static/web/driver/push.js", '
         '"/static/web/driver/screens.js", "/static/web/driver/signature.js", '
         '"/static/web/driver/driver.js", "/static/leaflet/leaflet.css", '
-        '"/static/leaflet/leaflet.js"];'
+        '"/static/leaflet/leaflet.js", "/jsi18n/en/"];'
     ) in body
     assert re.search(r'const CACHE = "driver-[0-9a-f]{16}";', body)
 

@@ -136,6 +136,48 @@ def test_the_delivery_log_and_redeliver_button(tenant_a, receiver):
         assert WebhookEndpoint.objects.get().enabled is False
 
 
+def test_webhook_pages_name_events_in_words_with_their_raw_name_beside(tenant_a, receiver):
+    # given an endpoint for two events, and a delivery of one of them
+    client = tenant_a.browser(Role.OWNER)
+    client.post(
+        "/settings/webhooks/",
+        {"url": receiver.url, "events": ["order.out_for_delivery", "route.started"]},
+    )
+    with tenant_a.use():
+        endpoint = WebhookEndpoint.objects.get()
+        event_record(name="order.out_for_delivery", data={"id": "x"})
+        events_dispatch()
+
+    # when the pages are read
+    listing = client.get("/settings/webhooks/").content.decode()
+    detail = client.get(f"/settings/webhooks/{endpoint.pk}/").content.decode()
+
+    # then the events are in words, the raw names small beside them for integrators
+    events = (
+        "Out for delivery <small><code>order.out_for_delivery</code></small>, "
+        "Route started <small><code>route.started</code></small>"
+    )
+    assert f"<td>{events}</td>" in listing
+    assert f"<dt>Events</dt><dd>{events}</dd>" in detail
+    assert (
+        "<tr><td>Out for delivery<br><small><code>order.out_for_delivery</code></small></td>"
+    ) in detail
+    # and the form's boxes too
+    assert (
+        '<input type="checkbox" name="events" value="order.out_for_delivery" '
+        'id="id_events_2">\n Out for delivery (order.out_for_delivery)</label>'
+    ) in listing
+
+
+def test_an_endpoint_for_every_event_says_so(tenant_a, receiver):
+    client = tenant_a.browser(Role.OWNER)
+    client.post("/settings/webhooks/", {"url": receiver.url})
+
+    listing = client.get("/settings/webhooks/").content.decode()
+
+    assert "<td>all events</td>" in listing
+
+
 def test_the_message_log_page(tenant_a):
     with tenant_a.use():
         event_record(name="order.delivered", data=SAMPLE_DATA)

@@ -540,7 +540,10 @@ def test_the_business_s_pages_run_in_its_language_and_the_api_in_english(tenant_
     Tenant.objects.filter(pk=tenant_a.tenant.pk).update(language="nl")
     response = tenant_a.browser(Role.OWNER).get("/settings/business/")
     assert response["Content-Language"] == "nl"
-    assert '<html lang="nl" data-locale="nl" data-hour12="false">' in response.content.decode()
+    assert (
+        '<html lang="nl" data-locale="nl" data-hour12="false" data-month-first="false" '
+        'data-time-zone="Europe/Amsterdam">'
+    ) in response.content.decode()
     api = tenant_a.api().post("/api/v1/orders/", {}, content_type="application/json")
     assert api["Content-Language"] == "en"
     assert api.json()["error"]["fields"]["recipient.name"] == ["This field is required."]

@@ -39,6 +39,7 @@ from delivery.validation import FieldErrors, date_parse
 from routing.customer_reports import customer_report, round_view
 from tenants.actors import actor_for, system_actor
 from tenants.errors import ApplicationError
+from tenants.locale import WEEKDAY_CODES, weekday_choices
 from tenants.selectors import tenant_phone_region
 from tracking.selectors import order_for_token
 from web.access import OPERATIONS, page_view, posted
@@ -136,9 +137,6 @@ def customer_detail(request, customer_id):
     )
 
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
 @page_view(roles=OPERATIONS)
 def customer_rounds(request):
     """The same weekday's stops over the weeks: the business's regular rounds."""
@@ -159,7 +157,8 @@ def customer_rounds(request):
             "round": view,
             "weekday": weekday,
             "weeks": weeks,
-            "weekdays": list(enumerate(WEEKDAY_NAMES)),
+            # (number, name): 0 is Monday, as date.weekday(); in the business's week order
+            "weekdays": [(WEEKDAY_CODES.index(code), name) for code, name in weekday_choices()],
             "rows": [(name, [cells.get(day) for day in view.dates]) for name, cells in view.rows],
         },
     )

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from tenants.accounts.sessions import session_expiry_set
+from tenants.locale import business_locale, locale_script_config
 from web.access import DRIVERS, page_view
 from web.selectors.driver import driver_today
 
@@ -32,6 +33,7 @@ DRIVER_MODULES = (
 )
 STATIC_FILES = (
     "web/driver/driver.css",
+    "web/conventions.js",
     *(f"web/driver/{module}.js" for module in DRIVER_MODULES),
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
@@ -71,6 +73,8 @@ def driver_home(request):
         "route_socket_path": "/ws/driver/route/",
         "refresh_ms": settings.DRIVER_REFRESH_SECONDS * 1000,
         "time_zone": request.tenant.time_zone,
+        # The business's language, clock and order of day and month (web/conventions.js).
+        **locale_script_config(business_locale(request.tenant)),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
@@ -94,7 +98,10 @@ def driver_data(request):
 def service_worker(request):
     """Served from `/driver/sw.js` so that its scope is `/driver/`. Public: it holds no data, and
     a signed-out phone must still be able to update it."""
+    # The words of the phone's scripts (the JavaScript catalog) are kept too, for dead spots.
+    language = business_locale(request.tenant).language
     static_urls = [static(name) for name in STATIC_FILES]
+    static_urls.append(reverse("javascript-catalog", args=[language]))
     response = render(
         request,
         "web/driver/sw.js",

@@ -1,6 +1,8 @@
 // The invitation page's "Copy link" button: the clipboard API where the page may use it (a
 // secure origin), the selection and execCommand otherwise; the result is announced.
 
+import { gettext } from "../conventions.js";
+
 function announce(text) {
   const status = document.getElementById("copy-status");
   if (status) status.textContent = text;
@@ -14,9 +16,9 @@ async function copy(input) {
     } else if (!document.execCommand("copy")) {
       throw new Error("copy refused");
     }
-    announce("Link copied.");
+    announce(gettext("Link copied."));
   } catch {
-    announce("Your browser did not allow copying: the link is selected, copy it yourself.");
+    announce(gettext("Your browser did not allow copying: the link is selected, copy it yourself."));
   }
 }
 

@@ -1,6 +1,7 @@
 /* The Live page: today's routes on a map; drivers move as `driver.position` arrives on
  /ws/dispatch/, route lists are re-fetched on `order.updated` / `route.updated`, and arrival
  suggestions (`stop.arrived`) are listed for the dispatcher. */
+import { format, gettext } from "../conventions.js";
 import * as M from "./maps.js";
 import { dispatchSocket } from "./socket.js";
 
@@ -9,6 +10,9 @@ var time = M.clock(data.time_zone);
 var DONE = { delivered: true, failed: true, cancelled: true };
 var SHOWN = { dispatched: true, started: true, completed: true };
 var MOVE_MS = 800;
+// A route's status on its badge.
+var ROUTE_STATUS = { planned: gettext("planned"), dispatched: gettext("dispatched"), started: gettext("started"),
+  completed: gettext("completed") };
 
 var element = function (id) { return document.getElementById(id); };
 var drivers = {};
@@ -41,7 +45,7 @@ function driverName(driverId) {
   var d = drivers[driverId];
   if (d) { return d.name || d.email; }
   var i = routeIndexOfDriver(driverId);
-  return i >= 0 ? state.routes[i].driver_name : "Driver";
+  return i >= 0 ? state.routes[i].driver_name : gettext("Driver");
 }
 
 function initials(name) {
@@ -49,11 +53,11 @@ function initials(name) {
 }
 
 function ago(iso) {
-  if (!iso) { return "no position yet"; }
+  if (!iso) { return gettext("no position yet"); }
   var seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-  if (seconds < 60) { return "last seen " + seconds + " s ago"; }
-  if (seconds < 3600) { return "last seen " + Math.floor(seconds / 60) + " min ago"; }
-  return "last seen at " + time(iso);
+  if (seconds < 60) { return format(gettext("last seen %(seconds)s s ago"), { seconds: seconds }); }
+  if (seconds < 3600) { return format(gettext("last seen %(minutes)s min ago"), { minutes: Math.floor(seconds / 60) }); }
+  return format(gettext("last seen at %(time)s"), { time: time(iso) });
 }
 
 function routeHtml(route, index) {
@@ -64,26 +68,29 @@ function routeHtml(route, index) {
   return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="live-route-' + route.id + '">' +
     '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
     '<h3 id="live-route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
-    '<span class="badge status-' + route.status + '" data-route-status>' + route.status + "</span></header>" +
-    '<p class="route-meta"><span data-progress>' + done + " / " + route.stops.length + " stops done</span> · " +
-    (route.late_stops ? '<span class="chip late" data-late-stops>' + route.late_stops + " late</span> · " : "") +
+    '<span class="badge status-' + route.status + '" data-route-status>' + M.escapeHtml(ROUTE_STATUS[route.status] || route.status) +
+    "</span></header>" +
+    '<p class="route-meta"><span data-progress>' +
+    M.escapeHtml(format(gettext("%(done)s / %(count)s stops done"), { done: done, count: route.stops.length })) + "</span> · " +
+    (route.late_stops ? '<span class="chip late" data-late-stops>' +
+      M.escapeHtml(format(gettext("%(count)s late"), { count: route.late_stops })) + "</span> · " : "") +
     '<span class="last-seen" data-last-seen="' + route.driver + '">' + ago(seen && seen.recorded_at) + "</span></p>" +
-    '<progress max="' + (route.stops.length || 1) + '" value="' + done + '" aria-label="Stops done of ' +
-    M.escapeHtml(route.driver_name) + '"></progress>' +
-    (next.length ? '<ol class="next-stops" aria-label="Next stops">' + next.map(function (stop) {
+    '<progress max="' + (route.stops.length || 1) + '" value="' + done + '" aria-label="' +
+    M.escapeHtml(format(gettext("Stops done of %(driver)s"), { driver: route.driver_name })) + '"></progress>' +
+    (next.length ? '<ol class="next-stops" aria-label="' + M.escapeHtml(gettext("Next stops")) + '">' + next.map(function (stop) {
       return '<li data-stop-id="' + stop.id + '"><strong>' + stop.sequence + ".</strong> " +
-        (stop.kind === "pickup" ? "Pickup: " : "") +
+        (stop.kind === "pickup" ? M.escapeHtml(gettext("Pickup:")) + " " : "") +
         M.escapeHtml(stop.external_id || "") + " " + M.escapeHtml(stop.address) +
-        ' <span class="eta">ETA <time>' + time(stop.expected_arrival || stop.eta || stop.planned_arrival) + "</time>" +
-        (route.status === "dispatched" ? " (not started)" : "") + "</span>" +
-        (stop.late ? ' <span class="chip late">late</span>' : "") + "</li>";
-    }).join("") + "</ol>" : '<p class="muted">All stops done.</p>') + "</article>";
+        ' <span class="eta">' + M.escapeHtml(gettext("ETA")) + " <time>" + time(stop.expected_arrival || stop.eta || stop.planned_arrival) + "</time>" +
+        (route.status === "dispatched" ? " " + M.escapeHtml(gettext("(not started)")) : "") + "</span>" +
+        (stop.late ? ' <span class="chip late">' + M.escapeHtml(gettext("late")) + "</span>" : "") + "</li>";
+    }).join("") + "</ol>" : '<p class="muted">' + M.escapeHtml(gettext("All stops done.")) + "</p>") + "</article>";
 }
 
 function renderRoutes() {
   sortRoutes();
   element("live-routes").innerHTML = state.routes.length ? state.routes.map(routeHtml).join("") :
-    '<p class="muted">No routes are out today.</p>';
+    '<p class="muted">' + M.escapeHtml(gettext("No routes are out today.")) + "</p>";
 }
 
 function renderStops() {
@@ -91,7 +98,8 @@ function renderStops() {
   var points = [];
   data.depots.forEach(function (depot) {
     var at = [depot.location.lat, depot.location.lng];
-    L.marker(at, { icon: M.depotIcon(), keyboard: false, title: "Depot " + depot.name }).addTo(stopsLayer);
+    L.marker(at, { icon: M.depotIcon(), keyboard: false, title: format(gettext("Depot %(name)s"), { name: depot.name }) })
+      .addTo(stopsLayer);
     points.push(at);
   });
   state.routes.forEach(function (route, index) {
@@ -102,7 +110,8 @@ function renderStops() {
       line.push(at);
       points.push(at);
       L.marker(at, { icon: M.numberedIcon(stop.sequence, fill, isDone(stop) ? "done" : ""), keyboard: false,
-        title: route.driver_name + " stop " + stop.sequence }).addTo(stopsLayer);
+        title: format(gettext("%(driver)s stop %(number)s"), { driver: route.driver_name, number: stop.sequence }) })
+        .addTo(stopsLayer);
     });
     if (line.length > 1) { L.polyline(line, { color: fill, weight: 3, opacity: 0.6, className: "route-line" }).addTo(stopsLayer); }
   });
@@ -193,8 +202,11 @@ function arrival(item) {
   element("arrival-list").innerHTML = state.arrivals.map(function (a) {
     var route = state.routes.filter(function (r) { return r.id === a.route; })[0];
     var stop = route && route.stops.filter(function (s) { return s.id === a.stop || s.order === a.order; })[0];
-    var where = stop ? "stop " + stop.sequence + " (" + (stop.external_id || stop.address) + ")" : "a stop";
-    return "<li>" + M.escapeHtml(a.message || (driverName(a.driver) + " seems to have arrived at " + where)) +
+    var guess = stop ?
+      format(gettext("%(driver)s seems to have arrived at stop %(number)s (%(stop)s)"),
+        { driver: driverName(a.driver), number: stop.sequence, stop: stop.external_id || stop.address }) :
+      format(gettext("%(driver)s seems to have arrived at a stop"), { driver: driverName(a.driver) });
+    return "<li>" + M.escapeHtml(a.message || guess) +
       (a.arrived_at || a.recorded_at ? " · " + time(a.arrived_at || a.recorded_at) : "") + "</li>";
   }).join("");
 }
@@ -213,9 +225,9 @@ dispatchSocket({ handlers: {
 }, onState: function (status, delay) {
   connection.dataset.state = status;
   connection.textContent = {
-    open: "Live: connected.",
-    closed: "Connection lost; reconnecting in " + delay + " s…",
-    refused: "Live updates are not allowed for this account; reload the page after signing in again.",
+    open: gettext("Live: connected."),
+    closed: format(gettext("Connection lost; reconnecting in %(seconds)s s…"), { seconds: delay }),
+    refused: gettext("Live updates are not allowed for this account; reload the page after signing in again."),
   }[status];
   if (status === "open") {
     // Anything missed while the socket was down: reload the routes shown.

@@ -1,6 +1,7 @@
 /* Shared helpers of the dispatcher's map pages (Plan, Live): route colours, numbered markers, a
  tile layer that degrades to a plain map when tiles cannot load, the API with the session's
  CSRF token, times in the business's zone. The /ws/dispatch/ socket is socket.js. */
+import { conventions, format, gettext, pageSettings } from "../conventions.js";
 
 // Okabe–Ito hues (told apart with the common colour-vision deficiencies), darkened so that the
 // white stop numbers on them reach 4.5:1; every marker also carries its number, so colour is
@@ -101,23 +102,29 @@ export function errorMessage(result) {
     });
     return error.message + (details.length ? " (" + details.join("; ") + ")" : "");
   }
-  return result.status ? "The server answered " + result.status + "." : "The server could not be reached.";
+  return result.status ? format(gettext("The server answered %(status)s."), { status: result.status }) :
+    gettext("The server could not be reached.");
 }
 
 export function clock(timeZone) {
-  // The business's conventions, as the server writes them (tenants.locale): <html data-locale
-  // data-hour12>, e.g. en-GB and 24-hour "14:05", en-US and 12-hour "2:05 PM".
-  var root = document.documentElement;
-  var hour12 = root.dataset.hour12 === "true";
-  var format = new Intl.DateTimeFormat(root.dataset.locale || "en-GB", {
-    timeZone: timeZone, hour: hour12 ? "numeric" : "2-digit", minute: "2-digit", hour12: hour12
-  });
-  return function (iso) { return iso ? format.format(new Date(iso)).replace(/\u202f/g, " ") : "–"; };
+  // The business's conventions, as the server writes them (web/conventions.js): e.g. en-GB and
+  // 24-hour "14:05", en-US and 12-hour "2:05 PM"; "–" for no time.
+  return business(timeZone).time;
+}
+
+/* The business's formatters (time, date, day, weekday, dateTime) in `timeZone` (default: the
+ * business's own, from <html data-time-zone>). */
+export function business(timeZone) {
+  var settings = pageSettings();
+  if (timeZone) { settings.timeZone = timeZone; }
+  return conventions(settings);
 }
 
 export function duration(seconds) {
   var minutes = Math.round((seconds || 0) / 60);
-  return minutes >= 60 ? Math.floor(minutes / 60) + " h " + (minutes % 60) + " min" : minutes + " min";
+  return minutes >= 60 ?
+    format(gettext("%(hours)s h %(minutes)s min"), { hours: Math.floor(minutes / 60), minutes: minutes % 60 }) :
+    format(gettext("%(minutes)s min"), { minutes: minutes });
 }
 
 export function kilometres(metres) { return ((metres || 0) / 1000).toFixed(1) + " km"; }

@@ -7,6 +7,7 @@
  Markup (web/forms/fields.py place_fields): the address input has data-place="<group>", its
  latitude and longitude inputs data-place-lat / data-place-lng="<group>". */
 
+import { format, gettext, ngettext } from "../conventions.js";
 import { createMap } from "./maps.js";
 
 var DEBOUNCE_MS = 300;
@@ -33,7 +34,7 @@ function setUp(address, lat, lng, index) {
   list.id = id + "-suggestions";
   list.className = "place-suggestions";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "Suggested places");
+  list.setAttribute("aria-label", gettext("Suggested places"));
   list.hidden = true;
   var status = document.createElement("p");
   status.id = id + "-status";
@@ -99,8 +100,8 @@ function setUp(address, lat, lng, index) {
     asked = place.label;
     close();
     place_set(place.lat, place.lng, true);
-    status.textContent = "Placed at " + round(place.lat) + ", " + round(place.lng) +
-      ". Drag the pin to correct it.";
+    status.textContent = format(gettext("Placed at %(lat)s, %(lng)s. Drag the pin to correct it."),
+      { lat: round(place.lat), lng: round(place.lng) });
   }
 
   function search() {
@@ -108,7 +109,7 @@ function setUp(address, lat, lng, index) {
     if (query.length < MIN_CHARS || query === asked) { return; }
     asked = query;
     var mine = ++sequence;
-    status.textContent = "Looking for places…";
+    status.textContent = gettext("Looking for places…");
     fetch("/places/search/?q=" + encodeURIComponent(query), {
       credentials: "same-origin", headers: { "Accept": "application/json" },
     }).then(function (response) {
@@ -116,15 +117,16 @@ function setUp(address, lat, lng, index) {
     }, function () { return null; }).then(function (body) {
       if (mine !== sequence) { return; }  // an older answer, overtaken by newer typing
       if (!body) {
-        status.textContent = "Address lookup could not be reached: place the pin on the map.";
+        status.textContent = gettext("Address lookup could not be reached: place the pin on the map.");
         show([]);
         return;
       }
       show(body.results || []);
       status.textContent = body.results && body.results.length
-        ? body.results.length + " suggestion" + (body.results.length === 1 ? "" : "s") +
-          ": use the arrow keys and Enter to choose."
-        : (body.message || "No place found.");
+        ? format(ngettext("%(count)s suggestion: use the arrow keys and Enter to choose.",
+          "%(count)s suggestions: use the arrow keys and Enter to choose.", body.results.length),
+          { count: body.results.length })
+        : (body.message || gettext("No place found."));
       if (body.state !== "ready") { asked = ""; }  // ask again once it may answer
     });
   }
@@ -159,11 +161,11 @@ function setUp(address, lat, lng, index) {
   mapElement.id = id + "-map";
   mapElement.className = "map place-map";
   mapElement.setAttribute("role", "application");
-  mapElement.setAttribute("aria-label", "Map: click to place the pin, drag the pin to move it");
+  mapElement.setAttribute("aria-label", gettext("Map: click to place the pin, drag the pin to move it"));
   var hint = document.createElement("p");
   hint.className = "help";
-  hint.textContent = "Click the map to place the pin, or drag the pin to correct the place. " +
-    "Keyboard: type the coordinates above.";
+  hint.textContent = gettext("Click the map to place the pin, or drag the pin to correct the place. " +
+    "Keyboard: type the coordinates above.");
   holder.appendChild(mapElement);
   holder.appendChild(hint);
   var after = lng.closest(".row") || lng.closest(".field") || lng;
@@ -183,11 +185,11 @@ function setUp(address, lat, lng, index) {
     lat.dispatchEvent(new Event("change", { bubbles: true }));
     if (!marker) {
       marker = L.marker([latValue, lngValue], { draggable: true, icon: pinIcon(),
-        keyboard: true, title: "The place of this address", alt: "Pin" }).addTo(map);
+        keyboard: true, title: gettext("The place of this address"), alt: gettext("Pin") }).addTo(map);
       marker.on("dragend", function () {
         var point = marker.getLatLng();
         place_set(point.lat, point.lng, false);
-        status.textContent = "Pin moved to " + round(point.lat) + ", " + round(point.lng) + ".";
+        status.textContent = format(gettext("Pin moved to %(lat)s, %(lng)s."), { lat: round(point.lat), lng: round(point.lng) });
       });
     } else {
       marker.setLatLng([latValue, lngValue]);
@@ -198,8 +200,8 @@ function setUp(address, lat, lng, index) {
 
   map.on("click", function (event) {
     place_set(event.latlng.lat, event.latlng.lng, false);
-    status.textContent = "Pin placed at " + round(event.latlng.lat) + ", " +
-      round(event.latlng.lng) + ". Drag it to correct it.";
+    status.textContent = format(gettext("Pin placed at %(lat)s, %(lng)s. Drag it to correct it."),
+      { lat: round(event.latlng.lat), lng: round(event.latlng.lng) });
   });
 
   function fromFields() {

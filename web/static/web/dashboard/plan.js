@@ -1,6 +1,7 @@
 /* The Plan page: choose drivers, press Plan, follow the job live on /ws/dispatch/, then edit the
  routes (drag and drop, or the keyboard controls) and dispatch them. Every change goes through
  the API; the page re-renders from what the API answers. */
+import { format, gettext, ngettext } from "../conventions.js";
 import * as M from "./maps.js";
 import { dispatchSocket } from "./socket.js";
 
@@ -9,7 +10,11 @@ var time = M.clock(data.time_zone);
 var EDITABLE = { planned: true, dispatched: true };
 var TERMINAL = { succeeded: true, failed: true };
 // On a route under way some stops are done or on board: say so next to them.
-var STATUS_SHOWN = { out_for_delivery: "on board", delivered: "delivered", failed: "failed", cancelled: "cancelled" };
+var STATUS_SHOWN = { out_for_delivery: gettext("on board"), delivered: gettext("delivered"), failed: gettext("failed"),
+  cancelled: gettext("cancelled") };
+// A route's status on its badge.
+var ROUTE_STATUS = { planned: gettext("planned"), dispatched: gettext("dispatched"), started: gettext("started"),
+  completed: gettext("completed") };
 var state = { routes: data.routes.slice(), job: data.job, unplanned: data.unplanned, busy: false,
   dragging: null, draggingOrder: null, polling: null, finished: {}, collapsed: {}, geometry: {} };
 
@@ -40,25 +45,25 @@ function sortRoutes() {
 }
 
 function capacityText(vehicle) {
-  if (!vehicle) { return "no vehicle"; }
+  if (!vehicle) { return gettext("no vehicle"); }
   var c = vehicle.capacity || {}, parts = [];
-  if (c.weight_kg != null) { parts.push(Number(c.weight_kg) + " kg"); }
-  if (c.volume_l != null) { parts.push(Number(c.volume_l) + " l"); }
-  if (c.items != null) { parts.push(c.items + " items"); }
+  if (c.weight_kg != null) { parts.push(format(gettext("%(weight)s kg"), { weight: Number(c.weight_kg) })); }
+  if (c.volume_l != null) { parts.push(format(gettext("%(volume)s l"), { volume: Number(c.volume_l) })); }
+  if (c.items != null) { parts.push(format(gettext("%(items)s items"), { items: c.items })); }
   return vehicle.name + (parts.length ? " (" + parts.join(", ") + ")" : "");
 }
 
 function renderDrivers() {
   var list = element("plan-driver-list");
-  var weekday = new Date(data.date + "T12:00:00Z").toLocaleDateString("en-GB", { weekday: "long", timeZone: "UTC" });
+  var weekday = M.business(data.time_zone).weekday(data.date);
   if (!data.drivers.length) {
-    list.innerHTML = '<p class="muted">No drivers yet: add them under Settings → Drivers.</p>';
+    list.innerHTML = '<p class="muted">' + M.escapeHtml(gettext("No drivers yet: add them under Settings → Drivers.")) + "</p>";
     return;
   }
   list.innerHTML = data.drivers.map(function (driver) {
     var vehicle = vehicles[driver.default_vehicle];
     var available = onShift[driver.id];
-    var note = available ? capacityText(vehicle) : "off shift on " + weekday;
+    var note = available ? capacityText(vehicle) : format(gettext("off shift on %(weekday)s"), { weekday: weekday });
     return '<label class="driver-option' + (available ? "" : " off") + '">' +
       '<input type="checkbox" name="drivers" value="' + driver.id + '"' +
       (available ? " checked" : " disabled") + "> " +
@@ -86,8 +91,8 @@ function renderMap() {
   var points = [];
   data.depots.forEach(function (depot) {
     var at = [depot.location.lat, depot.location.lng];
-    L.marker(at, { icon: M.depotIcon(), title: "Depot " + depot.name, keyboard: false })
-      .bindTooltip(M.textTooltip("Depot: " + depot.name)).addTo(layer);
+    L.marker(at, { icon: M.depotIcon(), title: format(gettext("Depot %(name)s"), { name: depot.name }), keyboard: false })
+      .bindTooltip(M.textTooltip(format(gettext("Depot: %(name)s"), { name: depot.name }))).addTo(layer);
     points.push(at);
   });
   state.routes.forEach(function (route, index) {
@@ -99,7 +104,7 @@ function renderMap() {
       line.push(at);
       points.push(at);
       L.marker(at, { icon: M.numberedIcon(stop.sequence, fill), keyboard: false,
-        title: route.driver_name + " stop " + stop.sequence })
+        title: format(gettext("%(driver)s stop %(number)s"), { driver: route.driver_name, number: stop.sequence }) })
         .bindTooltip(M.textTooltip(route.driver_name + " · " + stop.sequence + ". " + (stop.external_id || "") + " " + stop.address))
         .addTo(layer);
     });
@@ -139,26 +144,32 @@ function roadPath(route) {
 function loadText(load, vehicle) {
   var c = (vehicle && vehicle.capacity) || {}, parts = [];
   if (load.weight_kg != null && Number(load.weight_kg)) {
-    parts.push(Number(load.weight_kg) + (c.weight_kg != null ? " / " + Number(c.weight_kg) : "") + " kg");
+    parts.push(format(gettext("%(weight)s kg"), { weight: Number(load.weight_kg) + (c.weight_kg != null ? " / " + Number(c.weight_kg) : "") }));
   }
   if (load.volume_l != null && Number(load.volume_l)) {
-    parts.push(Number(load.volume_l) + (c.volume_l != null ? " / " + Number(c.volume_l) : "") + " l");
+    parts.push(format(gettext("%(volume)s l"), { volume: Number(load.volume_l) + (c.volume_l != null ? " / " + Number(c.volume_l) : "") }));
   }
   if (load.items != null && (Number(load.items) || c.items != null)) {
-    parts.push(Number(load.items) + (c.items != null ? " / " + c.items : "") + " items");
+    parts.push(format(gettext("%(items)s items"), { items: Number(load.items) + (c.items != null ? " / " + c.items : "") }));
   }
-  return parts.length ? "Load after: " + parts.join(", ") : "";
+  return parts.length ? format(gettext("Load after: %(load)s"), { load: parts.join(", ") }) : "";
 }
 
 function routeLoadText(route, vehicle) {
   var load = route.load || {}, c = (vehicle && vehicle.capacity) || {}, parts = [];
-  var part = function (value, cap, unit) {
-    return Math.round(Number(value || 0) * 10) / 10 + (cap != null ? " / " + Number(cap) : "") + " " + unit;
+  var part = function (value, cap) {
+    return Math.round(Number(value || 0) * 10) / 10 + (cap != null ? " / " + Number(cap) : "");
   };
-  if (c.weight_kg != null || Number(load.weight_kg)) { parts.push(part(load.weight_kg, c.weight_kg, "kg")); }
-  if (c.volume_l != null || Number(load.volume_l)) { parts.push(part(load.volume_l, c.volume_l, "l")); }
-  if (c.items != null || Number(load.items)) { parts.push(part(load.items, c.items, "items")); }
-  return "Load " + (parts.length ? parts.join(" · ") : "none");
+  if (c.weight_kg != null || Number(load.weight_kg)) {
+    parts.push(format(gettext("%(weight)s kg"), { weight: part(load.weight_kg, c.weight_kg) }));
+  }
+  if (c.volume_l != null || Number(load.volume_l)) {
+    parts.push(format(gettext("%(volume)s l"), { volume: part(load.volume_l, c.volume_l) }));
+  }
+  if (c.items != null || Number(load.items)) {
+    parts.push(format(gettext("%(items)s items"), { items: part(load.items, c.items) }));
+  }
+  return format(gettext("Load %(load)s"), { load: parts.length ? parts.join(" · ") : gettext("none") });
 }
 
 function routeHtml(route, index) {
@@ -176,10 +187,13 @@ function routeHtml(route, index) {
     var issues = problems[stop.order] || [];
     var label = stop.sequence + ". " + (stop.recipient_name || stop.external_id || stop.address);
     var controls = movable ? '<div class="stop-controls">' +
-      '<button type="button" class="icon" data-move="up" aria-label="Move ' + M.escapeHtml(label) + ' up">↑</button>' +
-      '<button type="button" class="icon" data-move="down" aria-label="Move ' + M.escapeHtml(label) + ' down">↓</button>' +
-      (others.length ? '<select data-move-to aria-label="Move ' + M.escapeHtml(label) + ' to another route">' +
-        '<option value="">Move to…</option>' + others.map(function (r) {
+      '<button type="button" class="icon" data-move="up" aria-label="' +
+        M.escapeHtml(format(gettext("Move %(stop)s up"), { stop: label })) + '">↑</button>' +
+      '<button type="button" class="icon" data-move="down" aria-label="' +
+        M.escapeHtml(format(gettext("Move %(stop)s down"), { stop: label })) + '">↓</button>' +
+      (others.length ? '<select data-move-to aria-label="' +
+        M.escapeHtml(format(gettext("Move %(stop)s to another route"), { stop: label })) + '">' +
+        '<option value="">' + M.escapeHtml(gettext("Move to…")) + "</option>" + others.map(function (r) {
           return '<option value="' + r.id + '">' + M.escapeHtml(r.driver_name) + "</option>";
         }).join("") + "</select>" : "") + "</div>" : "";
     return '<li class="stop' + (issues.length ? " violation" : "") + (movable ? " movable" : "") +
@@ -187,12 +201,12 @@ function routeHtml(route, index) {
       '<span class="num" style="background:' + fill + '">' + stop.sequence + "</span>" +
       '<div class="stop-body"><strong class="recipient">' + M.escapeHtml(stop.recipient_name || "") + "</strong> " +
       (stop.external_id ? '<span class="ref">' + M.escapeHtml(stop.external_id) + "</span> " : "") +
-      (stop.kind === "pickup" ? '<span class="badge stop-kind">pickup</span> ' : "") +
+      (stop.kind === "pickup" ? '<span class="badge stop-kind">' + M.escapeHtml(gettext("pickup")) + "</span> " : "") +
       (STATUS_SHOWN[stop.status] && stop.kind !== "pickup" ? '<span class="badge stop-status">' + STATUS_SHOWN[stop.status] + "</span> " : "") +
-      M.escapeHtml(stop.address) + '<br><span class="times">Arrive <time data-arrival>' +
-      time(stop.planned_arrival) + "</time> · leave <time>" + time(stop.planned_departure) +
-      "</time>" + (stop.waiting_s ? " · waits " + M.duration(stop.waiting_s) : "") + "</span> " +
-      (stop.late ? '<span class="chip late" data-late>late · expected <time>' + time(stop.expected_arrival) + "</time></span> " : "") +
+      M.escapeHtml(stop.address) + '<br><span class="times">' + M.escapeHtml(gettext("Arrive")) + " <time data-arrival>" +
+      time(stop.planned_arrival) + "</time> · " + M.escapeHtml(gettext("leave")) + " <time>" + time(stop.planned_departure) +
+      "</time>" + (stop.waiting_s ? " · " + M.escapeHtml(format(gettext("waits %(duration)s"), { duration: M.duration(stop.waiting_s) })) : "") + "</span> " +
+      (stop.late ? '<span class="chip late" data-late>' + M.escapeHtml(gettext("late · expected")) + " <time>" + time(stop.expected_arrival) + "</time></span> " : "") +
       '<span class="load">' + M.escapeHtml(loadText(stop.load_after || {}, vehicle)) + "</span>" +
       issues.map(function (text) {
         return '<span class="violation-text"><span aria-hidden="true">⚠ </span>' + M.escapeHtml(text) + "</span>";
@@ -203,25 +217,30 @@ function routeHtml(route, index) {
     '" data-route-id="' + route.id + '" aria-labelledby="route-' + route.id + '">' +
     '<header class="route-head"><div class="route-title"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
     '<h3 id="route-' + route.id + '">' + M.escapeHtml(route.driver_name) + "</h3>" +
-    '<span class="badge status-' + route.status + '">' + route.status + "</span>" +
-    (route.late_stops ? ' <span class="chip late" data-late-stops>' + route.late_stops + " late</span>" : "") +
+    '<span class="badge status-' + route.status + '">' + M.escapeHtml(ROUTE_STATUS[route.status] || route.status) + "</span>" +
+    (route.late_stops ? ' <span class="chip late" data-late-stops>' +
+      M.escapeHtml(format(gettext("%(count)s late"), { count: route.late_stops })) + "</span>" : "") +
     (route.status === "planned" && data.editable ? '<button type="button" class="button small" data-dispatch="' + route.id +
-      '">Dispatch<span class="sr-only"> route of ' + M.escapeHtml(route.driver_name) + "</span></button>" : "") +
+      '">' + M.escapeHtml(gettext("Dispatch")) + '<span class="sr-only"> ' +
+      M.escapeHtml(format(gettext("route of %(driver)s"), { driver: route.driver_name })) + "</span></button>" : "") +
     '<button type="button" class="icon collapse" data-collapse="' + route.id + '" aria-expanded="' + !collapsed +
-    '" aria-controls="stops-' + route.id + '" aria-label="' + (collapsed ? "Show" : "Hide") + " the stops of " +
-    M.escapeHtml(route.driver_name) + '">' + (collapsed ? "▸" : "▾") + "</button></div>" +
-    '<p class="route-meta" data-route-meta>' + route.stops.length + " stops · " +
+    '" aria-controls="stops-' + route.id + '" aria-label="' +
+    M.escapeHtml(format(collapsed ? gettext("Show the stops of %(driver)s") : gettext("Hide the stops of %(driver)s"),
+      { driver: route.driver_name })) + '">' + (collapsed ? "▸" : "▾") + "</button></div>" +
+    '<p class="route-meta" data-route-meta>' +
+    M.escapeHtml(format(ngettext("%(count)s stop", "%(count)s stops", route.stops.length), { count: route.stops.length })) + " · " +
     '<span data-km>' + M.kilometres(route.distance_m) + "</span> · " + '<span data-time>' + M.duration(route.duration_s) + "</span> · " +
     time(route.planned_start) + "–" + time(route.planned_end) + "<br>" +
-    '<span data-load>' + M.escapeHtml(routeLoadText(route, vehicle)) + "</span> · " + M.escapeHtml(vehicle ? vehicle.name : "no vehicle") + "</p>" +
+    '<span data-load>' + M.escapeHtml(routeLoadText(route, vehicle)) + "</span> · " + M.escapeHtml(vehicle ? vehicle.name : gettext("no vehicle")) + "</p>" +
     "</header>" +
-    (count ? '<div class="violations" role="alert"><p>' + count + (count === 1 ? " broken constraint" : " broken constraints") +
+    (count ? '<div class="violations" role="alert"><p>' +
+      M.escapeHtml(format(ngettext("%(count)s broken constraint", "%(count)s broken constraints", count), { count: count })) +
       "</p>" + (routeProblems.length ? "<ul>" + routeProblems.map(function (text) {
         return "<li>" + M.escapeHtml(text) + "</li>";
       }).join("") + "</ul>" : "") + "</div>" : "") +
     '<ol class="stops" id="stops-' + route.id + '" data-route-id="' + route.id + '"' + (editable ? ' data-droppable="true"' : "") +
     (collapsed ? " hidden" : "") + ">" +
-    (stops || '<li class="empty muted">No stops</li>') + "</ol></article>";
+    (stops || '<li class="empty muted">' + M.escapeHtml(gettext("No stops")) + "</li>") + "</ol></article>";
 }
 
 /* Re-rendering replaces the lists: put the keyboard focus back on the same control. */
@@ -263,8 +282,9 @@ function renderRoutes() {
   focusRestore(key);
   var stops = state.routes.reduce(function (n, r) { return n + r.stops.length; }, 0);
   element("routes-summary").textContent = state.routes.length ?
-    state.routes.length + (state.routes.length === 1 ? " route, " : " routes, ") + stops + " stops." :
-    "No routes for this day yet.";
+    format(ngettext("%(routes)s route, %(stops)s stops.", "%(routes)s routes, %(stops)s stops.", state.routes.length),
+      { routes: state.routes.length, stops: stops }) :
+    gettext("No routes for this day yet.");
   var planned = state.routes.some(function (r) { return r.status === "planned"; });
   element("dispatch-all").hidden = !(planned && data.editable);
 }
@@ -275,18 +295,20 @@ function renderUnassigned() {
   var list = element("unassigned-list"), key = focusKey();
   var targets = assignTargets();
   list.innerHTML = state.unplanned.length ? state.unplanned.map(function (order) {
-    var reason = reasons[order.id] || (order.location_status === "needs_location" ? "needs a location" : "not planned yet");
+    var reason = reasons[order.id] ||
+      (order.location_status === "needs_location" ? gettext("needs a location") : gettext("not planned yet"));
     var name = order.recipient_name || order.external_id || order.address;
     var movable = data.editable && targets.length;
     return '<li data-order-id="' + order.id + '"' + (movable ? ' draggable="true" class="movable"' : "") + ">" +
       '<strong class="recipient">' + M.escapeHtml(order.recipient_name || "") + "</strong> " +
       (order.external_id ? '<span class="ref">' + M.escapeHtml(order.external_id) + "</span> " : "") +
       M.escapeHtml(order.address) + '<br><span class="reason">' + M.escapeHtml(reason) + "</span>" +
-      (movable ? '<div class="stop-controls"><select data-assign aria-label="Put ' + M.escapeHtml(name) + ' on a route">' +
-        '<option value="">Put on route…</option>' + targets.map(function (target) {
+      (movable ? '<div class="stop-controls"><select data-assign aria-label="' +
+        M.escapeHtml(format(gettext("Put %(order)s on a route"), { order: name })) + '">' +
+        '<option value="">' + M.escapeHtml(gettext("Put on route…")) + "</option>" + targets.map(function (target) {
           return '<option value="' + target.driver + '">' + M.escapeHtml(target.label) + "</option>";
         }).join("") + "</select></div>" : "") + "</li>";
-  }).join("") : '<li class="muted">Every order of the day is on a route.</li>';
+  }).join("") : '<li class="muted">' + M.escapeHtml(gettext("Every order of the day is on a route.")) + "</li>";
   focusRestore(key);
 }
 
@@ -297,11 +319,15 @@ function assignTargets() {
   var withRoute = {}, targets = [];
   state.routes.forEach(function (route) {
     withRoute[route.driver] = true;
-    if (EDITABLE[route.status]) { targets.push({ driver: route.driver, label: route.driver_name, route: route.id }); }
+    if (EDITABLE[route.status]) {
+      targets.push({ driver: route.driver, label: route.driver_name, name: route.driver_name, route: route.id });
+    }
   });
   data.drivers.forEach(function (driver) {
     if (onShift[driver.id] && !withRoute[driver.id]) {
-      targets.push({ driver: driver.id, label: (driver.name || driver.email) + " (new route)", route: null });
+      var name = driver.name || driver.email;
+      targets.push({ driver: driver.id, label: format(gettext("%(driver)s (new route)"), { driver: name }), name: name,
+        route: null });
     }
   });
   return targets;
@@ -331,7 +357,10 @@ function loadDay() {
     if (results[0].ok) { state.routes = results[0].body.results; }
     if (results[1].ok) { state.unplanned = results[1].body.results.map(orderSummary); }
     render();
-    if (!results[0].ok || !results[1].ok) { say("Could not reload the day: " + M.errorMessage(results[0].ok ? results[1] : results[0]), "error"); }
+    if (!results[0].ok || !results[1].ok) {
+      say(format(gettext("Could not reload the day: %(error)s"), { error: M.errorMessage(results[0].ok ? results[1] : results[0]) }),
+        "error");
+    }
   });
 }
 
@@ -341,8 +370,8 @@ function showJob(job) {
   box.hidden = false;
   bar.value = job.progress || 0;
   element("plan-progress-label").textContent = {
-    queued: "Waiting for a planner…", running: "Planning… " + (job.progress || 0) + "%",
-    succeeded: "Planned", failed: "Planning failed",
+    queued: gettext("Waiting for a planner…"), running: format(gettext("Planning… %(progress)s%"), { progress: job.progress || 0 }),
+    succeeded: gettext("Planned"), failed: gettext("Planning failed"),
   }[job.status] || job.status;
   box.dataset.status = job.status;
 }
@@ -355,13 +384,16 @@ function finishJob(job) {
     state.job = result.ok ? result.body : job;
     showJob(state.job);
     if (state.job.status === "failed") {
-      say("Planning failed: " + (state.job.error || "no reason given") + " The routes were left as they were.", "error");
+      say(format(gettext("Planning failed: %(error)s The routes were left as they were."),
+        { error: state.job.error || gettext("no reason given") }), "error");
       return loadDay();
     }
     return loadDay().then(function () {
       var left = (state.job.unassigned || []).length;
-      say("Planned " + state.routes.length + (state.routes.length === 1 ? " route" : " routes") +
-        (left ? "; " + left + (left === 1 ? " order" : " orders") + " could not be placed (see below)." : ".") +
+      var routes = state.routes.length;
+      say(format(ngettext("Planned %(count)s route", "Planned %(count)s routes", routes), { count: routes }) +
+        (left ? format(ngettext("; %(count)s order could not be placed (see below).",
+          "; %(count)s orders could not be placed (see below).", left), { count: left }) : ".") +
         positionsText(state.job.summary || {}), "success");
     });
   });
@@ -373,10 +405,11 @@ function positionsText(summary) {
   var used = summary.from_positions || [], stale = summary.positions_stale || [];
   var text = "";
   if (used.length) {
-    text += " Planned from the drivers' last known positions: " + names(used) + " (each heading to their current stop first).";
+    text += " " + format(gettext("Planned from the drivers' last known positions: %(drivers)s (each heading to their current stop first)."),
+      { drivers: names(used) });
   }
   if (stale.length) {
-    text += " No recent position for " + names(stale) + ": planned from their current stop.";
+    text += " " + format(gettext("No recent position for %(drivers)s: planned from their current stop."), { drivers: names(stale) });
   }
   return text;
 }
@@ -406,7 +439,7 @@ element("plan-form").addEventListener("submit", function (event) {
   var chosen = Array.prototype.map.call(
     document.querySelectorAll('#plan-driver-list input[name="drivers"]:checked'),
     function (input) { return input.value; });
-  if (!chosen.length) { say("Choose at least one driver to plan with.", "error"); return; }
+  if (!chosen.length) { say(gettext("Choose at least one driver to plan with."), "error"); return; }
   var mode = document.querySelector('input[name="mode"]:checked').value;
   state.busy = true;
   element("plan-button").disabled = true;
@@ -415,7 +448,7 @@ element("plan-form").addEventListener("submit", function (event) {
     if (!result.ok) {
       state.busy = false;
       element("plan-button").disabled = false;
-      say("Could not start planning: " + M.errorMessage(result), "error");
+      say(format(gettext("Could not start planning: %(error)s"), { error: M.errorMessage(result) }), "error");
       return;
     }
     state.job = result.body;
@@ -432,13 +465,14 @@ function routeOf(stopId) {
 }
 
 function reorder(routeId, ids, focusStop) {
-  say("Saving the new order…");
+  say(gettext("Saving the new order…"));
   return M.api("POST", "/api/v1/routes/" + routeId + "/reorder", { stops: ids }).then(function (result) {
-    if (!result.ok) { say("Could not move the stop: " + M.errorMessage(result), "error"); return; }
+    if (!result.ok) { say(format(gettext("Could not move the stop: %(error)s"), { error: M.errorMessage(result) }), "error"); return; }
     replaceRoutes(result.body.routes);
     var broken = result.body.routes.reduce(function (n, r) { return n + (r.violations || []).length; }, 0);
-    say(broken ? "Times recomputed; " + broken + " broken constraint" + (broken === 1 ? "" : "s") + " highlighted." :
-      "Times recomputed.", broken ? "warning" : "success");
+    say(broken ? format(ngettext("Times recomputed; %(count)s broken constraint highlighted.",
+      "Times recomputed; %(count)s broken constraints highlighted.", broken), { count: broken }) :
+      gettext("Times recomputed."), broken ? "warning" : "success");
     if (focusStop && !element("routes").contains(document.activeElement)) {
       focusRestore({ stop: focusStop });
     }
@@ -554,22 +588,26 @@ function assign(orderId, driverId) {
   var order = state.unplanned.filter(function (o) { return o.id === orderId; })[0];
   var target = assignTargets().filter(function (t) { return t.driver === driverId; })[0];
   if (!order || !target) { return Promise.resolve(); }
-  var name = order.recipient_name || order.external_id || "the order";
-  var who = target.label.replace(/ \(new route\)$/, "");
-  say("Putting " + name + " on " + who + "’s route…");
+  var name = order.recipient_name || order.external_id || gettext("the order");
+  var who = target.name;
+  say(format(gettext("Putting %(order)s on %(driver)s’s route…"), { order: name, driver: who }));
   state.busy = true;
   return M.api("POST", "/api/v1/orders/" + orderId + "/transition", { to: "assigned", driver: driverId }).then(function (result) {
     state.busy = false;
     if (!result.ok) {
-      say("Could not put " + name + " on " + who + "’s route: " + M.errorMessage(result), "error");
+      say(format(gettext("Could not put %(order)s on %(driver)s’s route: %(error)s"),
+        { order: name, driver: who, error: M.errorMessage(result) }), "error");
       return;
     }
     return loadDay().then(function () {
       var route = state.routes.filter(function (r) { return r.driver === driverId; })[0];
       var stop = route && route.stops.filter(function (s) { return s.order === orderId && s.kind !== "pickup"; })[0];
       var broken = route ? (route.violations || []).length : 0;
-      say(name + " is on " + who + "’s route" + (stop ? " as stop " + stop.sequence : "") + "." +
-        (broken ? " " + broken + " broken constraint" + (broken === 1 ? "" : "s") + " highlighted." : ""),
+      say((stop ? format(gettext("%(order)s is on %(driver)s’s route as stop %(number)s."),
+        { order: name, driver: who, number: stop.sequence }) :
+        format(gettext("%(order)s is on %(driver)s’s route."), { order: name, driver: who })) +
+        (broken ? " " + format(ngettext("%(count)s broken constraint highlighted.",
+          "%(count)s broken constraints highlighted.", broken), { count: broken }) : ""),
         broken ? "warning" : "success");
     });
   });
@@ -598,7 +636,7 @@ unassignedHost.addEventListener("dragend", function () {
 /* ---- dispatching ---- */
 function dispatch(ids) {
   var done = 0, failed = [];
-  say("Dispatching…");
+  say(gettext("Dispatching…"));
   return ids.reduce(function (chain, id) {
     return chain.then(function () {
       return M.api("POST", "/api/v1/routes/" + id + "/dispatch").then(function (result) {
@@ -606,8 +644,9 @@ function dispatch(ids) {
       });
     });
   }, Promise.resolve()).then(function () {
-    say(failed.length ? "Dispatched " + done + "; failed: " + failed.join(" ") :
-      "Dispatched " + done + (done === 1 ? " route" : " routes") + " to the drivers.", failed.length ? "error" : "success");
+    say(failed.length ? format(gettext("Dispatched %(count)s; failed: %(errors)s"), { count: done, errors: failed.join(" ") }) :
+      format(ngettext("Dispatched %(count)s route to the drivers.", "Dispatched %(count)s routes to the drivers.", done),
+        { count: done }), failed.length ? "error" : "success");
   });
 }
 
@@ -642,7 +681,7 @@ dispatchSocket({ handlers: {
 
 if (!data.editable) {
   element("plan-button").disabled = true;
-  say("This day is over: its routes are shown as they were.", "");
+  say(gettext("This day is over: its routes are shown as they were."), "");
 }
 if (data.underway) { document.querySelector('input[name="mode"][value="replan"]').checked = true; }
 renderDrivers();
@@ -654,5 +693,5 @@ if (state.job && !TERMINAL[state.job.status]) {
   follow();
 } else if (state.job && state.job.status === "succeeded" && data.editable &&
     positionsText(state.job.summary || {})) {
-  say("The last plan of this day:" + positionsText(state.job.summary || {}), "");
+  say(gettext("The last plan of this day:") + positionsText(state.job.summary || {}), "");
 }

@@ -1,5 +1,6 @@
 /* Today's live map: depots, then drivers moved by `driver.position` on /ws/dispatch/. Order and
    route changes re-fetch the summary (htmx listens to `dispatch-changed` on the body). */
+import { format, gettext, ngettext } from "../conventions.js";
 import { textTooltip } from "./maps.js";
 import { dispatchSocket } from "./socket.js";
 
@@ -28,7 +29,7 @@ if (element && window.L) {
 
 function driverName(id) {
   const item = document.querySelector('[data-driver="' + id + '"] strong');
-  return item ? item.textContent : "Driver";
+  return item ? item.textContent : gettext("Driver");
 }
 
 function position(point) {
@@ -39,7 +40,11 @@ function position(point) {
     markers[point.driver] = L.circleMarker(at, { radius: 8, color: "#0b6e4f", fillOpacity: 0.9 })
       .bindTooltip(textTooltip(driverName(point.driver))).addTo(map);
   }
-  status.textContent = Object.keys(markers).length + " driver(s) sharing their position.";
+  const count = Object.keys(markers).length;
+  status.textContent = format(
+    ngettext("%(count)s driver sharing their position.", "%(count)s drivers sharing their position.", count),
+    { count }
+  );
 }
 
 function changed() {

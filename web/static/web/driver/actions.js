@@ -2,6 +2,7 @@
  * out) goes into the outbox (outbox.js) and is sent in order; the outbox's callbacks bring the
  * server's answers back into the state. */
 
+import { format, gettext, ngettext } from "../conventions.js";
 import { multipart } from "./outbox.js";
 import { freshLocation } from "./location.js";
 import { config, hooks, serverSet, store, view } from "./state.js";
@@ -88,7 +89,7 @@ export function jsonAction(kind, label, url, data, ids) {
 
 export async function routeStart() {
   const route = view().state.route;
-  await jsonAction("route.start", "Start route", `/api/v1/routes/${route.id}/start`, null, {
+  await jsonAction("route.start", gettext("Start route"), `/api/v1/routes/${route.id}/start`, null, {
     route: route.id,
   });
   store.tab = "stop";
@@ -98,7 +99,7 @@ export async function routeComplete() {
   const route = view().state.route;
   await jsonAction(
     "route.complete",
-    "Complete route",
+    gettext("Complete route"),
     `/api/v1/routes/${route.id}/complete`,
     null,
     { route: route.id }
@@ -110,7 +111,7 @@ export async function pickedUp(stop, order) {
   const where = freshLocation();
   await jsonAction(
     "stop.picked_up",
-    `Picked up for ${order.recipient.name || order.address}`,
+    format(gettext("Picked up for %(name)s"), { name: order.recipient.name || order.address }),
     `/api/v1/routes/${route.id}/stops/${stop.id}/picked-up`,
     where ? { location: where } : {},
     { route: route.id, stop: stop.id }
@@ -155,7 +156,7 @@ export async function deliver(order, formElement) {
     const { body, contentType } = multipart(fields, files);
     await store.outbox.add({
       kind: "proof",
-      label: `Proof of delivery for ${label}`,
+      label: format(gettext("Proof of delivery for %(name)s"), { name: label }),
       method: "POST",
       url: `/api/v1/orders/${order.id}/proofs`,
       body,
@@ -169,7 +170,7 @@ export async function deliver(order, formElement) {
   if (where) transition.location = where;
   await jsonAction(
     "order.delivered",
-    `Delivered to ${label}`,
+    format(gettext("Delivered to %(name)s"), { name: label }),
     `/api/v1/orders/${order.id}/transition`,
     transition,
     { order: order.id }
@@ -180,7 +181,7 @@ export async function deliver(order, formElement) {
 export async function fail(order, formElement) {
   const reason = formElement.elements.reason.value;
   if (!reason) {
-    formElement.querySelector(".form-error").textContent = "Choose a reason.";
+    formElement.querySelector(".form-error").textContent = gettext("Choose a reason.");
     return;
   }
   const note = formElement.elements.note.value.trim();
@@ -190,7 +191,7 @@ export async function fail(order, formElement) {
   if (where) transition.location = where;
   await jsonAction(
     "order.failed",
-    `Not delivered to ${order.recipient.name || order.address}`,
+    format(gettext("Not delivered to %(name)s"), { name: order.recipient.name || order.address }),
     `/api/v1/orders/${order.id}/transition`,
     transition,
     { order: order.id }
@@ -208,9 +209,13 @@ export function formClose() {
 }
 
 export async function signOut() {
-  if (store.pending.length && !confirm(`${store.pending.length} action(s) are not sent yet and will be lost. Sign out anyway?`)) {
-    return;
-  }
+  const count = store.pending.length;
+  const question = ngettext(
+    "%(count)s action is not sent yet and will be lost. Sign out anyway?",
+    "%(count)s actions are not sent yet and will be lost. Sign out anyway?",
+    count
+  );
+  if (count && !confirm(format(question, { count }))) return;
   try {
     if (window.caches) {
       for (const name of await caches.keys()) if (name.startsWith("driver-")) await caches.delete(name);

@@ -4,6 +4,8 @@
  * never does an action twice. Nothing is dropped silently: a refusal becomes a "problem" the
  * driver sees. */
 
+import { format, gettext } from "../conventions.js";
+
 const DB_NAME = "driver";
 const DB_VERSION = 1;
 const POSITION_BATCH = 500;
@@ -216,7 +218,7 @@ export class Outbox {
     if (response.ok) return { kind: "ok", body };
     const error = (body && body.error) || {
       code: "http_" + response.status,
-      message: `The server answered ${response.status}.`,
+      message: format(gettext("The server answered %(status)s."), { status: response.status }),
     };
     if (response.status === 401 || response.status === 403) return { kind: "signed-out" };
     if (response.status >= 500 || response.status === 429) return { kind: "retry" };

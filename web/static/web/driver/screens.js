@@ -7,7 +7,8 @@ import {
 import { h } from "./dom.js";
 import { tracking } from "./location.js";
 import { SignaturePad } from "./signature.js";
-import { config, clock, currentStop, isPickup, store, stopDone, stopsOf, view } from "./state.js";
+import { format, gettext, ngettext } from "../conventions.js";
+import { business, config, currentStop, isPickup, store, stopDone, stopsOf, view } from "./state.js";
 
 const MAX_PHOTOS = 9;
 const app = document.getElementById("app");
@@ -19,19 +20,30 @@ let mapLayer = null;
 
 export function windowsText(order) {
   return (order.time_windows || [])
-    .map((w) => `${clock.format(new Date(w.start))}–${clock.format(new Date(w.end))}`)
+    .map((w) => `${business.time(w.start)}–${business.time(w.end)}`)
     .join(", ");
 }
 
 export function statusText(status) {
   return (
     {
-      assigned: "To do",
-      out_for_delivery: "On the way",
-      delivered: "Delivered",
-      failed: "Not delivered",
-      cancelled: "Cancelled",
-      unassigned: "Removed",
+      assigned: gettext("To do"),
+      out_for_delivery: gettext("On the way"),
+      delivered: gettext("Delivered"),
+      failed: gettext("Not delivered"),
+      cancelled: gettext("Cancelled"),
+      unassigned: gettext("Removed"),
+    }[status] || status
+  );
+}
+
+export function routeStatusText(status) {
+  return (
+    {
+      planned: gettext("route planned"),
+      dispatched: gettext("route ready to start"),
+      started: gettext("route under way"),
+      completed: gettext("route completed"),
     }[status] || status
   );
 }
@@ -56,25 +68,30 @@ export function navigationLinks(stop) {
 
 export function contactLinks(order) {
   const phone = order.recipient.phone;
-  if (!phone) return h("p", { className: "muted" }, "No phone number for this recipient.");
+  if (!phone) return h("p", { className: "muted" }, gettext("No phone number for this recipient."));
   return h(
     "div",
     { className: "row" },
-    h("a", { className: "button contact", href: `tel:${phone}` }, "Call"),
-    h("a", { className: "button contact", href: `sms:${phone}` }, "SMS")
+    h("a", { className: "button contact", href: `tel:${phone}` }, gettext("Call")),
+    h("a", { className: "button contact", href: `sms:${phone}` }, gettext("SMS"))
   );
 }
 
 export function renderHeader(state) {
   const online = navigator.onLine;
-  networkBadge.textContent = online ? "Online" : "Offline";
+  networkBadge.textContent = online ? gettext("Online") : gettext("Offline");
   networkBadge.className = "badge " + (online ? "online" : "offline");
   const count = store.pending.length;
   if (count || store.positionsWaiting) {
     const parts = [];
-    if (count) parts.push(`${count} action${count === 1 ? "" : "s"} waiting`);
+    if (count) {
+      parts.push(format(ngettext("%(count)s action waiting", "%(count)s actions waiting", count), { count }));
+    }
     if (store.positionsWaiting) {
-      parts.push(`${store.positionsWaiting} position${store.positionsWaiting === 1 ? "" : "s"} waiting`);
+      const positions = store.positionsWaiting;
+      parts.push(
+        format(ngettext("%(count)s position waiting", "%(count)s positions waiting", positions), { count: positions })
+      );
     }
     waitingBar.textContent = parts.join(" · ");
     waitingBar.hidden = false;
@@ -88,8 +105,8 @@ export function renderHeader(state) {
       h(
         "p",
         {},
-        "You are signed out. Your waiting actions are kept. ",
-        h("a", { href: config.login_url, className: "button" }, "Sign in again")
+        gettext("You are signed out. Your waiting actions are kept.") + " ",
+        h("a", { href: config.login_url, className: "button" }, gettext("Sign in again"))
       )
     );
   }
@@ -110,7 +127,7 @@ export function renderHeader(state) {
               render();
             },
           },
-          "OK"
+          gettext("OK")
         )
       )
     );
@@ -128,38 +145,46 @@ export function renderSummary(state) {
   return h(
     "p",
     { className: "summary" },
-    `${state.driver ? state.driver.name : ""} · ${stops.length} stop${stops.length === 1 ? "" : "s"} · ${done} done · route ${state.route.status}`
+    [
+      state.driver ? state.driver.name : "",
+      format(ngettext("%(count)s stop", "%(count)s stops", stops.length), { count: stops.length }),
+      format(gettext("%(count)s done"), { count: done }),
+      routeStatusText(state.route.status),
+    ].join(" · ")
   );
 }
 
 export function renderStopTab(state, waiting) {
   if (!state.driver) {
-    return [h("h1", {}, "Not set up yet"), h("p", {}, "Your account has no driver profile. Ask your dispatcher.")];
+    return [
+      h("h1", {}, gettext("Not set up yet")),
+      h("p", {}, gettext("Your account has no driver profile. Ask your dispatcher.")),
+    ];
   }
   if (!state.route) {
     return [
-      h("h1", {}, "No route today"),
-      h("p", {}, "Nothing has been dispatched to you for today yet."),
-      h("button", { type: "button", className: "button primary", onclick: refresh }, "Check again"),
+      h("h1", {}, gettext("No route today")),
+      h("p", {}, gettext("Nothing has been dispatched to you for today yet.")),
+      h("button", { type: "button", className: "button primary", onclick: refresh }, gettext("Check again")),
     ];
   }
   const route = state.route;
   const parts = [renderSummary(state)];
   if (route.status === "dispatched") {
     parts.push(
-      h("button", { type: "button", className: "button primary huge", onclick: routeStart }, "Start route")
+      h("button", { type: "button", className: "button primary huge", onclick: routeStart }, gettext("Start route"))
     );
   }
   if (route.status === "completed") {
-    parts.push(h("h1", {}, "Route completed"), h("p", {}, "Well done. Drive safely."));
+    parts.push(h("h1", {}, gettext("Route completed")), h("p", {}, gettext("Well done. Drive safely.")));
     return parts;
   }
   const current = currentStop(state);
   if (!current) {
-    parts.push(h("h1", {}, "All stops done"));
+    parts.push(h("h1", {}, gettext("All stops done")));
     if (route.status === "started") {
       parts.push(
-        h("button", { type: "button", className: "button primary huge", onclick: routeComplete }, "Complete route")
+        h("button", { type: "button", className: "button primary huge", onclick: routeComplete }, gettext("Complete route"))
       );
     }
     return parts;
@@ -182,30 +207,42 @@ export function renderStopCard({ stop, order }, state, waiting) {
     actions = h(
       "div",
       { className: "actions" },
-      h("button", { type: "button", className: "button ok huge", onclick: () => pickedUp(stop, order) }, "Picked up")
+      h("button", { type: "button", className: "button ok huge", onclick: () => pickedUp(stop, order) }, gettext("Picked up"))
     );
   } else if (!pickup && canAct) {
     actions = h(
       "div",
       { className: "actions" },
-      h("button", { type: "button", className: "button ok huge", onclick: () => { store.selectedStop = stop.id; store.form = "deliver"; render(); } }, "Delivered"),
-      h("button", { type: "button", className: "button bad huge", onclick: () => { store.selectedStop = stop.id; store.form = "fail"; render(); } }, "Not delivered")
+      h("button", { type: "button", className: "button ok huge", onclick: () => { store.selectedStop = stop.id; store.form = "deliver"; render(); } }, gettext("Delivered")),
+      h("button", { type: "button", className: "button bad huge", onclick: () => { store.selectedStop = stop.id; store.form = "fail"; render(); } }, gettext("Not delivered"))
     );
   } else {
-    actions = h("p", { className: "muted" }, state.route.status === "dispatched" ? "Start the route to deliver." : statusText(order.status));
+    actions = h("p", { className: "muted" }, state.route.status === "dispatched" ? gettext("Start the route to deliver.") : statusText(order.status));
   }
   return h(
     "section",
-    { className: "card stop", "aria-label": "Current stop" },
-    h("p", { className: "muted" }, `Stop ${stop.sequence} of ${stops.length}`, pickup ? " · pickup" : "", waiting.has(order.id) || waiting.has(stop.id) ? " · waiting to send" : ""),
-    pickup ? h("p", { className: "kind" }, `Collect the goods for ${order.recipient.name || "the recipient"}`) : null,
-    h("h1", {}, pickup ? "Pickup" : order.recipient.name || "Recipient"),
+    { className: "card stop", "aria-label": gettext("Current stop") },
+    h(
+      "p",
+      { className: "muted" },
+      format(gettext("Stop %(number)s of %(count)s"), { number: stop.sequence, count: stops.length }),
+      pickup ? ` · ${gettext("pickup")}` : "",
+      waiting.has(order.id) || waiting.has(stop.id) ? ` · ${gettext("waiting to send")}` : ""
+    ),
+    pickup
+      ? h("p", { className: "kind" }, order.recipient.name
+        ? format(gettext("Collect the goods for %(name)s"), { name: order.recipient.name })
+        : gettext("Collect the goods for the recipient"))
+      : null,
+    h("h1", {}, pickup ? gettext("Pickup") : order.recipient.name || gettext("Recipient")),
     h("p", { className: "address" }, stop.address),
-    windows ? h("p", { className: "window" }, `Time window ${windows}`) : null,
-    eta ? h("p", {}, `Expected ${clock.format(new Date(eta))}`) : null,
-    stop.late ? h("p", { className: "late" }, "Late: expected after its time window") : null,
-    order.notes ? h("p", { className: "notes" }, h("strong", {}, "Notes: "), order.notes) : null,
-    order.delivery_instructions ? h("p", { className: "notes instructions" }, h("strong", {}, "From the recipient: "), order.delivery_instructions) : null,
+    windows ? h("p", { className: "window" }, format(gettext("Time window %(windows)s"), { windows })) : null,
+    eta ? h("p", {}, format(gettext("Expected %(time)s"), { time: business.time(eta) })) : null,
+    stop.late ? h("p", { className: "late" }, gettext("Late: expected after its time window")) : null,
+    order.notes ? h("p", { className: "notes" }, h("strong", {}, gettext("Notes:") + " "), order.notes) : null,
+    order.delivery_instructions
+      ? h("p", { className: "notes instructions" }, h("strong", {}, gettext("From the recipient:") + " "), order.delivery_instructions)
+      : null,
     pickup ? null : contactLinks(order),
     h("div", { className: "row" }, navigationLinks(stop)),
     actions
@@ -216,7 +253,7 @@ export function renderDeliverForm(order) {
   const previews = h("div", { className: "previews" });
   const showPreviews = () => {
     previews.replaceChildren(
-      ...store.photos.map((blob) => h("img", { src: URL.createObjectURL(blob), alt: "Photo taken" }))
+      ...store.photos.map((blob) => h("img", { src: URL.createObjectURL(blob), alt: gettext("Photo taken") }))
     );
   };
   const photoInput = h("input", {
@@ -235,31 +272,31 @@ export function renderDeliverForm(order) {
       showPreviews();
     },
   });
-  const canvas = h("canvas", { id: "signature", className: "signature", "aria-label": "Signature: sign with your finger" });
+  const canvas = h("canvas", { id: "signature", className: "signature", "aria-label": gettext("Signature: sign with your finger") });
   const element = h(
     "form",
     {
       className: "card form",
-      "aria-label": "Complete delivery",
+      "aria-label": gettext("Complete delivery"),
       onsubmit: (event) => {
         event.preventDefault();
         element.querySelector("button[type=submit]").disabled = true; // one tap, one delivery
         deliver(order, element);
       },
     },
-    h("h1", {}, `Deliver to ${order.recipient.name || order.address}`),
-    h("label", { for: "photo", className: "button" }, "Photo"),
+    h("h1", {}, format(gettext("Deliver to %(name)s"), { name: order.recipient.name || order.address })),
+    h("label", { for: "photo", className: "button" }, gettext("Photo")),
     photoInput,
     previews,
-    h("p", { className: "label" }, "Signature"),
+    h("p", { className: "label" }, gettext("Signature")),
     canvas,
-    h("button", { type: "button", className: "button small", onclick: () => store.signature && store.signature.clear() }, "Clear signature"),
-    h("label", { for: "recipient-name" }, "Recipient name"),
+    h("button", { type: "button", className: "button small", onclick: () => store.signature && store.signature.clear() }, gettext("Clear signature")),
+    h("label", { for: "recipient-name" }, gettext("Recipient name")),
     h("input", { id: "recipient-name", name: "recipient_name", autocomplete: "off", maxlength: "200", value: order.recipient.name || "" }),
-    h("label", { for: "deliver-note" }, "Note"),
+    h("label", { for: "deliver-note" }, gettext("Note")),
     h("textarea", { id: "deliver-note", name: "note", rows: "2", maxlength: "2000" }),
-    h("button", { type: "submit", className: "button ok huge" }, "Confirm delivery"),
-    h("button", { type: "button", className: "button", onclick: formClose }, "Back")
+    h("button", { type: "submit", className: "button ok huge" }, gettext("Confirm delivery")),
+    h("button", { type: "button", className: "button", onclick: formClose }, gettext("Back"))
   );
   showPreviews();
   requestAnimationFrame(() => {
@@ -273,32 +310,32 @@ export function renderFailForm(order, state) {
     "form",
     {
       className: "card form",
-      "aria-label": "Not delivered",
+      "aria-label": gettext("Not delivered"),
       onsubmit: (event) => {
         event.preventDefault();
         fail(order, element);
       },
     },
-    h("h1", {}, `Not delivered: ${order.recipient.name || order.address}`),
+    h("h1", {}, format(gettext("Not delivered: %(name)s"), { name: order.recipient.name || order.address })),
     h(
       "fieldset",
       { className: "reasons" },
-      h("legend", {}, "Reason"),
+      h("legend", {}, gettext("Reason")),
       state.failure_reasons.map((reason) =>
         h("label", { className: "reason" }, h("input", { type: "radio", name: "reason", value: reason.value }), reason.label)
       )
     ),
     h("p", { className: "form-error", role: "alert" }),
-    h("label", { for: "fail-note" }, "Note"),
+    h("label", { for: "fail-note" }, gettext("Note")),
     h("textarea", { id: "fail-note", name: "note", rows: "3", maxlength: "2000" }),
-    h("button", { type: "submit", className: "button bad huge" }, "Confirm not delivered"),
-    h("button", { type: "button", className: "button", onclick: formClose }, "Back")
+    h("button", { type: "submit", className: "button bad huge" }, gettext("Confirm not delivered")),
+    h("button", { type: "button", className: "button", onclick: formClose }, gettext("Back"))
   );
   return element;
 }
 
 export function renderListTab(state, waiting) {
-  if (!state.route) return [h("p", {}, "No route today.")];
+  if (!state.route) return [h("p", {}, gettext("No route today."))];
   const items = stopsOf(state).map(({ stop, order }) =>
     h(
       "li",
@@ -319,14 +356,14 @@ export function renderListTab(state, waiting) {
         h(
           "span",
           { className: "what" },
-          h("strong", {}, isPickup(stop) ? `Pickup for ${order.recipient.name}` : order.recipient.name || order.address),
+          h("strong", {}, isPickup(stop) ? format(gettext("Pickup for %(name)s"), { name: order.recipient.name }) : order.recipient.name || order.address),
           h("span", {}, stop.address),
           windowsText(isPickup(stop) ? order.pickup || {} : order) ? h("span", {}, windowsText(isPickup(stop) ? order.pickup || {} : order)) : null
         ),
         h(
           "span",
           { className: "state" },
-          isPickup(stop) ? (stop.picked_up_at ? "Picked up" : "To collect") : statusText(order.status),
+          isPickup(stop) ? (stop.picked_up_at ? gettext("Picked up") : gettext("To collect")) : statusText(order.status),
           waiting.has(order.id) || waiting.has(stop.id) ? " ⏳" : ""
         )
       )
@@ -335,20 +372,24 @@ export function renderListTab(state, waiting) {
   return [
     renderSummary(state),
     h("ol", { className: "stops" }, items),
-    h("button", { type: "button", className: "button", onclick: signOut }, "Sign out"),
+    h("button", { type: "button", className: "button", onclick: signOut }, gettext("Sign out")),
   ];
 }
 
 export function renderMapTab(state) {
-  const container = h("div", { id: "map", className: "map", role: "region", "aria-label": "Map of today's stops" });
-  const note = h("p", { className: "muted" }, "Numbers are the stops in order. The map background needs a connection.");
+  const container = h("div", { id: "map", className: "map", role: "region", "aria-label": gettext("Map of today's stops") });
+  const note = h(
+    "p",
+    { className: "muted" },
+    gettext("Numbers are the stops in order. The map background needs a connection.")
+  );
   requestAnimationFrame(() => mapDraw(container, state));
   return [container, note];
 }
 
 export function mapDraw(container, state) {
   if (!window.L) {
-    container.replaceChildren(h("p", {}, "The map is not available; use the list."));
+    container.replaceChildren(h("p", {}, gettext("The map is not available; use the list.")));
     return;
   }
   if (map) map.remove();

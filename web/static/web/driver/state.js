@@ -3,6 +3,8 @@
  * actions applied optimistically (`view()`), so the page works the same online, offline and
  * after a reload in a dead spot. */
 
+import { conventions } from "../conventions.js";
+
 export const config = JSON.parse(document.getElementById("driver-config").textContent);
 export const embedded = JSON.parse(document.getElementById("driver-today").textContent);
 export const FINISHED = new Set(["delivered", "failed", "cancelled"]);
@@ -29,11 +31,13 @@ export const hooks = {
   outboxChanged: () => {},
 };
 
-export const clock = new Intl.DateTimeFormat([], {
-  hour: "2-digit",
-  minute: "2-digit",
-  hour12: false,
-  timeZone: config.time_zone,
+// Times and dates as the business writes them (its clock, its order of day and month, its
+// zone): web/conventions.js, with the settings the server put in the page's config.
+export const business = conventions({
+  locale: config.locale,
+  hour12: config.hour12,
+  monthFirst: config.monthFirst,
+  timeZone: config.timeZone || config.time_zone,
 });
 
 export function view() {

@@ -1,4 +1,7 @@
-/* The recipient's tracking page: a Leaflet map that works without tiles, live over a socket. */
+/* The recipient's tracking page: a Leaflet map that works without tiles, live over a socket.
+ * Its words come from the server (config.texts) in the recipient's language. */
+import { conventions } from "../conventions.js";
+
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("tracking-config").textContent);
@@ -8,13 +11,7 @@
   var initialStatus = snapshot.status;
   // The business's conventions (tenants.locale): its clock (24- or 12-hour) and time zone, as
   // the server, the SMS and the e-mail write them; the recipient waits at the delivery address.
-  var clock = new Intl.DateTimeFormat(config.locale, {
-    hour: config.hour12 ? "numeric" : "2-digit", minute: "2-digit", hour12: config.hour12, timeZone: config.timeZone
-  });
-
-  function time(iso) {
-    return clock.format(new Date(iso)).replace(/\u202f/g, " ");
-  }
+  var time = conventions(config).time;
 
   function icon(className) {
     return L.divIcon({className: "", html: '<div class="' + className + '"></div>', iconSize: [18, 18]});
