@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_tenants.utils import schema_context
 
@@ -32,7 +33,7 @@ def signup(request):
             window_seconds=3600,
         )
         if not limited.allowed:
-            return too_many_requests(request, limited, "sign-ups")
+            return too_many_requests(request, limited, _("sign-ups"))
     if request.method == "POST" and form.is_valid():
         try:
             provisioned = tenant_create(**form.cleaned_data)
@@ -65,7 +66,7 @@ def public_login(request):
             window_seconds=3600,
         )
         if not limited.allowed:
-            return too_many_requests(request, limited, "business look-ups")
+            return too_many_requests(request, limited, _("business look-ups"))
         if form.is_valid():
             tenant = business_for_address(address=form.cleaned_data["address"])
             if tenant is not None:

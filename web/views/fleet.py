@@ -141,7 +141,7 @@ def driver_form(request, driver_id=None):
                 window_seconds=3600,
             )
             if not limited.allowed:
-                return too_many_requests(request, limited, "invitations")
+                return too_many_requests(request, limited, _("invitations"))
         fields = form.driver_fields(region=tenant_phone_region())
         if fields is not None:
             try:

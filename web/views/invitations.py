@@ -46,7 +46,7 @@ def _limited(request):
         limit=settings.INVITATION_RATE_LIMIT_PER_HOUR,
         window_seconds=3600,
     )
-    return None if limited.allowed else too_many_requests(request, limited, "invitations")
+    return None if limited.allowed else too_many_requests(request, limited, _("invitations"))
 
 
 @manager_page

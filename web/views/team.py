@@ -45,7 +45,7 @@ def team(request):
             window_seconds=3600,
         )
         if not limited.allowed:
-            return too_many_requests(request, limited, "invitations")
+            return too_many_requests(request, limited, _("invitations"))
     if request.method == "POST" and form.is_valid():
         try:
             user = user_invite(actor=request.user, **form.cleaned_data)
@@ -94,7 +94,7 @@ def team_resend(request, user_id):
         window_seconds=3600,
     )
     if not limited.allowed:
-        return too_many_requests(request, limited, "invitations")
+        return too_many_requests(request, limited, _("invitations"))
     try:
         invitation_resend(user=user)
     except ApplicationError as error:
