@@ -1,10 +1,12 @@
-"""The dashboard speaks the business's language: its menu, its settings menu and the driver's
-phone page are in Dutch for a Dutch business, in German for a German one, in English otherwise."""
+"""The dashboard speaks the business's language: its menu, its settings menu, its forms and
+messages and the driver's phone page are in Dutch for a Dutch business, in German for a German
+one, in English otherwise."""
 
 import re
 
 import pytest
 
+from delivery.models import Depot
 from tenants.accounts.models import Role
 from tenants.models import Tenant
 
@@ -127,3 +129,35 @@ def test_the_driver_s_phone_page_is_in_the_business_s_language(tenant_a, languag
     assert f'<html lang="{language}">' in html
     assert re.findall(r'data-tab="\w+" aria-pressed="\w+">([^<]*)<', html) == tabs
     assert re.search(r'<p class="loading">([^<]*)</p>', html).group(1) == loading
+
+
+@pytest.mark.parametrize(
+    ("language", "saved", "labels", "active_text"),
+    [
+        ("en", "Depot Bakehouse saved.", ["Name", "Address"], "Bakehouse is deactivated."),
+        ("nl", "Depot Bakehouse opgeslagen.", ["Naam", "Adres"], "Bakehouse is gedeactiveerd."),
+        ("de", "Depot Bakehouse gespeichert.", ["Name", "Adresse"], "Bakehouse ist deaktiviert."),
+    ],
+)
+def test_forms_and_their_messages_are_in_the_business_s_language(
+    tenant_a, language, saved, labels, active_text
+):
+    speaking(tenant_a, language)
+    client = tenant_a.browser(Role.ADMIN)
+
+    form = client.get("/settings/depots/new/").content.decode()
+    created = client.post(
+        "/settings/depots/new/",
+        {"name": "Bakehouse", "address": "Biltstraat 160, Utrecht", "lat": "52.1", "lng": "5.1"},
+        follow=True,
+    )
+    with tenant_a.use():
+        depot = Depot.objects.get(name="Bakehouse")
+    deactivated = client.post(f"/settings/depots/{depot.pk}/active/", follow=True)
+
+    assert [
+        re.search(rf'<label for="id_{name}">([^<]*)</label>', form).group(1)
+        for name in ("name", "address")
+    ] == labels
+    assert [str(message) for message in created.context["messages"]] == [saved]
+    assert [str(message) for message in deactivated.context["messages"]] == [active_text]
