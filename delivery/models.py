@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from delivery.customers.models import (  # noqa: F401 - models of this app, kept by topic
     Customer,
@@ -19,44 +20,44 @@ from tenants.accounts.models import ApiKey, User
 
 
 class VehicleProfile(models.TextChoices):
-    CAR = "car", "Car"
-    VAN = "van", "Van"
-    TRUCK = "truck", "Truck"
-    BIKE = "bike", "Bike"
-    CARGO_BIKE = "cargo_bike", "Cargo bike"
-    WALK = "walk", "On foot"
+    CAR = "car", _("Car")
+    VAN = "van", _("Van")
+    TRUCK = "truck", _("Truck")
+    BIKE = "bike", _("Bike")
+    CARGO_BIKE = "cargo_bike", _("Cargo bike")
+    WALK = "walk", _("On foot")
 
 
 class Fuel(models.TextChoices):
-    PETROL = "petrol", "Petrol"
-    DIESEL = "diesel", "Diesel"
-    ELECTRIC = "electric", "Electric"
-    NONE = "none", "None (human-powered)"
+    PETROL = "petrol", _("Petrol")
+    DIESEL = "diesel", _("Diesel")
+    ELECTRIC = "electric", _("Electric")
+    NONE = "none", _("None (human-powered)")
 
 
 class OrderStatus(models.TextChoices):
-    UNASSIGNED = "unassigned", "Unassigned"
-    ASSIGNED = "assigned", "Assigned"
-    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    UNASSIGNED = "unassigned", _("Unassigned")
+    ASSIGNED = "assigned", _("Assigned")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class LocationStatus(models.TextChoices):
-    PROVIDED = "provided", "Coordinates given"
-    GEOCODED = "geocoded", "Found from the address"
-    PENDING = "pending", "Looking up the address"
-    NEEDS_LOCATION = "needs_location", "Needs a location"
+    PROVIDED = "provided", _("Coordinates given")
+    GEOCODED = "geocoded", _("Found from the address")
+    PENDING = "pending", _("Looking up the address")
+    NEEDS_LOCATION = "needs_location", _("Needs a location")
 
 
 class FailureReason(models.TextChoices):
-    NOT_HOME = "not_home", "Recipient not home"
-    REFUSED = "refused", "Refused"
-    WRONG_ADDRESS = "wrong_address", "Wrong address"
-    DAMAGED = "damaged", "Damaged"
-    NO_ACCESS = "no_access", "No access"
-    OTHER = "other", "Other"
+    NOT_HOME = "not_home", _("Recipient not home")
+    REFUSED = "refused", _("Refused")
+    WRONG_ADDRESS = "wrong_address", _("Wrong address")
+    DAMAGED = "damaged", _("Damaged")
+    NO_ACCESS = "no_access", _("No access")
+    OTHER = "other", _("Other")
 
 
 def skills_field():
@@ -272,13 +273,13 @@ class OrderEvent(models.Model):
     """The audit trail: who changed what, when, where, and why."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        STATUS_CHANGED = "status_changed", "Status changed"
-        LOCATED = "located", "Location found"
-        PROOF_ADDED = "proof_added", "Proof added"
-        PICKED_UP = "picked_up", "Picked up"
-        INSTRUCTIONS = "instructions", "Instructions left"
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        LOCATED = "located", _("Location found")
+        PROOF_ADDED = "proof_added", _("Proof added")
+        PICKED_UP = "picked_up", _("Picked up")
+        INSTRUCTIONS = "instructions", _("Instructions left")
 
     id = models.BigAutoField(primary_key=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
@@ -346,8 +347,8 @@ def proof_upload_to(instance: "ProofFile", filename: str) -> str:
 
 class ProofFile(models.Model):
     class Kind(models.TextChoices):
-        PHOTO = "photo", "Photo"
-        SIGNATURE = "signature", "Signature"
+        PHOTO = "photo", _("Photo")
+        SIGNATURE = "signature", _("Signature")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="proofs")
@@ -414,14 +415,14 @@ class ShopifyOrderSync(models.Model):
     the row is synced when they are equal."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting for the delivery"
-        PENDING = "pending", "Writing back"
-        SYNCED = "synced", "Written back"
-        FAILED = "failed", "Failed"
+        WAITING = "waiting", _("Waiting for the delivery")
+        PENDING = "pending", _("Writing back")
+        SYNCED = "synced", _("Written back")
+        FAILED = "failed", _("Failed")
 
     class Outcome(models.TextChoices):
-        DELIVERED = "delivered", "Delivered"
-        ATTEMPTED_DELIVERY = "attempted_delivery", "Attempted delivery"
+        DELIVERED = "delivered", _("Delivered")
+        ATTEMPTED_DELIVERY = "attempted_delivery", _("Attempted delivery")
 
     order = models.OneToOneField(
         Order, primary_key=True, on_delete=models.CASCADE, related_name="shopify_sync"

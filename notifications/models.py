@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # The events of SPEC.md, exactly.
 EVENT_NAMES = (
@@ -31,8 +32,8 @@ RECIPIENT_EVENTS = (
 
 
 class Channel(models.TextChoices):
-    SMS = "sms", "SMS"
-    EMAIL = "email", "E-mail"
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
 
 
 class Event(models.Model):
@@ -88,8 +89,8 @@ class WebhookDelivery(models.Model):
     """One event to one endpoint: at most one per pair, however often a task runs."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", "Failed"  # gave up after the last retry, or endpoint disabled
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -199,12 +200,12 @@ class Message(models.Model):
     """An SMS or e-mail to a recipient, from the rendering to the provider's answer."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        HELD = "held", "Held (quiet hours)"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
+        QUEUED = "queued", _("Queued")
+        HELD = "held", _("Held (quiet hours)")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     event = models.ForeignKey(

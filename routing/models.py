@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from delivery.models import Driver, Order, Vehicle
 
@@ -11,10 +12,10 @@ class OptimizationJob(models.Model):
     """One press of "Plan": what was asked, how it went, what came out."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     delivery_date = models.DateField()
@@ -51,10 +52,10 @@ class OptimizationJob(models.Model):
 
 class Route(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        DISPATCHED = "dispatched", "Dispatched"
-        STARTED = "started", "Started"
-        COMPLETED = "completed", "Completed"
+        PLANNED = "planned", _("Planned")
+        DISPATCHED = "dispatched", _("Dispatched")
+        STARTED = "started", _("Started")
+        COMPLETED = "completed", _("Completed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     delivery_date = models.DateField()
@@ -98,7 +99,7 @@ class Route(models.Model):
 
 class Stop(models.Model):
     class Kind(models.TextChoices):
-        DELIVERY = "delivery", "Delivery"
+        DELIVERY = "delivery", _("Delivery")
         PICKUP = "pickup", "Pickup"  # of a pickup-and-delivery order, before its delivery
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -4,47 +4,52 @@ import zoneinfo
 
 import phonenumbers
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class SignupForm(forms.Form):
-    name = forms.CharField(label="Business name", max_length=120)
+    name = forms.CharField(label=_("Business name"), max_length=120)
     slug = forms.CharField(
-        label="Address",
+        label=_("Address"),
         max_length=40,
-        help_text="Your dashboard lives at <address>.%(base_domain)s",
+        help_text=_("Your dashboard lives at <address>.%(base_domain)s"),
     )
-    owner_name = forms.CharField(label="Your name", max_length=150, required=False)
-    owner_email = forms.EmailField(label="Your e-mail")
+    owner_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    owner_email = forms.EmailField(label=_("Your e-mail"))
     owner_password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         widget=forms.PasswordInput,
-        help_text="At least 10 characters, not a common password.",
+        help_text=_("At least 10 characters, not a common password."),
     )
     country = forms.ChoiceField(
-        label="Country",
+        label=_("Country"),
         choices=[("", "—")] + [(code, code) for code in sorted(phonenumbers.SUPPORTED_REGIONS)],
         required=False,
-        help_text="Phone numbers written without a country code are read as this country's.",
+        help_text=_("Phone numbers written without a country code are read as this country's."),
     )
     time_zone = forms.ChoiceField(
-        label="Time zone", choices=[(tz, tz) for tz in TIME_ZONES], initial="Europe/Amsterdam"
+        label=_("Time zone"), choices=[(tz, tz) for tz in TIME_ZONES], initial="Europe/Amsterdam"
     )
 
     def __init__(self, *args, base_domain: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slug"].help_text = f"Your dashboard lives at <address>.{base_domain}"
+        self.fields["slug"].help_text = _("Your dashboard lives at <address>.%(base_domain)s") % {
+            "base_domain": base_domain
+        }
 
 
 class BusinessAddressForm(forms.Form):
     """The public sign-in page: which business to sign in to."""
 
     address = forms.CharField(
-        label="Your business's address",
+        label=_("Your business's address"),
         max_length=300,
-        help_text="Its address name or the link you sign in at, e.g. “bakery” or "
-        "“bakery.%(base_domain)s”.",
+        help_text=_(
+            "Its address name or the link you sign in at, e.g. “bakery” or "
+            "“bakery.%(base_domain)s”."
+        ),
         widget=forms.TextInput(
             attrs={"autofocus": True, "autocapitalize": "none", "spellcheck": "false"}
         ),

@@ -3,6 +3,7 @@ invitations): over the limit, a 429 page that says when to try again."""
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from tenants.throttling import RateLimitResult, address_limit_hit, invitation_limit_hit
 
@@ -30,4 +31,4 @@ def address_limit_refusal(request, *, action: str, limit: int, what: str) -> Htt
 def invitation_limit_refusal(request) -> HttpResponse | None:
     """Count one invitation e-mail or text from this client address (tenants.throttling)."""
     limited = invitation_limit_hit(request=request)
-    return None if limited.allowed else too_many_requests(request, limited, "invitations")
+    return None if limited.allowed else too_many_requests(request, limited, _("invitations"))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_tenants.utils import schema_context
 
@@ -26,7 +27,7 @@ def signup(request):
     if request.method == "POST":
         # Each sign-up creates a schema: a few per address and hour, counted before validation.
         refusal = address_limit_refusal(
-            request, action="signup", limit=settings.SIGNUP_RATE_LIMIT_PER_HOUR, what="sign-ups"
+            request, action="signup", limit=settings.SIGNUP_RATE_LIMIT_PER_HOUR, what=_("sign-ups")
         )
         if refusal is not None:
             return refusal
@@ -59,7 +60,7 @@ def public_login(request):
             request,
             action="business-lookup",
             limit=settings.BUSINESS_LOOKUP_RATE_LIMIT_PER_HOUR,
-            what="business look-ups",
+            what=_("business look-ups"),
         )
         if refusal is not None:
             return refusal

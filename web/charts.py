@@ -2,6 +2,7 @@
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 WIDTH = 640
 BAR_HEIGHT = 22
@@ -36,6 +37,7 @@ def bar_chart(
             f"{escape(shown)}{escape(unit)}</text>"
         )
     if not items:
-        parts.append(f'<text x="{LABEL_WIDTH}" y="20">No data</text>')
+        no_data = escape(_("No data"))
+        parts.append(f'<text x="{LABEL_WIDTH}" y="20">{no_data}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -8,15 +8,16 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 WEEKDAY_CHOICES = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
+    ("mon", _("Monday")),
+    ("tue", _("Tuesday")),
+    ("wed", _("Wednesday")),
+    ("thu", _("Thursday")),
+    ("fri", _("Friday")),
+    ("sat", _("Saturday")),
+    ("sun", _("Sunday")),
 ]
 
 
@@ -145,13 +146,13 @@ class Occurrence(models.Model):
     generator safe to run twice or concurrently."""
 
     class Status(models.TextChoices):
-        GENERATED = "generated", "Order generated"
-        SKIPPED = "skipped", "Skipped"
+        GENERATED = "generated", _("Order generated")
+        SKIPPED = "skipped", _("Skipped")
 
     class SkipReason(models.TextChoices):
-        HOLIDAY = "holiday", "Holiday"
-        RECIPIENT = "recipient", "Not this week (recipient)"
-        DISPATCHER = "dispatcher", "Not this week (dashboard)"
+        HOLIDAY = "holiday", _("Holiday")
+        RECIPIENT = "recipient", _("Not this week (recipient)")
+        DISPATCHER = "dispatcher", _("Not this week (dashboard)")
 
     id = models.BigAutoField(primary_key=True)
     standing_order = models.ForeignKey(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from delivery.customers.models import CustomerPlace, Holiday, Occurrence, StandingOrder
 from delivery.customers.schedule import schedule_dates
@@ -340,12 +340,14 @@ def occurrence_skip(*, standing_order_id, day: date, reason: str, actor: Actor) 
                     "order_locked",
                     f"The delivery of {day.isoformat()} is already {order.status}.",
                 )
+            with translation.override(None):  # the event's note, as its payload: in English
+                note = str(Occurrence.SkipReason(reason).label)
             order_transition(
                 order_id=order.pk,
                 to=OrderStatus.CANCELLED,
                 actor=actor,
                 reason="skipped",
-                note=Occurrence.SkipReason(reason).label,
+                note=note,
             )
         occurrence.status = Occurrence.Status.SKIPPED
         occurrence.skip_reason = reason

@@ -268,7 +268,7 @@ def order_reschedule(*, order_id, delivery_date: date, actor: Actor) -> Order:
         if order.status not in EDITABLE_STATUSES:
             raise ApplicationError(
                 "order_locked",
-                f"An order that is {order.get_status_display().lower()} cannot be edited.",
+                f"An order that is {order.status.replace('_', ' ')} cannot be edited.",
             )
         if order.delivery_date == delivery_date:
             return order

@@ -277,7 +277,7 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
         if order.status not in EDITABLE_STATUSES:
             raise ApplicationError(
                 "order_locked",
-                f"An order that is {order.get_status_display().lower()} cannot be edited.",
+                f"An order that is {order.status.replace('_', ' ')} cannot be edited.",
             )
         replacement = _order_from_input(data, source=order.source)
         changed = []

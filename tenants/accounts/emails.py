@@ -18,7 +18,7 @@ def invitation_email_send(*, user: User) -> None:
         subject=f"You're invited to {tenant.name}",
         message=(
             f"Hello{(' ' + user.full_name) if user.full_name else ''},\n\n"
-            f"{greeting} to join {tenant.name} as {user.get_role_display().lower()}.\n"
+            f"{greeting} to join {tenant.name} as {user.role}.\n"
             f"Choose your password here (the link works once, for {days} days):\n\n{url}\n\n"
             f"Your sign-in e-mail is {user.email}.\n"
         ),

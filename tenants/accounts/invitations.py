@@ -74,9 +74,10 @@ def invitation_email_sent_record(*, user: User) -> None:
 
 
 def invitation_text(*, user: User, business_name: str, url: str) -> str:
-    """The invitation as a text message (kept short: one link, who and why)."""
+    """The invitation as a text message (kept short: one link, who and why), in English like the
+    invitation e-mail: the role by its name (its label follows the active language)."""
     return (
-        f"{business_name} invited you to sign in as {user.get_role_display().lower()}. "
+        f"{business_name} invited you to sign in as {user.role}. "
         f"Choose your password (link works {invitation_link_days()} days, once): {url}"
     )
 

@@ -4,13 +4,14 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    DISPATCHER = "dispatcher", "Dispatcher"
-    DRIVER = "driver", "Driver"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    DRIVER = "driver", _("Driver")
 
 
 MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})

@@ -11,6 +11,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from tenants.accounts.forms import EmailAuthenticationForm, PasswordResetRequestForm
@@ -59,7 +60,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     token_generator = invitation_tokens
     post_reset_login = True
     post_reset_login_backend = MODEL_BACKEND
-    done_message = "Your password is set and you are signed in."
+    done_message = _("Your password is set and you are signed in.")
 
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
@@ -90,7 +91,7 @@ class PasswordResetConfirmView(PasswordSetView):
 
     template_name = "accounts/password_reset_confirm.html"
     token_generator = password_reset_tokens
-    done_message = "Your new password is set and you are signed in."
+    done_message = _("Your new password is set and you are signed in.")
 
 
 def password_reset(request):
@@ -101,7 +102,7 @@ def password_reset(request):
             request,
             action="password-reset",
             limit=settings.PASSWORD_RESET_RATE_LIMIT_PER_HOUR,
-            what="password reset requests",
+            what=_("password reset requests"),
         )
         if refusal is not None:
             return refusal

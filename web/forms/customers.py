@@ -2,6 +2,7 @@
 (delivery.customers.validation) decide, and their messages go back next to the fields."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from delivery.customers.models import WEEKDAY_CHOICES, Customer, StandingOrder
 from tenants.locale import weekday_choices
@@ -48,31 +49,31 @@ def errors_onto(form: forms.Form, fields: dict[str, list[str]], names: dict[str,
 
 
 class CustomerSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
 
 
 class CustomerForm(forms.Form):
     """A customer and its main place (more places: the API)."""
 
-    name = text_field("Name", required=True)
-    phones = text_field("Phones", help_text="Several separated by commas.")
-    email = text_field("E-mail")
-    external_id = text_field("Your reference")
-    language = text_field("Language", help_text="e.g. nl, en")
-    tags = text_field("Tags", help_text="Separated by commas.")
-    notify_sms = forms.BooleanField(label="Text messages", required=False, initial=True)
-    notify_email = forms.BooleanField(label="E-mails", required=False, initial=True)
-    notes = text_field("Notes", widget=forms.Textarea)
-    label = text_field("Place name", help_text="e.g. Home")
-    address = text_field("Address", required=True)
-    lat = text_field("Latitude")
-    lng = text_field("Longitude")
-    instructions = text_field("Delivery instructions", widget=forms.Textarea)
-    access_notes = text_field("Access notes", widget=forms.Textarea)
-    window_start = time_field("Preferred from")
-    window_end = time_field("Preferred until")
+    name = text_field(_("Name"), required=True)
+    phones = text_field(_("Phones"), help_text=_("Several separated by commas."))
+    email = text_field(_("E-mail"))
+    external_id = text_field(_("Your reference"))
+    language = text_field(_("Language"), help_text=_("e.g. nl, en"))
+    tags = text_field(_("Tags"), help_text=_("Separated by commas."))
+    notify_sms = forms.BooleanField(label=_("Text messages"), required=False, initial=True)
+    notify_email = forms.BooleanField(label=_("E-mails"), required=False, initial=True)
+    notes = text_field(_("Notes"), widget=forms.Textarea)
+    label = text_field(_("Place name"), help_text=_("e.g. Home"))
+    address = text_field(_("Address"), required=True)
+    lat = text_field(_("Latitude"))
+    lng = text_field(_("Longitude"))
+    instructions = text_field(_("Delivery instructions"), widget=forms.Textarea)
+    access_notes = text_field(_("Access notes"), widget=forms.Textarea)
+    window_start = time_field(_("Preferred from"))
+    window_end = time_field(_("Preferred until"))
     weekdays = forms.MultipleChoiceField(
-        label="Preferred days",
+        label=_("Preferred days"),
         choices=WEEKDAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -139,28 +140,30 @@ def customer_initial(customer: Customer) -> dict:
 
 
 class StandingOrderForm(forms.Form):
-    place = forms.ChoiceField(label="Place", required=False)
+    place = forms.ChoiceField(label=_("Place"), required=False)
     weekdays = forms.MultipleChoiceField(
-        label="Days",
+        label=_("Days"),
         choices=WEEKDAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None: the weekday of the first delivery.",
+        help_text=_("None: the weekday of the first delivery."),
     )
-    interval_weeks = forms.CharField(label="Every … weeks", initial="1", required=False)
+    interval_weeks = forms.CharField(label=_("Every … weeks"), initial="1", required=False)
     start_date = forms.CharField(
-        label="First delivery", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First delivery"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     end_date = forms.CharField(
-        label="Last delivery", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last delivery"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    count = text_field("Number of deliveries", help_text="Empty: until the last date, or always.")
-    items = text_field("Items")
-    weight_kg = text_field("Weight (kg)")
-    volume_l = text_field("Volume (l)")
-    window_start = time_field("Window from")
-    window_end = time_field("Window until")
-    notes = text_field("Notes", widget=forms.Textarea)
+    count = text_field(
+        _("Number of deliveries"), help_text=_("Empty: until the last date, or always.")
+    )
+    items = text_field(_("Items"))
+    weight_kg = text_field(_("Weight (kg)"))
+    volume_l = text_field(_("Volume (l)"))
+    window_start = time_field(_("Window from"))
+    window_end = time_field(_("Window until"))
+    notes = text_field(_("Notes"), widget=forms.Textarea)
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,4 +210,4 @@ def standing_order_initial(standing: StandingOrder) -> dict:
 
 
 class CustomerImportForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label=_("CSV file"))

@@ -2,6 +2,7 @@
 collect text: delivery.validation parses (as for the API) and its messages go on the fields."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from delivery import geocoding, validation
 from delivery.models import Depot, Driver, Fuel, Vehicle, VehicleProfile
@@ -19,10 +20,10 @@ def _weekly(days: list[str], start: str, end: str, *, many: bool) -> dict:
 
 class WeeklyMixin(forms.Form):
     days = forms.MultipleChoiceField(
-        label="Days", choices=(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Days"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    opens = time_field("From")
-    closes = time_field("Until")
+    opens = time_field(_("From"))
+    closes = time_field(_("Until"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +35,7 @@ class WeeklyMixin(forms.Form):
         if not data.get("days"):
             return {}
         if not data.get("opens") or not data.get("closes"):
-            self.add_error("opens", "Give the hours for the days you ticked.")
+            self.add_error("opens", _("Give the hours for the days you ticked."))
             return {}
         try:
             return _weekly(data["days"], data["opens"], data["closes"], many=many)
@@ -53,14 +54,14 @@ def weekly_initial(hours: dict) -> dict:
 
 
 class DepotForm(WeeklyMixin):
-    name = forms.CharField(label="Name", max_length=120)
-    address = forms.CharField(label="Address", max_length=300)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    address = forms.CharField(label=_("Address"), max_length=300)
     lat = text_field(
-        "Latitude",
+        _("Latitude"),
         attrs={"inputmode": "decimal"},
-        help_text="Empty: found from the address.",
+        help_text=_("Empty: found from the address."),
     )
-    lng = text_field("Longitude", attrs={"inputmode": "decimal"})
+    lng = text_field(_("Longitude"), attrs={"inputmode": "decimal"})
     field_order = ["name", "address", "lat", "lng", "days", "opens", "closes"]
 
     def __init__(self, *args, **kwargs):
@@ -85,7 +86,9 @@ class DepotForm(WeeklyMixin):
 
 class VehicleForm(forms.ModelForm):
     skills_text = forms.CharField(
-        label="Skills", required=False, help_text="Separated by commas, e.g. fridge, tail-lift."
+        label=_("Skills"),
+        required=False,
+        help_text=_("Separated by commas, e.g. fridge, tail-lift."),
     )
 
     class Meta:
@@ -100,9 +103,9 @@ class VehicleForm(forms.ModelForm):
             "capacity_items",
         ]
         labels = {
-            "capacity_weight_kg": "Capacity (kg)",
-            "capacity_volume_l": "Capacity (litres)",
-            "capacity_items": "Capacity (items)",
+            "capacity_weight_kg": _("Capacity (kg)"),
+            "capacity_volume_l": _("Capacity (litres)"),
+            "capacity_items": _("Capacity (items)"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -117,7 +120,7 @@ class VehicleForm(forms.ModelForm):
         data = super().clean()
         for name in ("capacity_weight_kg", "capacity_volume_l"):
             if data.get(name) is not None and data[name] < 0:
-                self.add_error(name, "Must not be negative.")
+                self.add_error(name, _("Must not be negative."))
         try:
             data["skills"] = validation.skills_normalise(data.get("skills_text", ""))
         except ValueError as error:
@@ -131,39 +134,39 @@ class VehicleForm(forms.ModelForm):
 
 class DriverForm(WeeklyMixin):
     user = forms.ModelChoiceField(
-        label="Existing user",
+        label=_("Existing user"),
         required=False,
         queryset=User.objects.none(),
-        empty_label="— invite a new driver below —",
-        help_text="A user whose role is driver and who has no driver profile yet.",
+        empty_label=_("— invite a new driver below —"),
+        help_text=_("A user whose role is driver and who has no driver profile yet."),
     )
-    email = forms.EmailField(label="New driver's e-mail", required=False)
-    full_name = forms.CharField(label="New driver's name", required=False, max_length=150)
+    email = forms.EmailField(label=_("New driver's e-mail"), required=False)
+    full_name = forms.CharField(label=_("New driver's name"), required=False, max_length=150)
     phone = forms.CharField(
-        label="Phone", required=False, widget=forms.TextInput(attrs={"type": "tel"})
+        label=_("Phone"), required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
     default_vehicle = forms.ModelChoiceField(
-        label="Vehicle", required=False, queryset=Vehicle.objects.none()
+        label=_("Vehicle"), required=False, queryset=Vehicle.objects.none()
     )
-    depot = forms.ModelChoiceField(label="Depot", required=False, queryset=Depot.objects.none())
-    skills = forms.CharField(label="Skills", required=False, help_text="Separated by commas.")
+    depot = forms.ModelChoiceField(label=_("Depot"), required=False, queryset=Depot.objects.none())
+    skills = forms.CharField(label=_("Skills"), required=False, help_text=_("Separated by commas."))
     # The API's bounds (DriverWriteSerializer).
     max_stops = forms.IntegerField(
-        label="Most stops per route", required=False, min_value=1, max_value=1000
+        label=_("Most stops per route"), required=False, min_value=1, max_value=1000
     )
     max_drive_minutes = forms.IntegerField(
-        label="Most driving minutes per route", required=False, min_value=1, max_value=1440
+        label=_("Most driving minutes per route"), required=False, min_value=1, max_value=1440
     )
-    start_address = text_field("Start address", max_length=300, help_text="Empty: the depot.")
-    start_lat = text_field("Start latitude", attrs={"inputmode": "decimal"})
-    start_lng = text_field("Start longitude", attrs={"inputmode": "decimal"})
+    start_address = text_field(_("Start address"), max_length=300, help_text=_("Empty: the depot."))
+    start_lat = text_field(_("Start latitude"), attrs={"inputmode": "decimal"})
+    start_lng = text_field(_("Start longitude"), attrs={"inputmode": "decimal"})
     end_address = text_field(
-        "End address", max_length=300, help_text="Empty: the depot, or the start without one."
+        _("End address"), max_length=300, help_text=_("Empty: the depot, or the start without one.")
     )
-    end_lat = text_field("End latitude", attrs={"inputmode": "decimal"})
-    end_lng = text_field("End longitude", attrs={"inputmode": "decimal"})
+    end_lat = text_field(_("End latitude"), attrs={"inputmode": "decimal"})
+    end_lng = text_field(_("End longitude"), attrs={"inputmode": "decimal"})
     open_route = forms.BooleanField(
-        label="Routes end at the last stop (open route, no way back)", required=False
+        label=_("Routes end at the last stop (open route, no way back)"), required=False
     )
 
     field_order = ["user", "email", "full_name", "phone", "default_vehicle", "depot"]
@@ -171,9 +174,9 @@ class DriverForm(WeeklyMixin):
     def __init__(self, *args, creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.creating = creating
-        self.fields["days"].label = "Works on"
-        self.fields["opens"].label = "Shift from"
-        self.fields["closes"].label = "Shift until"
+        self.fields["days"].label = _("Works on")
+        self.fields["opens"].label = _("Shift from")
+        self.fields["closes"].label = _("Shift until")
         self.fields["default_vehicle"].queryset = Vehicle.objects.filter(is_active=True)
         self.fields["depot"].queryset = Depot.objects.filter(is_active=True)
         for number in range(1, BREAK_COUNT + 1):
@@ -235,7 +238,7 @@ class DriverForm(WeeklyMixin):
     def clean(self):
         data = super().clean()
         if self.creating and not data.get("user") and not data.get("email"):
-            self.add_error("email", "Choose an existing user or give the new driver's e-mail.")
+            self.add_error("email", _("Choose an existing user or give the new driver's e-mail."))
         return data
 
     def driver_fields(self, *, region: str | None) -> dict | None:
@@ -259,7 +262,7 @@ class DriverForm(WeeklyMixin):
             fields |= self._place(end)
         fields["open_route"] = data["open_route"]
         if data["open_route"] and fields.get("end_lat") is not None:
-            self.add_error("end_lat", "An open route ends at its last stop: leave this empty.")
+            self.add_error("end_lat", _("An open route ends at its last stop: leave this empty."))
         fields["breaks"] = self._breaks()
         return None if self.errors else fields
 
@@ -308,7 +311,7 @@ class DriverForm(WeeklyMixin):
             missing = [part for part, value in item.items() if not value]
             for part in missing:
                 self.add_error(
-                    f"break_{number}_{part}", "Give when the break may begin and its length."
+                    f"break_{number}_{part}", _("Give when the break may begin and its length.")
                 )
             if not missing:
                 rows.append((number, item))

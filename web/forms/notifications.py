@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from notifications.labels import EVENT_LABELS
 from notifications.models import EVENT_NAMES, Channel
@@ -9,33 +10,33 @@ from notifications.models import EVENT_NAMES, Channel
 
 class SettingsForm(forms.Form):
     quiet_hours_start = forms.TimeField(
-        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Quiet from"
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label=_("Quiet from")
     )
     quiet_hours_end = forms.TimeField(
-        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Quiet until"
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label=_("Quiet until")
     )
     reschedule_instructions = forms.CharField(
         max_length=300,
         required=False,
-        label="How recipients reschedule",
-        help_text="Used in the failed-delivery messages.",
+        label=_("How recipients reschedule"),
+        help_text=_("Used in the failed-delivery messages."),
     )
-    contact_phone = forms.CharField(max_length=30, required=False, label="Contact phone")
+    contact_phone = forms.CharField(max_length=30, required=False, label=_("Contact phone"))
 
 
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=200, required=False)
     body = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 8}))
-    enabled = forms.BooleanField(required=False, initial=True, label="Send this message")
+    enabled = forms.BooleanField(required=False, initial=True, label=_("Send this message"))
 
 
 class OptOutForm(forms.Form):
     channel = forms.ChoiceField(choices=Channel.choices)
-    address = forms.CharField(max_length=254, label="Phone number or e-mail")
+    address = forms.CharField(max_length=254, label=_("Phone number or e-mail"))
 
 
 class WebhookEndpointForm(forms.Form):
-    url = forms.URLField(max_length=2000, label="URL", assume_scheme="https")
+    url = forms.URLField(max_length=2000, label=_("URL"), assume_scheme="https")
     description = forms.CharField(max_length=200, required=False)
     events = forms.MultipleChoiceField(
         # The event in words, its name (what integrators read in the payload) beside it.
@@ -45,5 +46,5 @@ class WebhookEndpointForm(forms.Form):
         ],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every event.",
+        help_text=_("None ticked: every event."),
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from delivery.models import Driver, FailureReason, Order
 from tenants.locale import LANGUAGES
@@ -46,39 +47,41 @@ PICKUP_FORM_FIELDS = ("pickup_address", "pickup_lat", "pickup_lng", "pickup_serv
 class OrderForm(forms.Form):
     """Create or edit an order. `order_raw()` gives the API's JSON shape for order_input_parse."""
 
-    external_id = text_field("Your reference", max_length=100, help_text="Optional, unique.")
-    recipient_name = text_field("Recipient", required=True)
+    external_id = text_field(_("Your reference"), max_length=100, help_text=_("Optional, unique."))
+    recipient_name = text_field(_("Recipient"), required=True)
     phone = text_field(
-        "Phone", widget=forms.TextInput, attrs={"type": "tel", "autocomplete": "off"}
+        _("Phone"), widget=forms.TextInput, attrs={"type": "tel", "autocomplete": "off"}
     )
-    email = text_field("E-mail", attrs={"type": "email"})
+    email = text_field(_("E-mail"), attrs={"type": "email"})
     recipient_language = forms.ChoiceField(
-        label="Recipient's language",
+        label=_("Recipient's language"),
         required=False,
-        choices=[("", "The business's")] + LANGUAGES,
-        help_text="Their messages and tracking page.",
+        choices=[("", _("The business's"))] + LANGUAGES,
+        help_text=_("Their messages and tracking page."),
     )
-    address = text_field("Address", required=True)
-    lat = text_field("Latitude", attrs={"inputmode": "decimal"})
-    lng = text_field("Longitude", attrs={"inputmode": "decimal"})
+    address = text_field(_("Address"), required=True)
+    lat = text_field(_("Latitude"), attrs={"inputmode": "decimal"})
+    lng = text_field(_("Longitude"), attrs={"inputmode": "decimal"})
     delivery_date = forms.CharField(
-        label="Delivery date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Delivery date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     time_windows = forms.CharField(required=False, widget=forms.HiddenInput)
-    service_minutes = text_field("Minutes at the stop", attrs={"inputmode": "decimal"})
-    weight_kg = text_field("Weight (kg)", attrs={"inputmode": "decimal"})
-    volume_l = text_field("Volume (litres)", attrs={"inputmode": "decimal"})
-    items = text_field("Items", attrs={"inputmode": "numeric"})
-    skills = text_field("Skills needed", help_text="Separated by commas, e.g. fridge, fragile.")
-    priority = text_field("Priority (0–100)", attrs={"inputmode": "numeric"})
-    notes = forms.CharField(
-        label="Notes for the driver", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    service_minutes = text_field(_("Minutes at the stop"), attrs={"inputmode": "decimal"})
+    weight_kg = text_field(_("Weight (kg)"), attrs={"inputmode": "decimal"})
+    volume_l = text_field(_("Volume (litres)"), attrs={"inputmode": "decimal"})
+    items = text_field(_("Items"), attrs={"inputmode": "numeric"})
+    skills = text_field(
+        _("Skills needed"), help_text=_("Separated by commas, e.g. fridge, fragile.")
     )
-    pickup_address = text_field("Pickup address")
-    pickup_lat = text_field("Pickup latitude", attrs={"inputmode": "decimal"})
-    pickup_lng = text_field("Pickup longitude", attrs={"inputmode": "decimal"})
+    priority = text_field(_("Priority (0–100)"), attrs={"inputmode": "numeric"})
+    notes = forms.CharField(
+        label=_("Notes for the driver"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    pickup_address = text_field(_("Pickup address"))
+    pickup_lat = text_field(_("Pickup latitude"), attrs={"inputmode": "decimal"})
+    pickup_lng = text_field(_("Pickup longitude"), attrs={"inputmode": "decimal"})
     pickup_time_windows = forms.CharField(required=False, widget=forms.HiddenInput)
-    pickup_service_minutes = text_field("Minutes at the pickup", attrs={"inputmode": "decimal"})
+    pickup_service_minutes = text_field(_("Minutes at the pickup"), attrs={"inputmode": "decimal"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,10 +123,10 @@ class OrderForm(forms.Form):
                 )
                 if bool(start) != bool(end):
                     missing = f"{prefix}_{number}_end" if start else f"{prefix}_{number}_start"
-                    self.add_error(missing, "Give both a start and an end.")
+                    self.add_error(missing, _("Give both a start and an end."))
         for prefix in ("", "pickup_"):
             if bool(data.get(f"{prefix}lat")) != bool(data.get(f"{prefix}lng")):
-                self.add_error(f"{prefix}lat", "Give both latitude and longitude, or neither.")
+                self.add_error(f"{prefix}lat", _("Give both latitude and longitude, or neither."))
         return data
 
     def _windows_raw(self, prefix: str) -> list[dict]:
@@ -238,22 +241,25 @@ def order_initial(order: Order, *, tz: ZoneInfo) -> dict:
 
 
 class OrderFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         required=False,
-        choices=[("", "Any status"), *Order._meta.get_field("status").choices],
+        choices=[("", _("Any status")), *Order._meta.get_field("status").choices],
     )
     date = forms.DateField(
-        label="Delivery date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Delivery date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     driver = forms.ModelChoiceField(
-        label="Driver", required=False, queryset=Driver.objects.none(), empty_label="Any driver"
+        label=_("Driver"),
+        required=False,
+        queryset=Driver.objects.none(),
+        empty_label=_("Any driver"),
     )
     location = forms.ChoiceField(
-        label="Location",
+        label=_("Location"),
         required=False,
-        choices=[("", "Any location"), ("missing", "No location")],
+        choices=[("", _("Any location")), ("missing", _("No location"))],
     )
 
     def __init__(self, *args, **kwargs):
@@ -265,12 +271,12 @@ class OrderFilterForm(forms.Form):
 
 class BulkForm(forms.Form):
     ACTIONS = [
-        ("cancel", "Cancel"),
-        ("change_date", "Change date"),
-        ("replan", "Re-plan"),
-        ("locate", "Look the address up again"),
+        ("cancel", _("Cancel")),
+        ("change_date", _("Change date")),
+        ("replan", _("Re-plan")),
+        ("locate", _("Look the address up again")),
     ]
-    action = forms.ChoiceField(label="Action", choices=ACTIONS)
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     orders = forms.ModelMultipleChoiceField(
         queryset=Order.objects.all(),
         required=False,
@@ -278,29 +284,31 @@ class BulkForm(forms.Form):
     # "locate" with every order that has no location, not only those ticked on this page.
     all_unlocated = forms.BooleanField(required=False)
     date = forms.DateField(
-        label="New date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("New date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self):
         data = super().clean()
         if data.get("action") == "change_date" and not data.get("date"):
-            self.add_error("date", "Choose the new delivery date.")
+            self.add_error("date", _("Choose the new delivery date."))
         if not data.get("orders") and not (
             data.get("action") == "locate" and data.get("all_unlocated")
         ):
-            self.add_error("orders", "Select at least one order.")
+            self.add_error("orders", _("Select at least one order."))
         return data
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, comma, semicolon or tab separated.")
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("UTF-8, comma, semicolon or tab separated.")
+    )
     date = forms.DateField(
-        label="Delivery date for rows without one",
+        label=_("Delivery date for rows without one"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     partial = forms.BooleanField(
-        label="Import the good rows even if some rows have errors", required=False
+        label=_("Import the good rows even if some rows have errors"), required=False
     )
 
 

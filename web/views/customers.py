@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -105,7 +107,7 @@ def customer_form(request, customer_id=None):
         except ApplicationError as error:
             errors_onto(form, error.fields or {"": [error.message]}, CUSTOMER_ERROR_FIELDS)
         else:
-            messages.success(request, f"Customer {saved.name} saved.")
+            messages.success(request, _("Customer %(name)s saved.") % {"name": saved.name})
             return redirect("customer-detail", customer_id=saved.pk)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -201,7 +203,7 @@ def standing_order_form(request, customer_id, standing_order_id=None):
         except ApplicationError as error:
             errors_onto(form, error.fields or {"": [error.message]}, STANDING_ERROR_FIELDS)
         else:
-            messages.success(request, "Standing order saved; its coming orders are made.")
+            messages.success(request, _("Standing order saved; its coming orders are made."))
             return redirect("customer-detail", customer_id=customer.pk)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -227,7 +229,10 @@ def standing_order_skip(request, standing_order_id):
     except (ValueError, ApplicationError) as error:
         messages.error(request, getattr(error, "message", str(error)))
     else:
-        messages.success(request, f"The delivery of {day:%a %d %b} is skipped.")
+        messages.success(
+            request,
+            _("The delivery of %(day)s is skipped.") % {"day": dateformat.format(day, "D d M")},
+        )
     return redirect("customer-detail", customer_id=standing.customer_id)
 
 
@@ -239,7 +244,9 @@ def standing_order_pause_view(request, standing_order_id):
     standing_order_pause(
         standing_order_id=standing.pk, paused=paused, actor=actor_for(request.user)
     )
-    messages.success(request, "Standing order paused." if paused else "Standing order resumed.")
+    messages.success(
+        request, _("Standing order paused.") if paused else _("Standing order resumed.")
+    )
     return redirect("customer-detail", customer_id=standing.customer_id)
 
 

@@ -4,6 +4,7 @@ deactivate). Thin: the forms parse with delivery.validation, delivery's services
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from delivery.models import Depot, Driver, Vehicle
@@ -54,7 +55,7 @@ def depot_form(request, depot_id=None):
         fields = form.depot_fields()
         if fields is not None:
             saved = depot_save(depot=depot, fields=fields)
-            messages.success(request, f"Depot {saved.name} saved.")
+            messages.success(request, _("Depot %(name)s saved.") % {"name": saved.name})
             return redirect("depots")
     return _page(
         request,
@@ -69,7 +70,11 @@ def depot_form(request, depot_id=None):
 def depot_active(request, depot_id):
     depot = get_object_or_404(Depot, pk=depot_id)
     depot_save(depot=depot, fields={"is_active": not depot.is_active})
-    messages.success(request, f"{depot.name} is {'active' if depot.is_active else 'deactivated'}.")
+    messages.success(
+        request,
+        (_("%(name)s is active.") if depot.is_active else _("%(name)s is deactivated."))
+        % {"name": depot.name},
+    )
     return redirect("depots")
 
 
@@ -87,7 +92,7 @@ def vehicle_form(request, vehicle_id=None):
     form = VehicleForm(posted(request), instance=vehicle)
     if request.method == "POST" and form.is_valid():
         saved = vehicle_save(vehicle=vehicle, fields=form.vehicle_fields())
-        messages.success(request, f"Vehicle {saved.name} saved.")
+        messages.success(request, _("Vehicle %(name)s saved.") % {"name": saved.name})
         return redirect("vehicles")
     return _page(
         request,
@@ -102,8 +107,8 @@ def vehicle_form(request, vehicle_id=None):
 def vehicle_active(request, vehicle_id):
     vehicle = get_object_or_404(Vehicle, pk=vehicle_id)
     vehicle_save(vehicle=vehicle, fields={"is_active": not vehicle.is_active})
-    state = "active" if vehicle.is_active else "deactivated"
-    messages.success(request, f"{vehicle.name} is {state}.")
+    state = _("%(name)s is active.") if vehicle.is_active else _("%(name)s is deactivated.")
+    messages.success(request, state % {"name": vehicle.name})
     return redirect("vehicles")
 
 
@@ -162,11 +167,14 @@ def _driver_saved(request, driver: Driver, *, invited: bool):
     if invited:
         messages.success(
             request,
-            f"Driver {driver} added. An invitation e-mail is on its way to {driver.user.email}; "
-            "you can also text them the link or show them the QR code below.",
+            _(
+                "Driver %(driver)s added. An invitation e-mail is on its way to %(email)s; "
+                "you can also text them the link or show them the QR code below."
+            )
+            % {"driver": driver, "email": driver.user.email},
         )
         return redirect("driver-invitation", driver_id=driver.pk)
-    messages.success(request, f"Driver {driver} saved.")
+    messages.success(request, _("Driver %(driver)s saved.") % {"driver": driver})
     return redirect("drivers")
 
 
@@ -175,6 +183,6 @@ def _driver_saved(request, driver: Driver, *, invited: bool):
 def driver_active(request, driver_id):
     driver = get_object_or_404(Driver.objects.select_related("user"), pk=driver_id)
     driver_save(driver=driver, fields={"is_active": not driver.is_active})
-    state = "active" if driver.is_active else "deactivated"
-    messages.success(request, f"{driver} is {state}.")
+    state = _("%(name)s is active.") if driver.is_active else _("%(name)s is deactivated.")
+    messages.success(request, state % {"name": driver})
     return redirect("drivers")

@@ -5,6 +5,7 @@ per client address like every invitation."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from delivery.models import Driver
@@ -69,7 +70,9 @@ def driver_invitation_resend(request, driver_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Invitation e-mail sent again to {driver.user.email}.")
+        messages.success(
+            request, _("Invitation e-mail sent again to %(email)s.") % {"email": driver.user.email}
+        )
     return redirect("driver-invitation", driver_id=driver.pk)
 
 
@@ -80,9 +83,16 @@ def driver_invitation_sms(request, driver_id):
     if (refusal := invitation_limit_refusal(request)) is not None:
         return refusal
     if not invitation_pending(driver.user):
-        messages.error(request, f"{driver} has already chosen a password: nothing to text.")
+        messages.error(
+            request,
+            _("%(driver)s has already chosen a password: nothing to text.") % {"driver": driver},
+        )
     elif not driver.phone:
-        messages.error(request, f"{driver} has no phone number: add one to text the invitation.")
+        messages.error(
+            request,
+            _("%(driver)s has no phone number: add one to text the invitation.")
+            % {"driver": driver},
+        )
     else:
         body = invitation_text(
             user=driver.user, business_name=request.tenant.name, url=_link(request, driver)
@@ -92,10 +102,15 @@ def driver_invitation_sms(request, driver_id):
                 channel=Channel.SMS, to=driver.phone, body=body, event_name=INVITATION_SMS_EVENT
             )
         except ApplicationError as error:
-            messages.error(request, f"Could not text {driver.phone}: {error.message}")
+            messages.error(
+                request,
+                _("Could not text %(phone)s: %(problem)s")
+                % {"phone": driver.phone, "problem": error.message},
+            )
         else:
             messages.success(
                 request,
-                f"Invitation text queued to {message.to}; the message log shows when it is sent.",
+                _("Invitation text queued to %(to)s; the message log shows when it is sent.")
+                % {"to": message.to},
             )
     return redirect("driver-invitation", driver_id=driver.pk)

@@ -4,6 +4,7 @@ Thin: forms parse, services decide."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -64,10 +65,10 @@ def notification_settings_page(request):
             try:
                 if form is settings_form:
                     notification_settings_save(fields=form.cleaned_data)
-                    messages.success(request, "Notification settings saved.")
+                    messages.success(request, _("Notification settings saved."))
                 else:
                     opt_out_add(source="dashboard", **form.cleaned_data)
-                    messages.success(request, "No more messages go to that address.")
+                    messages.success(request, _("No more messages go to that address."))
             except ApplicationError as error:
                 _form_errors(form, error)
             else:
@@ -89,7 +90,9 @@ def notification_settings_page(request):
 def opt_out_delete_page(request, opt_out_id):
     opt_out = get_object_or_404(opt_outs_list(), pk=opt_out_id)
     opt_out_remove(opt_out=opt_out)
-    messages.success(request, f"{opt_out.address} receives messages again.")
+    messages.success(
+        request, _("%(address)s receives messages again.") % {"address": opt_out.address}
+    )
     return redirect("notification-settings")
 
 
@@ -106,7 +109,7 @@ def template_edit_page(request, event: str, channel: str):
     if request.method == "POST":
         if request.POST.get("action") == "reset":
             template_reset(event=event, channel=channel)
-            messages.success(request, "Back to the default wording.")
+            messages.success(request, _("Back to the default wording."))
             return redirect("notification-template", event=event, channel=channel)
         if form.is_valid():
             try:
@@ -114,7 +117,7 @@ def template_edit_page(request, event: str, channel: str):
             except ApplicationError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, "Template saved.")
+                messages.success(request, _("Template saved."))
                 return redirect("notification-settings")
     preview = _preview(event, channel, form.data if form.is_bound else current)
     return render(
@@ -194,11 +197,13 @@ def webhook_detail_page(request, endpoint_id):
             secret = webhook_secret_rotate(endpoint=endpoint)
         elif action in ("enable", "disable"):
             webhook_endpoint_update(endpoint=endpoint, fields={"enabled": action == "enable"})
-            messages.success(request, f"Endpoint {action}d.")
+            messages.success(
+                request, _("Endpoint enabled.") if action == "enable" else _("Endpoint disabled.")
+            )
             return redirect("webhook-detail", endpoint_id=endpoint.pk)
         elif action == "delete":
             webhook_endpoint_delete(endpoint=endpoint)
-            messages.success(request, f"Endpoint {endpoint.url} deleted.")
+            messages.success(request, _("Endpoint %(url)s deleted.") % {"url": endpoint.url})
             return redirect("webhook-settings")
     return render(
         request,
@@ -222,7 +227,7 @@ def webhook_redeliver_page(request, delivery_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Queued for redelivery (same webhook-id).")
+        messages.success(request, _("Queued for redelivery (same webhook-id)."))
     return redirect("webhook-detail", endpoint_id=delivery.endpoint_id)
 
 

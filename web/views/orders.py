@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from delivery import validation
@@ -147,7 +149,10 @@ def order_new(request):
             except ApplicationError as error:
                 form.add_field_errors(error.fields or {"": [error.message]})
             else:
-                messages.success(request, f"Order for {order.recipient_name} created.")
+                messages.success(
+                    request,
+                    _("Order for %(name)s created.") % {"name": order.recipient_name},
+                )
                 return redirect("order-detail", order_id=order.pk)
     return _order_form_page(request, form, None)
 
@@ -168,7 +173,7 @@ def order_edit(request, order_id):
                 else:
                     form.add_error(None, error.message)
             else:
-                messages.success(request, "Order saved.")
+                messages.success(request, _("Order saved."))
                 return redirect("order-detail", order_id=order.pk)
     return _order_form_page(request, form, order)
 
@@ -233,7 +238,7 @@ def order_shopify_retry(request, order_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "The write-back to Shopify is queued again.")
+        messages.success(request, _("The write-back to Shopify is queued again."))
     return redirect("order-detail", order_id=order.pk)
 
 
@@ -256,7 +261,8 @@ def order_transition_view(request, order_id):
             )
             messages.success(
                 request,
-                f"Order is now assigned: stop {assigned.sequence} of {data['driver']}'s route.",
+                _("Order is now assigned: stop %(stop)s of %(driver)s's route.")
+                % {"stop": assigned.sequence, "driver": data["driver"]},
             )
             return redirect("order-detail", order_id=order.pk)
         order_transition(
@@ -278,7 +284,10 @@ def order_transition_view(request, order_id):
         )
         messages.error(request, f"{error.message} {details}".strip())
     else:
-        messages.success(request, f"Order is now {OrderStatus(data['to']).label.lower()}.")
+        messages.success(
+            request,
+            _("Order is now %(status)s.") % {"status": OrderStatus(data["to"]).label.lower()},
+        )
     return redirect("order-detail", order_id=order.pk)
 
 
@@ -303,7 +312,7 @@ def orders_bulk(request):
     if action == "replan":
         dates = sorted({order.delivery_date for order in orders})
         if len(dates) > 1:
-            messages.error(request, "Re-plan orders of one delivery date at a time.")
+            messages.error(request, _("Re-plan orders of one delivery date at a time."))
             return redirect(back)
         return redirect(f"/plan/?date={dates[0].isoformat()}")
     actor = actor_for(request.user)
@@ -320,9 +329,13 @@ def orders_bulk(request):
             problems.append(f"{order.recipient_name} ({order}): {error.message}")
         else:
             done += 1
-    verb = "cancelled" if action == "cancel" else "moved"
     if done:
-        messages.success(request, f"{done} order{'s' if done != 1 else ''} {verb}.")
+        done_text = (
+            ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", done)
+            if action == "cancel"
+            else ngettext("%(count)d order moved.", "%(count)d orders moved.", done)
+        )
+        messages.success(request, done_text % {"count": done})
     for problem in problems:
         messages.error(request, problem)
     return redirect(back)
@@ -348,14 +361,26 @@ def _orders_locate(request, form: BulkForm, back: str):
     if sent:
         messages.success(
             request,
-            f"Looking up {sent} address{'es' if sent != 1 else ''} in the background (about one "
-            "a second); each order shows what was found. Those still not found need a pin.",
+            ngettext(
+                "Looking up %(count)d address in the background (about one a second); each "
+                "order shows what was found. Those still not found need a pin.",
+                "Looking up %(count)d addresses in the background (about one a second); each "
+                "order shows what was found. Those still not found need a pin.",
+                sent,
+            )
+            % {"count": sent},
         )
     if skipped:
         messages.info(
             request,
-            f"{skipped} order{'s' if skipped != 1 else ''} left as they are: already located, "
-            "being looked up, or no longer editable.",
+            ngettext(
+                "%(count)d order left as it is: already located, being looked up, or no "
+                "longer editable.",
+                "%(count)d orders left as they are: already located, being looked up, or no "
+                "longer editable.",
+                skipped,
+            )
+            % {"count": skipped},
         )
     return redirect(back)
 
@@ -368,7 +393,7 @@ def orders_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > IMPORT_MAX_BYTES:
-            form.add_error("file", "The file is larger than 10 MB.")
+            form.add_error("file", _("The file is larger than 10 MB."))
         else:
             try:
                 result = orders_import_csv(

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from delivery.models import Fuel
 from routing.matrices import MatrixError
@@ -33,23 +34,25 @@ def reports(request):
         except ValueError as error:
             form.add_error("end", str(error))
         except MatrixError as error:
-            form.add_error(None, f"Distances could not be computed: {error}")
+            form.add_error(
+                None, _("Distances could not be computed: %(problem)s") % {"problem": error}
+            )
     charts = {}
     if report:
         charts = {
             "deliveries": bar_chart(
                 [(row.label[5:], row.deliveries) for row in report.days],
-                title="Deliveries per day",
+                title=_("Deliveries per day"),
             ),
             "km": bar_chart(
                 [(row.label[5:], round(row.km, 1)) for row in report.days],
-                title="Kilometres per day",
+                title=_("Kilometres per day"),
                 unit=" km",
                 kind="alt",
             ),
             "drivers": bar_chart(
                 [(row.label, row.deliveries) for row in report.drivers],
-                title="Deliveries per driver",
+                title=_("Deliveries per driver"),
             ),
         }
     fuel_labels = dict(Fuel.choices)
@@ -66,7 +69,7 @@ def reports(request):
             ],
             "fuel_rows": [
                 (
-                    fuel_labels.get(fuel, "No vehicle recorded"),
+                    fuel_labels.get(fuel, _("No vehicle recorded")),
                     report.factors.get(fuel),
                     totals,
                 )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.invitations import invitation_resend
@@ -45,8 +46,11 @@ def team(request):
         else:
             messages.success(
                 request,
-                f"Invitation e-mail on its way to {user.email}. Not arrived? Send it again "
-                "from the list below.",
+                _(
+                    "Invitation e-mail on its way to %(email)s. Not arrived? Send it again "
+                    "from the list below."
+                )
+                % {"email": user.email},
             )
             return redirect("team")
     return render(
@@ -66,7 +70,7 @@ def team_deactivate(request, user_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{user.email} can no longer sign in.")
+        messages.success(request, _("%(email)s can no longer sign in.") % {"email": user.email})
     return redirect("team")
 
 
@@ -82,7 +86,9 @@ def team_resend(request, user_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Invitation e-mail sent again to {user.email}.")
+        messages.success(
+            request, _("Invitation e-mail sent again to %(email)s.") % {"email": user.email}
+        )
     return redirect("team")
 
 
@@ -91,7 +97,7 @@ def team_resend(request, user_id):
 def team_unlock(request, user_id):
     user = get_object_or_404(User, pk=user_id)
     user_unlock(user=user)
-    messages.success(request, f"{user.email} can sign in again.")
+    messages.success(request, _("%(email)s can sign in again.") % {"email": user.email})
     return redirect("team")
 
 
@@ -100,7 +106,7 @@ def api_keys(request):
     form = ApiKeyForm(request.POST or None)
     created_key = None
     if request.method == "POST" and form.is_valid():
-        _, created_key = api_key_create(created_by=request.user, **form.cleaned_data)
+        _key, created_key = api_key_create(created_by=request.user, **form.cleaned_data)
         form = ApiKeyForm()
     return render(
         request,
@@ -114,7 +120,7 @@ def api_keys(request):
 def api_key_revoke_view(request, key_id):
     api_key = get_object_or_404(ApiKey, pk=key_id)
     api_key_revoke(api_key=api_key)
-    messages.success(request, f"The key {api_key.prefix}… is revoked.")
+    messages.success(request, _("The key %(prefix)s… is revoked.") % {"prefix": api_key.prefix})
     return redirect("api-keys")
 
 
@@ -154,7 +160,7 @@ def business_settings(request):
                 for message in field_messages:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("business-settings")
     return render(
         request, "web/accounts/business.html", {"form": form}, status=400 if form.errors else 200
