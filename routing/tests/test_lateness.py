@@ -128,3 +128,33 @@ def test_the_api_the_driver_and_today_show_the_same_late_stops(tenant_a, own_dri
     assert today.context["late_count"] == 2
     assert [order.pk for order in today.context["late"]] == [stops[0].order_id, loose.pk]
     assert "Late stops (2)" in today.text
+
+
+def test_today_reads_its_late_stops_in_a_fixed_number_of_queries(
+    tenant_a, django_assert_num_queries
+):
+    with tenant_a.use(), time_machine.travel(at("10:44"), tick=False):
+        # given 25 late stops on a route and a late order on none: more than Today lists
+        route = make_route(
+            make_driver(email="many@example.test"),
+            status=Route.Status.DISPATCHED,
+            planned_start=at("07:25"),
+            planned_end=at("14:00"),
+        )
+        for sequence in range(1, 26):
+            _stop(route, sequence, "07:56", [("07:00", "08:00")])
+        make_order(delivery_date=DAY, time_windows=[window("09:00", "10:00")])
+        client = tenant_a.browser(Role.DISPATCHER)
+        client.get("/")  # warm caches (content types, tenant lookups)
+
+        # when Today is opened: tenant by host (3), session, user, orders by status, the
+        # lateness rule's routes, stops with their orders' windows and orders on no route (3),
+        # the 20 late orders shown with their drivers (1, never one per row), routes, drivers
+        # on shift, depots, the setup checklist
+        with django_assert_num_queries(14):
+            response = client.get("/")
+
+    # then
+    assert response.status_code == 200
+    assert response.context["late_count"] == 26
+    assert len(response.context["late"]) == 20
