@@ -169,6 +169,18 @@ def _table(rows: dict, *, workers: int, load: tuple[float, float]) -> str:
     )
     lines.append(line(f"cold: a fresh profile, empty cache ({ROUNDS}×)", rows["cold"]))
     lines.append(line(f"warm: the same profile again ({ROUNDS}×)", rows["warm"]))
+    cold = rows["cold"]
+    scripts = statistics.median(visit["scripts_end"] for visit in cold)
+    schema = statistics.median(visit["schema_end"] or 0 for visit in cold)
+    rendered = statistics.median(visit["listed"] for visit in cold)
+    where = (
+        f"\nWhere a cold visit's time goes (medians): the scripts are in by {_ms(scripts)} ms; "
+        f"the schema request leaves only once Swagger UI's 1.5 MB bundle has been evaluated "
+        f"(no code cache in a fresh profile) and is in by {_ms(schema)} ms; laying out the "
+        f"operation list takes the remaining {_ms(rendered - schema)} ms. A warm visit "
+        "evaluates the cached, compiled scripts at once. The first visit after a start waits "
+        "for the schema's generation in that process (the page starts it in the background).\n"
+    )
     return (
         "### `/api/docs/` in Chromium, end to end\n\n"
         f"Production settings, uvicorn with {workers} worker process(es) (`scripts/web.py`'s "
@@ -176,5 +188,5 @@ def _table(rows: dict, *, workers: int, load: tuple[float, float]) -> str:
         "on the same machine. Milliseconds from navigation start to Swagger UI's operation list "
         f"in the DOM (`{LISTED}`); *schema received* and *scripts received* are when the last "
         "of each arrived (Resource Timing). Load average (1 min) "
-        f"{load[0]:.2f} before, {load[1]:.2f} after.\n\n" + "\n".join(lines) + "\n"
+        f"{load[0]:.2f} before, {load[1]:.2f} after.\n\n" + "\n".join(lines) + "\n" + where
     )

@@ -26,6 +26,7 @@ from django_tenants.utils import schema_context
 
 from bench import api_docs
 from bench.report import summary, write
+from bench.servers import load_average
 from tenants.services import tenant_create, tenant_delete
 
 ROUNDS = 7
@@ -280,6 +281,7 @@ def _run():
         schema_cold = time.perf_counter() - started
         rows, slowest = [], 0.0
         baseline = None
+        load_before = load_average()
         for label, path, *who in pages:
             stats, status = _time(who[0] if who else client, path)
             assert status == (302 if path == "/favicon.ico" else 200), (path, status)
@@ -292,6 +294,7 @@ def _run():
                 f"{stats['median'] / baseline:.1f}× | "
                 f"{'yes' if stats['median'] * 1000 < GOAL_MS else '**no**'} |"
             )
+        load_after = load_average()
         docs = api_docs.measure(host)
     finally:
         connection.set_schema_to_public()
@@ -301,7 +304,8 @@ def _run():
         f"Data: {data['orders']:,} orders over {DAYS} days ({SCALE}× the demo's 60 a day), "
         f"{data['routes']} routes, {data['drivers']} drivers, {SCALE} depots. Django test client "
         f"signed in as the owner, {ROUNDS} timed requests per page after one warm-up; "
-        "milliseconds.\n\n"
+        f"milliseconds. Load average (1 min) {load_before:.2f} before, {load_after:.2f} after "
+        "(2 cores).\n\n"
         "| page | median | p90 | vs. baseline | under 300 ms |\n|---|---|---|---|---|\n"
         + "\n".join(rows)
         + f"\n\nReports with an empty cache (each of the week's {7 * data['drivers']} "
