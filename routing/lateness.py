@@ -64,33 +64,71 @@ def stops_expected(route: Route, stops: Iterable[Stop], *, now: datetime) -> dic
     return expected
 
 
-def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:
+@dataclass(frozen=True)
+class LateOrder:
+    """An open order that will miss its window: when it is expected (None: not on a route and
+    no ETA) and the end of its last window."""
+
+    order_id: object
+    expected: datetime | None
+    deadline: datetime
+
+
+# Only the columns the rule reads: a busy day has hundreds of stops, and Today asks every minute.
+ROUTE_COLUMNS = ("id", "status", "planned_start")
+STOP_COLUMNS = (
+    *("id", "route", "kind", "sequence"),
+    *("planned_arrival", "eta", "waiting_s", "picked_up_at"),
+)
+ORDER_COLUMNS = ("status", "time_windows", "pickup_time_windows")
+
+
+def late_order_deadlines(*, delivery_date: date, now: datetime) -> list[LateOrder]:
     """The open orders of `delivery_date` that will miss their window: on a route, by the
     stop's best current ETA (their delivery, or a pickup not yet collected); not on a route,
-    once the window is over. Each carries `expected` (its ETA, or None) and `deadline`, soonest
-    deadline first."""
-    routes = Route.objects.filter(delivery_date=delivery_date).prefetch_related(
-        Prefetch("stops", queryset=Stop.objects.select_related("order__driver__user"))
+    once the window is over. Soonest deadline first."""
+    stops = Stop.objects.select_related("order").only(
+        *STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS)
+    )
+    routes = (
+        Route.objects.filter(delivery_date=delivery_date)
+        .only(*ROUTE_COLUMNS)
+        .prefetch_related(Prefetch("stops", queryset=stops))
     )
     on_routes, late = set(), {}
     for route in routes:
         stops = {stop.pk: stop for stop in route.stops.all()}
         on_routes |= {stop.order_id for stop in stops.values()}
         for stop_id, what in stops_expected(route, stops.values(), now=now).items():
-            stop = stops[stop_id]
-            if what.late and stop.order_id not in late:
-                stop.order.expected, stop.order.deadline = what.eta, what.due
-                late[stop.order_id] = stop.order
+            order_id = stops[stop_id].order_id
+            if what.late and order_id not in late:
+                late[order_id] = LateOrder(order_id=order_id, expected=what.eta, deadline=what.due)
     loose = (
         Order.objects.filter(delivery_date=delivery_date, status__in=OPEN_STATUSES)
         .exclude(pk__in=on_routes)
         .exclude(time_windows=[])
-        .select_related("driver__user")
+        .only("id", "eta", "time_windows")
     )
     for order in loose:
         deadline = _due(order.time_windows)
         expected = max(order.eta or now, now)
         if deadline is not None and expected > deadline:
-            order.expected, order.deadline = expected, deadline
-            late[order.pk] = order
-    return sorted(late.values(), key=lambda order: (order.deadline, str(order.pk)))
+            late[order.pk] = LateOrder(order_id=order.pk, expected=expected, deadline=deadline)
+    return sorted(late.values(), key=lambda item: (item.deadline, str(item.order_id)))
+
+
+def late_orders_loaded(late: list[LateOrder]) -> list[Order]:
+    """The orders of `late` (one query, with their drivers), in that order, each carrying
+    `expected` and `deadline`."""
+    orders = Order.objects.select_related("driver__user").in_bulk([item.order_id for item in late])
+    loaded = []
+    for item in late:
+        order = orders[item.order_id]
+        order.expected, order.deadline = item.expected, item.deadline
+        loaded.append(order)
+    return loaded
+
+
+def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:
+    """Every late order of `delivery_date` (late_order_deadlines), loaded."""
+    return late_orders_loaded(late_order_deadlines(delivery_date=delivery_date, now=now))

@@ -2,10 +2,13 @@
 
 channels_redis raises its connection errors into the consumer, which drops every open socket with
 "Exception in ASGI application" when Redis restarts, and a new socket can die on a stale pooled
-connection. Here a socket's receive waits and retries with backoff instead; its group memberships
-are remembered in this process and joined again once Redis answers (a restarted Redis has lost
-them). Sends stay best effort (README "Realtime"): a push that cannot be sent is logged and
-dropped; pages re-read the state over the API when they reconnect.
+connection. Here a socket's receive waits and retries with backoff instead; the group memberships
+of every socket of this process are remembered and joined again once Redis answers (a restarted
+Redis has lost them all, whichever socket noticed). Sends stay best effort (README "Realtime"): a
+push that cannot be sent is logged and dropped. What a socket missed meanwhile — during the outage
+and until its groups were joined again — is made good by a resync hint: each socket whose groups
+were joined again gets RESYNC (a `tenant.message` of type "resync", the envelope every consumer
+already handles), and its page re-reads the state over the API, as it does when it reconnects.
 """
 
 import asyncio
@@ -20,6 +23,8 @@ logger = logging.getLogger(__name__)
 CONNECTION_ERRORS = (RedisError, OSError)
 RETRY_FIRST_SECONDS = 0.25
 RETRY_MAX_SECONDS = 5.0
+# What a socket is sent once its groups are joined again: pushes may have been lost.
+RESYNC = {"type": "tenant.message", "message": {"type": "resync", "data": {}}}
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
@@ -32,20 +37,31 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         delay = RETRY_FIRST_SECONDS
         while True:
             try:
-                if channel in self.rejoin:
-                    await self._join_again(channel)
+                if self.rejoin:
+                    await self._join_again()
                 return await super().receive(channel)
             except CONNECTION_ERRORS as error:
                 logger.warning("channel layer unavailable (%s); retrying in %.2fs", error, delay)
-                self.rejoin.add(channel)
+                # Only the socket holding this process's receive connection sees the error; the
+                # others' memberships are gone from Redis all the same.
+                self.rejoin.update(self.memberships)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
 
-    async def _join_again(self, channel) -> None:
-        for group in list(self.memberships.get(channel, ())):
-            await super().group_add(group, channel)
-        self.rejoin.discard(channel)
-        logger.info("channel layer back: %s joined its groups again", channel)
+    async def _join_again(self) -> None:
+        """Every channel waiting to: its groups, then the resync hint (through Redis, so that it
+        reaches a socket waiting on its own receive, which may never see an error)."""
+        while self.rejoin:
+            channel = self.rejoin.pop()
+            try:
+                for group in list(self.memberships.get(channel, ())):
+                    await super().group_add(group, channel)
+                if channel in self.memberships:  # not left meanwhile
+                    await super().send(channel, RESYNC)
+            except CONNECTION_ERRORS:
+                self.rejoin.add(channel)
+                raise
+            logger.info("channel layer back: %s joined its groups again", channel)
 
     async def group_add(self, group, channel):
         self.memberships[channel].add(group)

@@ -353,7 +353,8 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
         kind = message.get("type")
         if kind == "driver.position" and self.status != "out_for_delivery":
             return  # the driver is no longer on the way here (the order changed meanwhile)
-        if kind in ("order.changed", "tracking.updated"):
+        if kind in ("order.changed", "tracking.updated", "resync"):
+            # (resync: the channel layer came back; what was pushed meanwhile is lost)
             # Rebuilt here: proof URLs carry this socket's token.
             tracked = await _tracked(
                 self.scope["tenant"], self.scope["url_route"]["kwargs"]["token"]

@@ -128,3 +128,67 @@ def test_the_api_the_driver_and_today_show_the_same_late_stops(tenant_a, own_dri
     assert today.context["late_count"] == 2
     assert [order.pk for order in today.context["late"]] == [stops[0].order_id, loose.pk]
     assert "Late stops (2)" in today.text
+
+
+def test_today_reads_its_late_stops_in_a_fixed_number_of_queries(
+    tenant_a, django_assert_num_queries
+):
+    with tenant_a.use(), time_machine.travel(at("10:44"), tick=False):
+        # given 25 late stops on a route and a late order on none: more than Today lists
+        route = make_route(
+            make_driver(email="many@example.test"),
+            status=Route.Status.DISPATCHED,
+            planned_start=at("07:25"),
+            planned_end=at("14:00"),
+        )
+        for sequence in range(1, 26):
+            _stop(route, sequence, "07:56", [("07:00", "08:00")])
+        make_order(delivery_date=DAY, time_windows=[window("09:00", "10:00")])
+        client = tenant_a.browser(Role.DISPATCHER)
+        client.get("/")  # warm caches (content types, tenant lookups)
+
+        # when Today is opened: tenant by host (3), session, user, orders by status, the
+        # lateness rule's routes, stops with their orders' windows and orders on no route (3),
+        # the 20 late orders shown with their drivers (1, never one per row), routes, drivers
+        # on shift, depots, the setup checklist
+        with django_assert_num_queries(14):
+            response = client.get("/")
+
+    # then
+    assert response.status_code == 200
+    assert response.context["late_count"] == 26
+    assert len(response.context["late"]) == 20
+
+
+def test_a_stops_shape_written_directly_is_the_one_drf_writes_field_by_field(tenant_a):
+    from rest_framework import serializers
+
+    from routing.api import StopSerializer
+
+    with tenant_a.use(), time_machine.travel(at("10:44"), tick=False):
+        # given stops in every state: done with a live ETA, late, waiting, locked, with a load
+        # and no reference, and a pickup collected
+        route = make_route(
+            make_driver(email="shape@example.test"),
+            status=Route.Status.STARTED,
+            planned_start=at("08:00"),
+        )
+        done = _stop(route, 1, "08:20", [("08:00", "09:00")], eta="08:20")
+        Order.objects.filter(pk=done.order_id).update(status=OrderStatus.DELIVERED)
+        late = _stop(route, 2, "09:50", [("09:00", "10:30")], eta="10:00")
+        waiting = _stop(route, 3, "10:55", [("13:00", "14:00")], waiting_min=90)
+        Order.objects.filter(pk=waiting.order_id).update(external_id=None)
+        Stop.objects.filter(pk=late.pk).update(locked=True, load_after={"items": 2})
+        Stop.objects.filter(pk=done.pk).update(kind=Stop.Kind.PICKUP, picked_up_at=at("08:21"))
+        stops = list(Stop.objects.select_related("order").filter(route=route))
+        expected = stops_expected(route, stops, now=at("10:44"))
+        serializer = StopSerializer(context={"expected": expected})
+
+        # when each stop is written directly and by DRF's walk field by field
+        direct = [serializer.to_representation(stop) for stop in stops]
+        walked = [serializers.ModelSerializer.to_representation(serializer, s) for s in stops]
+
+    # then they are the same
+    assert direct == walked
+    assert [stop["late"] for stop in direct] == [False, True, False]
+    assert direct[2]["external_id"] is None

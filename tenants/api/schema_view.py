@@ -84,7 +84,10 @@ def _warm(path: str, host: str, language: str) -> None:
 
 class DocsView(SpectacularSwaggerSplitView):
     """/api/docs/: Swagger UI, which asks for the schema once its 1.5 MB of scripts are loaded;
-    the schema is generated meanwhile, so that it is ready (or nearly) when asked."""
+    the schema is generated meanwhile, so that it is ready (or nearly) when asked. The page is
+    drf-spectacular's without the standalone preset's script, which the base layout never uses."""
+
+    template_name = "tenants/api_docs.html"
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):

@@ -1,5 +1,5 @@
 """The Live page in Chromium: a driver's marker moves when `driver.position` reaches the tenant's
-dispatch group, and a route's list is re-fetched on `route.updated`."""
+dispatch group, and a route's list is re-fetched on `route.updated` and on `resync`."""
 
 import re
 from datetime import datetime, time, timedelta
@@ -12,6 +12,7 @@ from delivery.tests.factories import make_depot, make_driver, make_order, make_v
 from routing.models import Route, Stop
 from routing.realtime import dispatchers_notify
 from routing.tests.days import DEPOT, TZ
+from tenants.channel_layer import RESYNC
 from tests.browser.dispatcher import local_only, sign_in
 from tests.fixtures.browser import off_loop, page_url
 
@@ -182,6 +183,35 @@ def test_live_page_moves_drivers_and_refreshes_routes(
     expect(page.locator("#arrival-list li")).to_have_text(
         ["Anna Noord seems to have arrived at stop 2 (L-2)"]
     )
+    assert errors == []
+
+
+def test_live_page_re_reads_its_routes_when_told_to_resync(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given the Live page open on a route under way
+    world = committed_tenant("liveresync")
+    driver, route, orders = route_under_way(world)
+    context = browser_context(viewport={"width": 1280, "height": 900})
+    local_only(context, asgi_server, world.host)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, asgi_server, world, then="/live/")
+    card = page.locator(f'article.route[data-route-id="{route.pk}"]')
+    expect(card.locator("[data-progress]")).to_have_text("0 / 3 stops done")
+    expect(page.locator("#live-connection")).to_have_attribute("data-state", "open")
+
+    # when a stop is delivered while the channel layer's Redis is away (its push is lost), and
+    # the socket, back in its group, is told to resync (the message the layer sends)
+    with world.use():
+        Order.objects.filter(pk=orders[0].pk).update(status=OrderStatus.DELIVERED)
+    notify(world, RESYNC["message"])
+
+    # then the page re-reads its routes
+    expect(card.locator("[data-progress]")).to_have_text("1 / 3 stops done")
+    expect(card.locator(".next-stops li").first).to_contain_text("L-2")
+    shoot(page, "resynced")
     assert errors == []
 
 

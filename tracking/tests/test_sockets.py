@@ -6,13 +6,18 @@ import asyncio
 import json
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.utils import timezone
 from websockets.sync.client import connect
 
+from delivery.models import Order
+from delivery.tests.factories import make_order
 from tenants.accounts.models import Role
+from tenants.channel_layer import RESYNC
 from tests.realtime import DISCONNECT_SECONDS, QUIET_SECONDS, communicator, session_cookie
 from tracking.consumers import CLOSE_FORBIDDEN, CoalescingSender
+from tracking.groups import dispatch_group, driver_group, track_group
 from tracking.models import Position
 from tracking.tests.helpers import driver_of, point
 
@@ -80,6 +85,57 @@ def test_a_position_is_accepted_stored_and_reaches_only_its_businesss_dispatcher
         assert list(Position.objects.values_list("driver_id", flat=True)) == [driver.pk]
     with other.use():
         assert Position.objects.count() == 0
+
+
+def test_a_resync_hint_reaches_each_socket_in_the_shape_its_page_reads(
+    committed_tenant, committed_db
+):
+    # given a dispatcher's socket, a driver's route socket and a recipient's tracking socket,
+    # and a change that was never pushed (as one made while the channel layer was away)
+    world = committed_tenant("trk-resync")
+    driver = driver_of(world)
+    with world.use():
+        order = make_order()
+    cookies = (session_cookie(world, Role.DISPATCHER), session_cookie(world, Role.DRIVER))
+    tenant_id = world.tenant.pk
+
+    async def scenario():
+        office = await _opened(world.host, cookies[0], DISPATCH_SOCKET)
+        phone = await _opened(world.host, cookies[1], "/ws/driver/route/")
+        recipient = communicator(world.host, path=f"/ws/track/{order.tracking_token}/")
+        assert await recipient.connect(timeout=5) == (True, None)
+        first = await recipient.receive_json_from(timeout=5)
+        try:
+            await sync_to_async(_silently_assigned)(world, order, driver)
+            # when the channel layer tells each socket to resync (it joined its groups again)
+            layer = get_channel_layer()
+            await layer.group_send(dispatch_group(tenant_id=tenant_id), RESYNC)
+            await layer.group_send(driver_group(tenant_id=tenant_id, driver_id=driver.pk), RESYNC)
+            await layer.group_send(track_group(tenant_id=tenant_id, order_id=order.pk), RESYNC)
+            return (
+                await office.receive_json_from(timeout=5),
+                await phone.receive_json_from(timeout=5),
+                first,
+                await recipient.receive_json_from(timeout=5),
+            )
+        finally:
+            await asyncio.gather(
+                *(s.disconnect(timeout=DISCONNECT_SECONDS) for s in (office, phone, recipient))
+            )
+
+    office, phone, first, recipient = async_to_sync(scenario)()
+
+    # then the dashboard and the phone are told to re-read over the API, and the tracking page
+    # is sent its order as it is now
+    assert office == {"type": "resync", "data": {}}
+    assert phone == {"type": "resync", "data": {}}
+    assert (first["type"], first["data"]["status"]) == ("tracking.updated", "unassigned")
+    assert (recipient["type"], recipient["data"]["status"]) == ("tracking.updated", "assigned")
+
+
+def _silently_assigned(world, order, driver) -> None:
+    with world.use():
+        Order.objects.filter(pk=order.pk).update(status="assigned", driver=driver)
 
 
 def test_bad_positions_are_rejected_with_a_reason_and_never_stored(committed_tenant, committed_db):

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from delivery.models import Depot, Driver, Order, OrderStatus
-from routing.lateness import late_orders
+from routing.lateness import late_order_deadlines, late_orders_loaded
 from tenants.selectors import tenant_time_zone
 from web.access import OPERATIONS, page_view
 from web.selectors.setup import setup_checklist
@@ -59,7 +59,7 @@ def today(request):
     now = timezone.now()
     day = now.astimezone(tz).date()
     statuses = orders_by_status(day=day)
-    late = late_orders(delivery_date=day, now=now)
+    late = late_order_deadlines(delivery_date=day, now=now)
     depots = list(Depot.objects.filter(is_active=True).values("name", "lat", "lng"))
     return render(
         request,
@@ -70,7 +70,7 @@ def today(request):
             "total": sum(n for _, _, n in statuses),
             "routes": routes_of_day(day=day),
             "drivers": drivers_on_shift(day=day),
-            "late": late[:LATE_SHOWN],
+            "late": late_orders_loaded(late[:LATE_SHOWN]),  # only the rows shown are loaded
             "late_count": len(late),
             "map_data": {"depots": depots},
             "setup": setup_checklist(is_manager=request.user.is_manager),

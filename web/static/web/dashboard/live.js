@@ -211,7 +211,7 @@ function arrival(item) {
   }).join("");
 }
 
-var connection = element("live-connection"), opened = false;
+var connection = element("live-connection");
 dispatchSocket({ handlers: {
   "driver.position": position,
   "route.updated": function (d) { if (d.id) { refreshRoute(d.id); } },
@@ -222,6 +222,9 @@ dispatchSocket({ handlers: {
     if (old && old !== routeId) { refreshRoute(old); }
   },
   "stop.arrived": arrival,
+  // Anything missed while the socket was down or the server's channel layer was away: reload
+  // the routes shown.
+  resync: function () { state.routes.forEach(function (route) { refreshRoute(route.id); }); },
 }, onState: function (status, delay) {
   connection.dataset.state = status;
   connection.textContent = {
@@ -229,11 +232,6 @@ dispatchSocket({ handlers: {
     closed: format(gettext("Connection lost; reconnecting in %(seconds)s s…"), { seconds: delay }),
     refused: gettext("Live updates are not allowed for this account; reload the page after signing in again."),
   }[status];
-  if (status === "open") {
-    // Anything missed while the socket was down: reload the routes shown.
-    if (opened) { state.routes.forEach(function (route) { refreshRoute(route.id); }); }
-    opened = true;
-  }
 } });
 
 M.api("GET", "/api/v1/positions/latest").then(function (result) {

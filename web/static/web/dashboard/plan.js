@@ -655,7 +655,19 @@ element("dispatch-all").addEventListener("click", function () {
 });
 
 /* ---- live updates ---- */
+function catchUp() {
+  // Pushes may have been missed (the socket was down, or the server's channel layer was away):
+  // read the followed job and the day again.
+  if (state.job && !TERMINAL[state.job.status]) {
+    M.api("GET", "/api/v1/optimizations/" + state.job.id).then(function (poll) {
+      if (poll.ok) { jobUpdate(poll.body); }
+    });
+  }
+  if (!state.busy && !state.dragging && !state.draggingOrder) { loadDay(); }
+}
+
 dispatchSocket({ handlers: {
+  resync: catchUp,
   "optimization.updated": function (job) {
     if (job.delivery_date === data.date) { jobUpdate(job); }
   },

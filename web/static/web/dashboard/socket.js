@@ -1,6 +1,10 @@
 /* The dispatchers' socket, one for Today, Plan and Live: connects to /ws/dispatch/, reconnects
    with exponential backoff (1 s … 30 s, with jitter) and hands every message to the handler of
    its type (`handlers["driver.position"](data, message)`); types without a handler are ignored.
+   `handlers.resync` is called when pushes may have been missed and the page should re-read its
+   state over the API: when the socket is open again after a drop, and when the server says so
+   (a "resync" message: its channel layer's Redis restarted and the socket's groups were joined
+   again, pushes sent meanwhile are lost).
    `onState(state, delaySeconds)` tells the page how the connection is: "open", "closed"
    (reconnecting in `delaySeconds`) or "refused" (4401/4403: not signed in or not allowed;
    retrying will not help until the page is reloaded). */
@@ -18,12 +22,15 @@ export function dispatchSocket({ handlers, onState = () => {} }) {
   let attempt = 0;
   let socket = null;
   let stopped = false;
+  let opened = false;
 
   function open() {
     socket = new WebSocket(socketUrl(DISPATCH_PATH));
     socket.onopen = () => {
       attempt = 0;
       onState("open");
+      if (opened && handlers.resync) handlers.resync({}, { type: "resync", data: {} });
+      opened = true;
     };
     socket.onmessage = (event) => {
       let message;

@@ -52,6 +52,9 @@ function changed() {
 }
 
 dispatchSocket({
-  handlers: { "driver.position": position, "order.updated": changed, "route.updated": changed },
+  // resync: pushes may have been missed (socket down, or the server's channel layer away).
+  handlers: {
+    "driver.position": position, "order.updated": changed, "route.updated": changed, resync: changed,
+  },
   onState: (state) => { document.body.dataset.socket = state; },
 });

@@ -1,7 +1,8 @@
 /* The dispatcher's changes reach the phone by push: the route socket (/ws/driver/route/) says
  * when the driver's route or one of its orders changed (`route.changed`, `order.changed`), and
  * the page re-reads its data at once. Polling (driver.js) stays as the fallback for a socket
- * that is down; a socket that comes back re-reads too, for what it missed. */
+ * that is down; a socket that comes back re-reads too, for what it missed, and so does a socket
+ * told `resync` (the server's channel layer came back and pushes sent meanwhile were lost). */
 
 import { refresh } from "./actions.js";
 import { config } from "./state.js";
@@ -42,7 +43,11 @@ function open() {
       opened = true;
       if (backoffMs > 1000) refreshSoon(); // back after a drop: catch up
       backoffMs = 1000;
-    } else if (message.type === "route.changed" || message.type === "order.changed") {
+    } else if (
+      message.type === "route.changed" ||
+      message.type === "order.changed" ||
+      message.type === "resync"
+    ) {
       refreshSoon();
     }
   };
