@@ -497,6 +497,10 @@ def test_a_long_unbroken_name_wraps_on_the_phone_instead_of_widening_the_page(
     expect(page.get_by_text("Stop 1 of 2")).to_be_visible()
     shoot(page, "driver-long-name")
 
-    # then nothing sticks out: the page is as wide as the screen
-    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] == widths[1]
+    # then nothing sticks out, on the stop nor in the list: the page is as wide as the screen
+    width = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    assert page.evaluate(width) == [390, 390]
+    page.get_by_role("button", name="List").click()
+    expect(page.locator(".stops li")).to_have_count(2)
+    shoot(page, "driver-long-name-list")
+    assert page.evaluate(width) == [390, 390]
