@@ -67,8 +67,8 @@ def stops_expected(route: Route, stops: Iterable[Stop], *, now: datetime) -> dic
 def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:
     """The open orders of `delivery_date` that will miss their window: on a route, by the
     stop's best current ETA (their delivery, or a pickup not yet collected); not on a route,
-    once the window is over. Each carries `expected` (its ETA, or None) and `deadline`, soonest
-    deadline first."""
+    once the window is over. Each carries `expected` (its ETA; None off a route) and
+    `deadline`, soonest deadline first."""
     routes = Route.objects.filter(delivery_date=delivery_date).prefetch_related(
         Prefetch("stops", queryset=Stop.objects.select_related("order__driver__user"))
     )
@@ -89,8 +89,8 @@ def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:
     )
     for order in loose:
         deadline = _due(order.time_windows)
-        expected = max(order.eta or now, now)
-        if deadline is not None and expected > deadline:
-            order.expected, order.deadline = expected, deadline
+        # No van is bringing it: late once its window is over, with no ETA to show.
+        if deadline is not None and max(order.eta or now, now) > deadline:
+            order.expected, order.deadline = None, deadline
             late[order.pk] = order
     return sorted(late.values(), key=lambda order: (order.deadline, str(order.pk)))
