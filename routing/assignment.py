@@ -108,6 +108,13 @@ def order_assign(*, order_id, driver: Driver, actor: Actor, note: str = "") -> O
         day = Order.objects.values_list("delivery_date", flat=True).get(pk=order_id)
         plan_date_lock(delivery_date=day)
         order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status in (OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY) and order.driver_id:
+            # Two dispatchers placed it at once: say where it went, not the status machine.
+            raise _refuse(
+                f"{order} is on {order.driver}'s route already (placed meanwhile): "
+                "move it from there.",
+                code="invalid_transition",
+            )
         if order.status != OrderStatus.UNASSIGNED:
             raise _refuse(
                 f"An order that is {order.status} cannot become assigned.",

@@ -111,9 +111,9 @@ def late_order_deadlines(*, delivery_date: date, now: datetime) -> list[LateOrde
     )
     for order in loose:
         deadline = _due(order.time_windows)
-        expected = max(order.eta or now, now)
-        if deadline is not None and expected > deadline:
-            late[order.pk] = LateOrder(order_id=order.pk, expected=expected, deadline=deadline)
+        # No van is bringing it: late once its window is over, with no ETA to show.
+        if deadline is not None and max(order.eta or now, now) > deadline:
+            late[order.pk] = LateOrder(order_id=order.pk, expected=None, deadline=deadline)
     return sorted(late.values(), key=lambda item: (item.deadline, str(item.order_id)))
 
 

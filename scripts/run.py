@@ -9,6 +9,7 @@ Ctrl-C (or SIGTERM) stops all of them, then the embedded services.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from scripts.web import web_command, web_environment
 DEFAULT_WEB_CONCURRENCY = 2
 
 STOP_TIMEOUT_SECONDS = 15
+WEB_START_SECONDS = 60
 # One worker per queue group (settings.CELERY_TASK_ROUTES): (queues, processes, node name).
 # Deliveries never wait behind a long plan, and plans never wait behind deliveries.
 
@@ -84,6 +86,18 @@ def worker_processes(env: dict[str, str]) -> dict[str, tuple[str, int, str]]:
         "worker-events": (f"events,{default}", 2, "celery@%h"),
         "worker-housekeeping": ("housekeeping", 1, "housekeeping@%h"),
     }
+
+
+def web_wait(*, host: str, port: int, seconds: float) -> bool:
+    """True once something accepts connections on host:port; False after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
 
 
 def simulator_command(*, host: str, base: str, port: str) -> list[str]:
@@ -151,7 +165,10 @@ def main() -> int:
         base = env.get("BASE_DOMAIN", "localhost")
         optional = {}
         if env.get("DEMO_SIMULATOR", "1") != "0":
-            # The demo driver's phone, moving along their route (tracking.simulator).
+            # The demo driver's phone, moving along their route (tracking.simulator), once the
+            # web server answers: started before, its first posts were refused.
+            if not web_wait(host=host, port=int(port), seconds=WEB_START_SECONDS):
+                log(f"the web server did not answer in {WEB_START_SECONDS}s")
             optional["demo-simulator"] = _start(
                 "demo-simulator", simulator_command(host=host, base=base, port=port), env
             )

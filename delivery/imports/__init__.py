@@ -3,7 +3,7 @@
 import and the JSON batch) and `export` (the CSV export). The public names are re-exported
 here so callers import them from `delivery.imports`."""
 
-from delivery.imports.columns import Layout, column_normalise, layout_read
+from delivery.imports.columns import NO_DATE_MESSAGE, Layout, column_normalise, layout_read
 from delivery.imports.csv_read import (
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
@@ -33,6 +33,7 @@ __all__ = [
     "MAX_BULK_ORDERS",
     "MAX_IMPORT_BYTES",
     "MAX_IMPORT_ROWS",
+    "NO_DATE_MESSAGE",
     "ImportRejected",
     "ImportResult",
     "Layout",

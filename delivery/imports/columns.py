@@ -234,11 +234,13 @@ def layout_read(header: list[str], *, has_default_date: bool) -> Layout:
     if missing:
         raise file_error(f"Missing column(s): {', '.join(missing)}.")
     if "delivery_date" not in columns and not has_default_date:
-        raise file_error(
-            "No delivery_date column: add one, or give ?date=YYYY-MM-DD for every row."
-        )
+        raise file_error(NO_DATE_MESSAGE)
     shopify = bool(SHOPIFY_MARKERS & set(normalised))
     return Layout(header=header, columns=columns, shopify=shopify, warnings=warnings)
+
+
+# The API's words; the import page says it on its own date field.
+NO_DATE_MESSAGE = "No delivery_date column: add one, or give ?date=YYYY-MM-DD for every row."
 
 
 def file_error(message: str) -> ApplicationError:

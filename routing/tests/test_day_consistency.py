@@ -379,3 +379,42 @@ def test_a_route_started_after_its_planned_times_sends_no_window_already_past(te
             for event in sent:
                 end = datetime.fromisoformat(event.data["eta_window"]["end"])
                 assert end >= event.created_at, event.data["eta_window"]
+
+
+def test_the_second_of_two_dispatchers_placing_one_order_is_told_who_has_it(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    # given two drivers with routes and an order on neither, open on two dispatchers' screens
+    with tenant_a.use():
+        nina = make_driver(email="nina@example.test")
+        nina.user.full_name = "Nina Vans"
+        nina.user.save(update_fields=["full_name"])
+        omar = make_driver(email="omar@example.test")
+        route = route_for_day(nina, day=DAY, tz=TZ, count=2)
+        route_for_day(omar, day=DAY, tz=TZ, count=2)
+        order = make_order(
+            external_id="between",
+            delivery_date=DAY,
+            location=(52.3715, 4.89),
+            time_windows=[window("09:00", "12:00")],
+        )
+    path = f"/api/v1/orders/{order.pk}/transition"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = send(tenant_a.api(), "post", path, {"to": "assigned", "driver": str(nina.pk)})
+
+    # when the other dispatcher drops it on Omar's route a moment later
+    second = send(tenant_a.api(), "post", path, {"to": "assigned", "driver": str(omar.pk)})
+
+    # then they are told it is on Nina's route now, and it stays there
+    assert first.status_code == 200, first.content
+    assert second.status_code == 409
+    message = "between is on Nina Vans's route already (placed meanwhile): move it from there."
+    assert second.json() == {
+        "error": {"code": "invalid_transition", "message": message, "fields": {}}
+    }
+    with tenant_a.use():
+        assert Order.objects.values_list("status", "driver_id", "route_id").get(pk=order.pk) == (
+            "assigned",
+            nina.pk,
+            route.pk,
+        )

@@ -123,11 +123,12 @@ def test_the_api_the_driver_and_today_show_the_same_late_stops(tenant_a, own_dri
     assert [order.pk for order in late] == [stops[0].order_id, loose.pk]
     assert [(order.expected, order.deadline) for order in late] == [
         (at("11:15"), at("08:00")),
-        (at("10:44"), at("10:00")),
+        (None, at("10:00")),  # no van brings it: no ETA to show
     ]
     assert today.context["late_count"] == 2
     assert [order.pk for order in today.context["late"]] == [stops[0].order_id, loose.pk]
     assert "Late stops (2)" in today.text
+    assert '<span class="muted small">due by 10:00</span>' in today.text  # and no "ETA 10:44"
 
 
 def test_today_reads_its_late_stops_in_a_fixed_number_of_queries(

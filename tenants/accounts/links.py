@@ -10,7 +10,10 @@ from tenants.accounts.models import User
 
 
 def site_url(*, host: str, path: str) -> str:
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    """`path` on `host`; SITE_PORT is added unless the host already names its port (the
+    request's host, as the admin reached it)."""
+    names_port = ":" in host.rsplit("]", 1)[-1]
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT and not names_port else ""
     return f"{settings.SITE_SCHEME}://{host}{port}{path}"
 
 

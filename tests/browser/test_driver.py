@@ -474,3 +474,29 @@ def test_positions_go_live_over_the_driver_socket_and_are_stored(
     assert rows == [(route.driver_id, 52.3702, 4.8952, 12.0)]
     expect(page.locator("#waiting")).to_be_hidden()
     shoot(page, "position-live")
+
+
+def test_a_long_unbroken_name_wraps_on_the_phone_instead_of_widening_the_page(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given a first stop whose recipient and address are long words without a space
+    world = committed_tenant("drive-long-name")
+    route, orders = driver_with_route(world)
+    with database(world):
+        Order.objects.filter(pk=orders[0].pk).update(
+            recipient_name='=HYPERLINK("http://evil.example/' + "x" * 60 + '")',
+            address="Flat-7-" + "Gloucester-Road-" * 4 + "Bristol",
+        )
+
+    # when the driver opens their route on a phone
+    _, page = phone_signed_in(browser_context, asgi_server, world)
+    expect(page.get_by_text("Stop 1 of 2")).to_be_visible()
+    shoot(page, "driver-long-name")
+
+    # then nothing sticks out, on the stop nor in the list: the page is as wide as the screen
+    width = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    assert page.evaluate(width) == [390, 390]
+    page.get_by_role("button", name="List").click()
+    expect(page.locator(".stops li")).to_have_count(2)
+    shoot(page, "driver-long-name-list")
+    assert page.evaluate(width) == [390, 390]

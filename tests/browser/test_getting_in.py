@@ -153,3 +153,23 @@ def test_forgot_password_and_the_public_sign_in_on_a_phone(
     )
     shoot(page, "forgot-password-sent")
     assert outside == []
+
+
+def test_sign_up_starts_in_the_browsers_time_zone_not_amsterdams(asgi_server, browser_context):
+    # given a bakery owner in Bristol, and a headless browser that only knows UTC
+    bristol = browser_context(timezone_id="Europe/London").new_page()
+    server = browser_context(timezone_id="UTC").new_page()
+
+    # when each opens the sign-up form
+    for page in (bristol, server):
+        page.goto(page_url(asgi_server, "localhost", "/signup/"))
+
+    # then Bristol's starts in Europe/London; UTC is no business's zone: the default stays
+    expect(bristol.get_by_label("Time zone")).to_have_value("Europe/London")
+    expect(server.get_by_label("Time zone")).to_have_value("Europe/Amsterdam")
+
+    # and a form sent back with an error keeps the zone the owner chose
+    bristol.get_by_label("Time zone").select_option("America/Los_Angeles")
+    bristol.get_by_role("button", name="Create business").click()
+    expect(bristol.get_by_label("Business name")).to_have_attribute("aria-invalid", "true")
+    expect(bristol.get_by_label("Time zone")).to_have_value("America/Los_Angeles")

@@ -276,3 +276,18 @@ def test_an_email_that_has_not_left_after_a_while_is_called_out(tenant_a):
         "The invitation e-mail to <strong>nina@alpha.test</strong> has not left yet"
         in html.content.decode()
     )
+
+
+def test_the_link_names_the_port_once_when_the_site_runs_on_one(
+    tenant_a, settings, django_capture_on_commit_callbacks
+):
+    # given the site on port 8123 (`PORT=8123 make run`) and an admin on it
+    settings.SITE_PORT = "8123"
+    client, response, _ = _add_driver(tenant_a, django_capture_on_commit_callbacks)
+    client.defaults["HTTP_HOST"] = "alpha.localhost:8123"
+
+    # when they open the driver's invitation
+    link = LINK.search(client.get(response["Location"]).content.decode())[1]
+
+    # then the link (and so the QR code) reaches the business on that port
+    assert re.fullmatch(r"http://alpha\.localhost:8123/password/set/[\w-]+/[\w-]+/", link)

@@ -611,6 +611,21 @@ def test_a_partial_import_creates_the_good_rows(tenant_a):
         assert list(Order.objects.values_list("external_id", "source")) == [("A-1", "import")]
 
 
+def test_a_file_without_dates_and_no_date_chosen_points_at_the_date_field(tenant_a):
+    # given a file without a delivery_date column, and the form's date left empty
+    content = b"recipient_name,address,lat,lng\nBo,Damrak 1,52.37,4.89\n"
+
+    response = tenant_a.browser(Role.DISPATCHER).post("/orders/import/", {"file": upload(content)})
+
+    # then the form says so on its date field, in the form's words (not the API's ?date=)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "date": ["The file has no delivery_date column: choose the delivery date of its rows."]
+    }
+    with tenant_a.use():
+        assert Order.objects.count() == 0
+
+
 def test_a_file_that_is_not_a_csv_is_reported_on_the_file_field(tenant_a):
     response = tenant_a.browser(Role.DISPATCHER).post(
         "/orders/import/", {"file": upload(b"\x00\x01\x02binary")}

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from delivery import validation
-from delivery.imports import ImportRejected, orders_import_csv
+from delivery.imports import NO_DATE_MESSAGE, ImportRejected, orders_import_csv
 from delivery.models import LocationStatus, Order, OrderStatus, ShopifyOrderSync
 from delivery.proofs import order_proofs
 from delivery.selectors import order_events
@@ -45,6 +45,7 @@ from web.views.places import map_centre
 
 PAGE_SIZE = 50
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_NO_DATE = "The file has no delivery_date column: choose the delivery date of its rows."
 
 
 def orders_filtered(form: OrderFilterForm):
@@ -407,9 +408,11 @@ def orders_import(request):
             except ImportRejected as error:
                 rejected = error
             except ApplicationError as error:
-                messages_ = error.fields.get("file") or [error.message]
-                for message in messages_:
-                    form.add_error("file", message)
+                if error.message == NO_DATE_MESSAGE:  # the API's ?date= is this form's field
+                    form.add_error("date", IMPORT_NO_DATE)
+                else:
+                    for message in error.fields.get("file") or [error.message]:
+                        form.add_error("file", message)
     if form.errors or rejected:
         status = 400
     return render(

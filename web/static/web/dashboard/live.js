@@ -173,19 +173,36 @@ function tick() {
 }
 setInterval(tick, 1000);
 
+// A delivery moves every later stop's ETA: a burst of order.updated for one route. One read of
+// a route at a time, and one more after it if pushes came meanwhile (not one read per push,
+// which ran into the API's rate limit and could drop the latest state).
+var refreshing = {};
+
 function refreshRoute(routeId) {
+  if (refreshing[routeId]) {
+    refreshing[routeId] = "again";
+    return Promise.resolve();
+  }
+  refreshing[routeId] = "reading";
   return M.api("GET", "/api/v1/routes/" + routeId).then(function (result) {
-    if (result.status === 404) { // re-planned away: the route no longer exists
-      state.routes = state.routes.filter(function (r) { return r.id !== routeId; });
-      render();
-      return;
-    }
-    if (!result.ok) { return; }
-    var route = result.body;
-    state.routes = state.routes.filter(function (r) { return r.id !== route.id; });
-    if (route.delivery_date === data.date && SHOWN[route.status]) { state.routes.push(route); }
-    render();
+    var again = refreshing[routeId] === "again";
+    delete refreshing[routeId];
+    routeRead(routeId, result);
+    if (again) { return refreshRoute(routeId); }
   });
+}
+
+function routeRead(routeId, result) {
+  if (result.status === 404) { // re-planned away: the route no longer exists
+    state.routes = state.routes.filter(function (r) { return r.id !== routeId; });
+    render();
+    return;
+  }
+  if (!result.ok) { return; }
+  var route = result.body;
+  state.routes = state.routes.filter(function (r) { return r.id !== route.id; });
+  if (route.delivery_date === data.date && SHOWN[route.status]) { state.routes.push(route); }
+  render();
 }
 
 function routeOfOrder(orderId) {
