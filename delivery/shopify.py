@@ -153,6 +153,8 @@ def shopify_connection_verified(
 ) -> ShopifyConnection | None:
     """The shop's active connection in this tenant when the body carries its signature."""
     domain = (shop_domain or "").strip().lower()
+    if not SHOP_DOMAIN_PATTERN.fullmatch(domain):
+        return None  # no shop's domain (and a NUL in it would fail the query)
     connection = ShopifyConnection.objects.filter(shop_domain=domain, is_active=True).first()
     if connection is None or not signature:
         return None

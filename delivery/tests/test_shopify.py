@@ -219,8 +219,17 @@ def test_a_retried_webhook_creates_nothing_more(tenant_a, shop):
         {"signature": ""},
         {"secret": "another-secret-of-enough-length"},
         {"shop": "someone-else.myshopify.com"},
+        {"shop": "bakery-de-vries\u0000.myshopify.com"},
+        {"shop": "x" * 5000},
     ],
-    ids=["wrong-signature", "missing-signature", "other-secret", "unknown-shop"],
+    ids=[
+        "wrong-signature",
+        "missing-signature",
+        "other-secret",
+        "unknown-shop",
+        "nul-in-shop",
+        "huge-shop",
+    ],
 )
 def test_an_unverified_webhook_is_refused_and_nothing_is_stored(tenant_a, shop, headers):
     # given the business's state
