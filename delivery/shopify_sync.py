@@ -177,6 +177,12 @@ def _event(sync: ShopifyOrderSync, fulfillment_id: str, token: str) -> None:
     )
 
 
+def _storable(text: str) -> str:
+    """An error message, partly in Shopify's words, as PostgreSQL stores it: no NUL and no lone
+    surrogate (a JSON answer may carry either)."""
+    return text.replace("\x00", "").encode("utf-8", "ignore").decode()
+
+
 def _finish(sync: ShopifyOrderSync, *, number: int, error: str = "", status: str = "") -> str:
     """Record the try; a newer outcome that arrived meanwhile keeps the row pending."""
     from delivery.tasks import shopify_order_sync_task
@@ -195,7 +201,7 @@ def _finish(sync: ShopifyOrderSync, *, number: int, error: str = "", status: str
                 row.attempts = 0
                 task_send_after_commit(shopify_order_sync_task, args=[str(row.pk)])
         else:
-            row.last_error = error[:500]
+            row.last_error = _storable(error)[:500]
         row.status = status
         row.save()
     return status

@@ -406,6 +406,21 @@ def test_other_orders_have_no_write_back(tenant_a, fake_shopify):
     )
 
 
+def test_an_error_text_postgresql_cannot_store_is_recorded_without_it(
+    tenant_a, shopify_order, fake_shopify
+):
+    # Shopify's own words go into last_error: a NUL or a lone surrogate must not fail the task
+    fake_shopify.fail_next(Recorded(200, {"errors": [{"message": "Bad\u0000 input \ud800"}]}))
+    with tenant_a.use():
+        _finish(shopify_order, OrderStatus.DELIVERED)
+        assert shopify_order_sync_task.apply(args=[str(shopify_order.pk)]).get() == "failed"
+        sync = _sync(shopify_order)
+    assert (sync["status"], sync["last_error"]) == (
+        "failed",
+        "Shopify refused the query: Bad input ",
+    )
+
+
 def test_the_order_page_retry_queues_the_write_back(
     tenant_a, shopify_order, fake_shopify, django_capture_on_commit_callbacks
 ):
