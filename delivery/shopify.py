@@ -153,6 +153,8 @@ def shopify_connection_verified(
 ) -> ShopifyConnection | None:
     """The shop's active connection in this tenant when the body carries its signature."""
     domain = (shop_domain or "").strip().lower()
+    if not SHOP_DOMAIN_PATTERN.fullmatch(domain):
+        return None  # no shop's domain (and a NUL in it would fail the query)
     connection = ShopifyConnection.objects.filter(shop_domain=domain, is_active=True).first()
     if connection is None or not signature:
         return None
@@ -382,6 +384,17 @@ def _tomorrow() -> date:
     return timezone.localdate(timezone=tenant_time_zone()) + timedelta(days=1)
 
 
+def _customer_external_id(value) -> str | None:
+    """The shop's customer as our customer's external id: Shopify's ids are numbers (anything
+    else is not kept)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    digits = str(value).strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 20:
+        return None
+    return f"shopify:{digits}"
+
+
 def _order_from_payload(*, connection: ShopifyConnection, body: bytes) -> IntakeResult:
     try:
         payload = json.loads(body)
@@ -402,7 +415,7 @@ def _order_from_payload(*, connection: ShopifyConnection, body: bytes) -> Intake
         with transaction.atomic():
             # The order attaches to the shop's customer (delivery.customers), made on first sight.
             links = customer_for_order_contact(
-                external_id=f"shopify:{shopper['id']}" if shopper.get("id") else None,
+                external_id=_customer_external_id(shopper.get("id")),
                 name=data.recipient_name,
                 phone=data.recipient_phone,
                 email=data.recipient_email,
@@ -430,7 +443,7 @@ def shopify_webhook_receive(
         try:
             with transaction.atomic():
                 receipt = ShopifyWebhookReceipt.objects.create(
-                    webhook_id=webhook_id, topic=topic[:60], outcome=Outcome.IGNORED
+                    webhook_id=webhook_id, topic=_plain(topic)[:60], outcome=Outcome.IGNORED
                 )
         except IntegrityError:
             logger.info("shopify %s: webhook %s already received", connection, webhook_id)

@@ -8,6 +8,7 @@ status and time) is not posted again. One sender at a time per order (a claim, l
 messages'); the Celery task retries what Shopify could not take, with backoff."""
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from tenants.selectors import current_tenant
 logger = logging.getLogger(__name__)
 
 Status = ShopifyOrderSync.Status
+ORDER_GID = re.compile(r"gid://shopify/Order/[0-9]{1,20}", re.ASCII)
 OUTCOME_BY_STATUS = {
     OrderStatus.DELIVERED: ShopifyOrderSync.Outcome.DELIVERED,
     OrderStatus.FAILED: ShopifyOrderSync.Outcome.ATTEMPTED_DELIVERY,
@@ -45,8 +47,8 @@ class SyncResult:
 def shopify_order_id(payload: dict) -> str | None:
     """The order's GraphQL id from an orders/create webhook body."""
     gid = payload.get("admin_graphql_api_id")
-    if isinstance(gid, str) and gid.startswith("gid://shopify/Order/"):
-        return gid[:100]
+    if isinstance(gid, str) and ORDER_GID.fullmatch(gid):
+        return gid
     number = payload.get("id")
     if isinstance(number, int) and not isinstance(number, bool) and number > 0:
         return f"gid://shopify/Order/{number}"
@@ -175,6 +177,12 @@ def _event(sync: ShopifyOrderSync, fulfillment_id: str, token: str) -> None:
     )
 
 
+def _storable(text: str) -> str:
+    """An error message, partly in Shopify's words, as PostgreSQL stores it: no NUL and no lone
+    surrogate (a JSON answer may carry either)."""
+    return text.replace("\x00", "").encode("utf-8", "ignore").decode()
+
+
 def _finish(sync: ShopifyOrderSync, *, number: int, error: str = "", status: str = "") -> str:
     """Record the try; a newer outcome that arrived meanwhile keeps the row pending."""
     from delivery.tasks import shopify_order_sync_task
@@ -193,7 +201,7 @@ def _finish(sync: ShopifyOrderSync, *, number: int, error: str = "", status: str
                 row.attempts = 0
                 task_send_after_commit(shopify_order_sync_task, args=[str(row.pk)])
         else:
-            row.last_error = error[:500]
+            row.last_error = _storable(error)[:500]
         row.status = status
         row.save()
     return status

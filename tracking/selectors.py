@@ -2,6 +2,7 @@
 dispatchers' socket see them."""
 
 import logging
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 FINAL_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
 DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED)
+# delivery.models.tracking_token_new's shape, with room for older or longer tokens.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}", re.ASCII)
 
 
 def driver_newest_recorded_at(*, driver_id) -> datetime | None:
@@ -114,7 +117,8 @@ def order_finished_at(order: Order) -> datetime | None:
 def order_for_token(*, token: str, now: datetime | None = None) -> Order | None:
     """The order a tracking link shows; None for an unknown, replaced or expired link (a final
     status more than TRACKING_LINK_DAYS ago)."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 64:
+    # Tokens are URL-safe base64: anything else is no token (and a NUL would fail the query).
+    if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
         return None
     order = Order.objects.select_related("driver__user").filter(tracking_token=token).first()
     if order is None:

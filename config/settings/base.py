@@ -268,6 +268,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 # The longest any one-time link may live (each kind has its own, shorter or equal, above).
 PASSWORD_RESET_TIMEOUT = max(INVITATION_LINK_SECONDS, PASSWORD_RESET_LINK_SECONDS)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+SESSION_ENGINE = "tenants.accounts.sessions"  # database sessions, odd cookies refused
 # Drivers log in once on their phone and stay logged in: a longer session, renewed on use.
 DRIVER_SESSION_AGE = env_int("DRIVER_SESSION_AGE", 30 * 24 * 3600)
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"

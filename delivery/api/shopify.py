@@ -49,7 +49,8 @@ def shopify_orders_webhook(request):
             "authentication_failed", "Unknown shop or invalid X-Shopify-Hmac-Sha256.", 401
         )
     webhook_id = request.headers.get("X-Shopify-Webhook-Id", "").strip()
-    if not webhook_id or len(webhook_id) > MAX_WEBHOOK_ID_LENGTH:
+    # Printable: no control characters nor lone surrogates (PostgreSQL stores neither).
+    if not webhook_id or len(webhook_id) > MAX_WEBHOOK_ID_LENGTH or not webhook_id.isprintable():
         return json_error_response(
             "validation_error", "X-Shopify-Webhook-Id is missing or too long.", 400
         )

@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from delivery.models import LocationStatus, Order, OrderEvent, ShopifyConnection
+from delivery.customers.models import Customer
+from delivery.models import LocationStatus, Order, OrderEvent, ShopifyConnection, ShopifyOrderSync
 from delivery.models import ShopifyWebhookReceipt as Receipt
 from delivery.shopify import shopify_connection_create, shopify_signature
 from delivery.tests.factories import make_order
@@ -218,8 +219,17 @@ def test_a_retried_webhook_creates_nothing_more(tenant_a, shop):
         {"signature": ""},
         {"secret": "another-secret-of-enough-length"},
         {"shop": "someone-else.myshopify.com"},
+        {"shop": "bakery-de-vries\u0000.myshopify.com"},
+        {"shop": "x" * 5000},
     ],
-    ids=["wrong-signature", "missing-signature", "other-secret", "unknown-shop"],
+    ids=[
+        "wrong-signature",
+        "missing-signature",
+        "other-secret",
+        "unknown-shop",
+        "nul-in-shop",
+        "huge-shop",
+    ],
 )
 def test_an_unverified_webhook_is_refused_and_nothing_is_stored(tenant_a, shop, headers):
     # given the business's state
@@ -469,6 +479,69 @@ def test_a_webhook_without_an_id_is_refused(tenant_a, shop):
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "X-Shopify-Webhook-Id is missing or too long."
     assert order_count(tenant_a) == 0
+
+
+@pytest.mark.parametrize("webhook_id", ["w\u00001", "w\n1"], ids=["nul", "line-break"])
+def test_a_webhook_id_that_is_not_plain_text_is_refused(tenant_a, shop, webhook_id):
+    response = post_webhook(tenant_a, ORDER, webhook_id=webhook_id)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == ("X-Shopify-Webhook-Id is missing or too long.")
+    assert (order_count(tenant_a), receipts(tenant_a)) == (0, [])
+
+
+def test_a_topic_with_control_characters_is_stored_without_them(tenant_a, shop):
+    response = post_webhook(tenant_a, ORDER, webhook_id="w-topic", topic="orders/\u0000create")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "outcome": "ignored",
+        "order": None,
+        "reason": "Topic 'orders/\\x00create' is not handled.",
+    }
+    assert receipts(tenant_a) == [("w-topic", "orders/create", "ignored", None)]
+
+
+@pytest.mark.parametrize(
+    "gid",
+    ["gid://shopify/Order/12\u0000", "gid://shopify/Order/\ud800", "gid://shopify/Order/x"],
+    ids=["nul", "lone-surrogate", "not-a-number"],
+)
+def test_an_unusable_graphql_id_falls_back_to_the_order_number(tenant_a, shop, gid):
+    raw = json.dumps(payload(admin_graphql_api_id=gid)).encode()
+
+    response = post_webhook(tenant_a, raw)
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "created"
+    with tenant_a.use():
+        sync = ShopifyOrderSync.objects.get()
+    assert sync.shopify_order_id == "gid://shopify/Order/5830231310553"
+
+
+@pytest.mark.parametrize(
+    "customer_id",
+    ["70\u000069", "7" * 120, "\ud800", True],
+    ids=["nul", "long", "surrogate", "bool"],
+)
+def test_an_unusable_customer_id_is_not_kept(tenant_a, shop, customer_id):
+    raw = json.dumps(payload(customer={**ORDER["customer"], "id": customer_id})).encode()
+
+    response = post_webhook(tenant_a, raw)
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "created"
+    with tenant_a.use():
+        customer = Customer.objects.get()
+    assert (customer.name, customer.external_id) == ("Ada Lovelace", None)
+
+
+def test_a_customer_id_is_kept_as_shopify_writes_it(tenant_a, shop):
+    response = post_webhook(tenant_a, ORDER)
+
+    assert response.json()["outcome"] == "created"
+    with tenant_a.use():
+        assert Customer.objects.get().external_id == "shopify:7069440819417"
 
 
 def test_only_post_is_accepted(tenant_a, shop):

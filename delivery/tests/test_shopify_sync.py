@@ -15,6 +15,7 @@ from delivery.services import order_transition
 from delivery.shopify import shopify_connection_create
 from delivery.shopify_sync import (
     _claim,
+    _storable,
     retry_countdown,
     shopify_order_sync,
     shopify_sync_retry,
@@ -404,6 +405,26 @@ def test_other_orders_have_no_write_back(tenant_a, fake_shopify):
     assert "Retry the write-back" not in (
         tenant_a.browser("dispatcher").get(f"/orders/{order.pk}/").content.decode()
     )
+
+
+def test_an_error_text_postgresql_cannot_store_is_recorded_without_it(
+    tenant_a, shopify_order, fake_shopify
+):
+    # Shopify's own words go into last_error: a NUL must not fail the task (a lone surrogate
+    # neither, below: not sent through here, as pytest-xdist cannot carry it in the captured log)
+    fake_shopify.fail_next(Recorded(200, {"errors": [{"message": "Bad\u0000 input "}]}))
+    with tenant_a.use():
+        _finish(shopify_order, OrderStatus.DELIVERED)
+        assert shopify_order_sync_task.apply(args=[str(shopify_order.pk)]).get() == "failed"
+        sync = _sync(shopify_order)
+    assert (sync["status"], sync["last_error"]) == (
+        "failed",
+        "Shopify refused the query: Bad input ",
+    )
+
+
+def test_error_texts_are_stored_without_nul_or_lone_surrogates():
+    assert _storable("Bad\u0000 in\ud800put") == "Bad input"
 
 
 def test_the_order_page_retry_queues_the_write_back(

@@ -115,6 +115,33 @@ def test_a_route_under_way_cannot_be_edited(tenant_a, django_capture_on_commit_c
     assert response.json()["error"]["code"] == "route_locked"
 
 
+def test_a_stop_cannot_be_taken_from_a_route_under_way_or_done(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    # given two routes of the day, the second one started (then completed)
+    _, (target, donor) = planned(tenant_a, django_capture_on_commit_callbacks)
+    taken = stop_ids(tenant_a, donor)[0]
+    for status in (Route.Status.STARTED, Route.Status.COMPLETED):
+        with tenant_a.use():
+            Route.objects.filter(pk=donor.pk).update(status=status)
+            before = list(Stop.objects.order_by("id").values())
+
+        # when the dispatcher drags one of its stops onto the planned route
+        response = post(
+            tenant_a.api(),
+            f"/api/v1/routes/{target.pk}/reorder",
+            {"stops": [*stop_ids(tenant_a, target), taken]},
+        )
+
+        # then it is refused and no stop moved
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"] == {
+            "stops": [f"Stop {taken} is on a route of another day or one already under way."]
+        }
+        with tenant_a.use():
+            assert list(Stop.objects.order_by("id").values()) == before
+
+
 def test_drivers_cannot_edit_routes(tenant_a, django_capture_on_commit_callbacks):
     _, (route, _) = planned(tenant_a, django_capture_on_commit_callbacks)
 

@@ -15,8 +15,9 @@ from tenants.throttling import rate_limit_hit
 
 
 def password_reset_request(*, email: str) -> bool:
-    """Queue a reset e-mail if `email` belongs to an active user of this business and has not
-    asked too often; True when one was queued. Callers show the same answer either way."""
+    """Queue the reset e-mail to `email` unless the address asked too often; True when queued.
+    Whether the address has an account is decided by the worker, so the request does the same
+    work, in the same time, for a known and an unknown address (no enumeration by timing)."""
     from tenants.accounts.tasks import password_reset_email_send
 
     email = email_normalise(email)
@@ -29,11 +30,13 @@ def password_reset_request(*, email: str) -> bool:
     )
     if not limited.allowed:
         return False
-    user = User.objects.filter(email=email, is_active=True).only("pk").first()
-    if user is None:
-        return False
-    task_send_after_commit(password_reset_email_send, args=[str(user.pk)])
+    task_send_after_commit(password_reset_email_send, args=[email])
     return True
+
+
+def password_reset_user(*, email: str) -> User | None:
+    """The active user of this business with this (normalised) address, if any."""
+    return User.objects.filter(email=email, is_active=True).first()
 
 
 def password_reset_url(*, user: User, host: str) -> str:

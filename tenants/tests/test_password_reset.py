@@ -42,9 +42,10 @@ def test_a_known_and_an_unknown_address_get_the_same_answer(
     assert (unknown.status_code, unknown["Location"]) == (302, "/password/reset/sent/")
     sent = client.get("/password/reset/sent/")
     assert b"If that address belongs to an account at Business ALPHA" in sent.content
-    # only the known address gets an e-mail
+    # the request does the same work for both (no timing difference: the worker looks the
+    # address up), and only the known address gets an e-mail
     assert known_tasks == ["tenants.accounts.tasks.password_reset_email_send"]
-    assert unknown_tasks == []
+    assert unknown_tasks == ["tenants.accounts.tasks.password_reset_email_send"]
     assert [message.to for message in mail.outbox] == [["dispatcher@alpha.test"]]
     assert mail.outbox[0].subject == "Choose a new password for Business ALPHA"
     assert "the link works once, for 60 minutes" in mail.outbox[0].body
@@ -58,7 +59,7 @@ def test_a_user_of_another_business_gets_nothing_here(
     )
 
     assert response["Location"] == "/password/reset/sent/"
-    assert tasks == []
+    assert tasks == ["tenants.accounts.tasks.password_reset_email_send"]
     assert mail.outbox == []
 
 
@@ -180,7 +181,8 @@ def test_a_deactivated_user_gets_no_email(tenant_a, django_capture_on_commit_cal
     )
 
     assert response["Location"] == "/password/reset/sent/"
-    assert tasks == []
+    assert tasks == ["tenants.accounts.tasks.password_reset_email_send"]
+    assert mail.outbox == []
 
 
 def test_a_reset_lifts_a_login_lockout(tenant_a, settings, django_capture_on_commit_callbacks):

@@ -91,3 +91,19 @@ def test_a_wrong_password_signs_nobody_in(tenant_a):
 
     assert response.status_code == 200
     assert settings.SESSION_COOKIE_NAME not in client.cookies
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ['"abcdefghij\\000klmnop"', '"abcdefghij\\012klmnop"', "abcdefghijklmnopqrstuvwxyz-0123_"],
+    ids=["quoted-nul", "quoted-line-break", "not-a-session-key"],
+)
+def test_a_session_cookie_that_is_no_session_key_is_no_session(tenant_a, cookie):
+    # the cookie's quoted octal escape decodes to a NUL, which PostgreSQL cannot compare
+    client = tenant_a.anonymous()
+    client.cookies.load(f"{settings.SESSION_COOKIE_NAME}={cookie}")
+
+    response = client.get("/orders/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/orders/"

@@ -88,6 +88,19 @@ def test_the_copied_link_signs_the_driver_in_on_their_route(
     assert LINK.search(accepted) is None
 
 
+def test_on_a_site_with_a_port_the_link_names_it_once(
+    tenant_a, settings, django_capture_on_commit_callbacks
+):
+    # given a site served on a port (SITE_PORT), the admin's browser on alpha.localhost:8000
+    settings.SITE_PORT = "8000"
+    client, response, _ = _add_driver(tenant_a, django_capture_on_commit_callbacks)
+    client.defaults["HTTP_HOST"] = "alpha.localhost:8000"
+
+    link = LINK.search(client.get(response["Location"]).content.decode())[1]
+
+    assert re.fullmatch(r"http://alpha\.localhost:8000/password/set/[\w-]+/[\w-]+/", link)
+
+
 def test_adding_an_existing_user_as_driver_sends_no_invitation(
     tenant_a, django_capture_on_commit_callbacks
 ):

@@ -472,6 +472,19 @@ def test_unknown_links_answer_404(tenant_a):
     )
 
 
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("get", ""), ("post", "instructions/"), ("post", "new-day/"), ("post", "skip/")],
+)
+@pytest.mark.parametrize(
+    "token", ["x" * 42 + "%00", "x" * 42 + "%ED%A0%80", "x" * 42 + "%0A", "x" * 42 + "!"]
+)
+def test_a_link_with_characters_no_token_has_answers_404(tenant_a, method, suffix, token):
+    response = getattr(tenant_a.anonymous(), method)(f"/t/{token}/{suffix}")
+
+    assert response.status_code == 404
+
+
 # --- the business's settings and pages --------------------------------------------------------
 
 
