@@ -47,6 +47,7 @@ def solve_with_pyvrp(
     seed: int = PYVRP_SEED,
     check: bool = True,
     serve: Collection[int] | None = None,
+    prize_factor: int = pm.PRIZE_FACTOR,
 ) -> tuple[rv.Solution | None, str]:
     """PyVRP's plan for a problem it supports, or None when it has none VROOM accepts.
 
@@ -54,11 +55,12 @@ def solve_with_pyvrp(
     VROOM, driving exactly those routes, finds nothing broken (`routing.vroom.violations`).
     `time_limit` covers building the model too. Returns the plan and how the search started.
     (`check=False` skips VROOM's check: for tests of the model itself.) `serve`: serve exactly
-    these jobs, each required (see `routing.pyvrp_model.build`).
+    these jobs, each required (see `routing.pyvrp_model.build`); `prize_factor`: see
+    `routing.pyvrp_model.prizes`.
     """
     started = time.monotonic()
     left_out = warm_start.unassigned if warm_start is not None else None
-    model = pm.build(problem, left_out_before=left_out, serve=serve)
+    model = pm.build(problem, left_out_before=left_out, serve=serve, prize_factor=prize_factor)
     if not model.client_jobs:
         return rv.Solution(
             routes=[], unassigned=sorted(j.id for j in problem.jobs)

@@ -73,6 +73,7 @@ import numpy as np
 from vroom._vroom import VroomInputException, VroomInternalException, VroomRoutingException
 
 from routing import vroom as rv
+from routing.pyvrp_model import PRIZE_FACTOR
 from routing.pyvrp_solve import (
     PYVRP_SEED,
     pyvrp_supports,  # noqa: F401 (re-exported for the bench and tests)
@@ -96,6 +97,10 @@ VROOM_SHARE_BEFORE_PYVRP = 0.15
 VROOM_LARGE_SHARE = 0.6  # at most, on a large day (see `first_vroom_share`)
 # Below this, starting PyVRP is not worth it (model building and the first local search).
 PYVRP_MIN_SECONDS = 0.2
+# The runs with prizes (every order optional) scale the prizes by one of these factors: a larger
+# factor inserts more left-out orders and leaves worse travel (see `routing.pyvrp_model.prizes`),
+# so the moderate one comes first, and the next only after a run with it found no more orders.
+PRIZE_FACTORS = (10, 100, PRIZE_FACTOR)
 # After VROOM's first plan, PyVRP and VROOM's local search (from PyVRP's plan, as VROOM's initial
 # routes) take turns: a PyVRP run gets this share of the time left (at least the minimum), then
 # VROOM's pass at this level (it stops at its own local optimum, seconds on 1,000 stops).
@@ -444,6 +449,7 @@ def _timed_pyvrp(
     warm_start: rv.Solution | None,
     seed: int = PYVRP_SEED,
     serve: list[int] | None = None,
+    prize_factor: int = PRIZE_FACTOR,
 ):
     run_started = time.monotonic()
     solution, start = solve_with_pyvrp(
@@ -452,6 +458,7 @@ def _timed_pyvrp(
         warm_start=warm_start,
         seed=seed,
         serve=serve,
+        prize_factor=prize_factor,
     )
     return solution, start, time.monotonic() - run_started
 
@@ -473,6 +480,7 @@ class _Search:
         self.pyvrp_runs = 0
         self.prize_runs = 0  # PyVRP runs with prizes (every order optional)
         self.prizes_found = False  # whether the last of them served more orders
+        self.prize_level = 0  # which of PRIZE_FACTORS: one up after each that found no more
         self.vroom_started_from: rv.Solution | None = None
 
     def rank(self, solution: rv.Solution) -> tuple[int, int, int]:
@@ -489,7 +497,9 @@ class _Search:
             return True
         return False
 
-    def pyvrp(self, deadline: float, *, same_orders: bool = False) -> bool:
+    def pyvrp(
+        self, deadline: float, *, same_orders: bool = False, prize_factor: int = PRIZE_FACTOR
+    ) -> bool:
         """A PyVRP run from the kept plan until `deadline`; True if it improved the plan. Each
         run has a seed of its own: from an unchanged plan the same seed would search the same.
 
@@ -502,12 +512,16 @@ class _Search:
         serve = None
         if same_orders and self.best is not None:
             serve = [job_id for route in self.best.routes for job_id in route.job_ids]
-        solution, start, seconds = _timed_pyvrp(self.problem, deadline, self.best, seed, serve)
+        solution, start, seconds = _timed_pyvrp(
+            self.problem, deadline, self.best, seed, serve, prize_factor
+        )
         if start.startswith("warm start"):
             origin = "from vroom" if from_vroom else "from the kept plan"
             start = start.replace("warm start", f"warm start {origin}", 1)
         if serve is not None:
             start += ", the same orders"
+        elif prize_factor != PRIZE_FACTOR:
+            start += f", prizes ×{prize_factor}"
         self.attempts.append(_pyvrp_attempt(start, seconds, solution))
         return self.offer(solution, "pyvrp")
 
@@ -568,12 +582,18 @@ class _Search:
             # Prizes (more orders) first and whenever they last found more; else travel alone.
             more_orders = self.prizes_due()
             before = self.best
-            improved = self.pyvrp(time.monotonic() + slice_seconds, same_orders=not more_orders)
+            factor = PRIZE_FACTORS[min(self.prize_level, len(PRIZE_FACTORS) - 1)]
+            improved = self.pyvrp(
+                time.monotonic() + slice_seconds,
+                same_orders=not more_orders,
+                prize_factor=factor,
+            )
             if more_orders:
                 self.prize_runs += 1
                 self.prizes_found = improved and (
                     before is None or len(self.best.unassigned) < len(before.unassigned)
                 )
+                self.prize_level += int(not self.prizes_found)
             self.vroom_pass(deadline)
 
     def prizes_due(self) -> bool:

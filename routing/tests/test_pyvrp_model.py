@@ -173,6 +173,19 @@ def test_priorities_are_served_first_as_vroom_does(priorities, served):
     assert sorted(by_pyvrp.unassigned) == sorted({101, 102, 103} - set(served))
 
 
+@pytest.mark.parametrize("factor", solvers.PRIZE_FACTORS)
+def test_every_prize_factor_the_solver_uses_scales_all_prizes_alike(factor):
+    # the shift bounds any route's travel at 65: base prize 66, a priority point 4 x 66
+    problem = priority_day((4, 4, 10))
+    durations = pm.matrices(problem)
+
+    bare = pm.prizes(problem, problem.jobs, durations, eager=False)
+    scaled = pm.prizes(problem, problem.jobs, durations, factor=factor)
+
+    assert bare == [1122, 1122, 2706]
+    assert scaled == [factor * 1122, factor * 1122, factor * 2706]
+
+
 # --- several windows as a client group ---------------------------------------------------------
 
 
