@@ -21,7 +21,9 @@ Every row reports the load averages (1 / 5 / 15 min) when it started: the machin
 takes many minutes, far more on a busy machine), `python -m bench routing_days --quick`
 (BENCH_QUICK=1: 80 and 300 orders, both variants, a 20 s budget, raw VROOM's "no limit" run
 capped at 60 s; about 5 min). The results file is rewritten after every row, so a run cut short
-still reports what it measured. Needs no database.
+still reports what it measured. Needs no database. `BENCH_SIZES=80,300` runs only those sizes;
+`BENCH_BEST_KNOWN=80:150` also makes the best-known reference of the 80-order day (long PyVRP
+runs, 150 s each; see BEST_KNOWN_CACHE).
 """
 
 import hashlib
