@@ -14,6 +14,7 @@ BENCHMARKS = [
     "tenants",
     "orders_import",
     "routing",
+    "routing_days",
     "optimization",
     "pages",
     "tracking",

@@ -1,17 +1,22 @@
 """The limit that left an order out, with its numbers, where `routing.explanations` can only say
 "the routes are full" or "cannot be back before the end of any shift": the day's loads against
-the fleet's ("items: 141 ordered, 115 on 3 vans"), or the shifts' time. Pure: the day, the plan
-and travel times come in."""
+the fleet's ("items: 141 ordered, 115 on 3 vans"), or the shifts' time; for an order needing a
+skill only some drivers have, the skill itself (how many drivers have it, how full their routes
+are, with the numbers, or which shifts could reach it without it). Pure: the day, the plan and
+travel times come in."""
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from routing.explanations import DID_NOT_FIT, NOT_BACK_IN_TIME, UNITS, explain, quantity_text
-from routing.planning import Day, OrderToPlan, Point
+from routing.planning import Day, DriverToPlan, OrderToPlan, Point
 from routing.problem import PlannedRoute
 
 NAMES = {"weight_kg": "weight", "volume_l": "volume", "items": "items"}
+MAX_NAMED = 3  # drivers named in a reason; the rest are counted
+Travel = Callable[[Point, Point, str], int]
 
 
 def _clock(moment: datetime, day: Day) -> str:
@@ -61,6 +66,12 @@ def did_not_fit(order: OrderToPlan, day: Day, planned: Sequence[PlannedRoute]) -
             f"did not fit — {load} ({times}): add a vehicle, raise its capacity or move orders "
             "to another day"
         )
+    full = routes_full(order, day, planned, day.drivers)
+    if full:
+        return (
+            f"did not fit — {full} ({times}): add a vehicle, raise its capacity or move orders "
+            "to another day"
+        )
     windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
     inside = f"; its window {windows} is taken by other stops" if windows else ""
     return (
@@ -94,6 +105,189 @@ def earliest_back(
     return f" (earliest back {_clock(best, day)}, shifts end by {_clock(latest_end, day)})"
 
 
+def _skills_text(skills) -> str:
+    return ", ".join(f"'{skill}'" for skill in sorted(skills))
+
+
+def _shift(driver: DriverToPlan, day: Day) -> str:
+    return f"{driver.name} ({_clock(driver.shift_start, day)}–{_clock(driver.shift_end, day)})"
+
+
+def _named(drivers: Sequence[DriverToPlan], day: Day) -> str:
+    named = [_shift(driver, day) for driver in drivers[:MAX_NAMED]]
+    if len(drivers) > MAX_NAMED:
+        named.append(f"{len(drivers) - MAX_NAMED} more")
+    return ", ".join(named)
+
+
+def _restricting(order: OrderToPlan, day: Day) -> frozenset[str]:
+    """The order's skills that some driver on shift lacks (the ones that narrow who can go)."""
+    shared = frozenset.intersection(*(frozenset(d.all_skills) for d in day.drivers))
+    return frozenset(order.skills) - shared
+
+
+def _alone(order: OrderToPlan, driver: DriverToPlan, day: Day, travel_s: Travel) -> bool:
+    """Could `driver` serve `order` on a route of its own (skills and loads aside)?"""
+    if driver.max_stops == 0:
+        return False
+    there = travel_s(driver.start, order.location, driver.profile)
+    back = travel_s(order.location, driver.end, driver.profile) if driver.end is not None else 0
+    if driver.max_travel_s is not None and there + back > driver.max_travel_s:
+        return False
+    arrival = driver.shift_start + timedelta(seconds=there)
+    windows = order.time_windows or ((day.time_base, day.time_base + timedelta(days=2)),)
+    for start, end in windows:
+        service_start = max(arrival, start)
+        if service_start <= end and (
+            service_start + timedelta(seconds=order.service_s + back) <= driver.shift_end
+        ):
+            return True
+    return False
+
+
+def _route_loads(day: Day, planned: Sequence[PlannedRoute]) -> dict[UUID, dict[str, Decimal]]:
+    """Each driver's load in the plan, per dimension, and its stops ("stops")."""
+    orders = {order.id: order for order in day.orders}
+    loads: dict[UUID, dict[str, Decimal]] = {}
+    for route in planned:
+        delivered = [
+            orders[stop.order_id]
+            for stop in route.stops
+            if stop.kind == "delivery" and stop.order_id in orders
+        ]
+        load = {
+            name: sum((Decimal(getattr(o, name) or 0) for o in delivered), Decimal(0))
+            for name in UNITS
+        }
+        load["stops"] = Decimal(len(route.stops))
+        loads[route.driver_id] = load
+    return loads
+
+
+def _full(order: OrderToPlan, driver: DriverToPlan, load: dict[str, Decimal]) -> list[str]:
+    """The dimensions of `driver`'s route with no room left for `order` ("stops": max stops)."""
+    full = []
+    for name in UNITS:
+        limit = getattr(driver.vehicle, name) if driver.vehicle is not None else None
+        needed = getattr(order, name)
+        if limit is not None and needed and Decimal(needed) > Decimal(limit) - load[name]:
+            full.append(name)
+    if driver.max_stops is not None and load["stops"] >= driver.max_stops:
+        full.append("stops")
+    return full
+
+
+def _use(driver: DriverToPlan, load: dict[str, Decimal], dimensions: list[str]) -> str:
+    parts = []
+    for name in dimensions:
+        if name == "stops":
+            parts.append(f"{int(load['stops'])} of {driver.max_stops} stops")
+        else:
+            limit = getattr(driver.vehicle, name)
+            parts.append(f"{quantity_text(load[name])} of {quantity_text(limit)} {UNITS[name]}")
+    return f"{driver.name}: {', '.join(parts)}"
+
+
+def routes_full(
+    order: OrderToPlan,
+    day: Day,
+    planned: Sequence[PlannedRoute],
+    drivers: Sequence[DriverToPlan],
+) -> str | None:
+    """ "weight: every route that can take it is full (Driver 1: 6 of 10 kg; …); it needs 6 kg"
+    when each of `drivers`' routes lacks room for the order in some load (or has its max stops);
+    None otherwise."""
+    loads = _route_loads(day, planned)
+    empty = dict.fromkeys([*UNITS, "stops"], Decimal(0))
+    full = {d.id: _full(order, d, loads.get(d.id, empty)) for d in drivers}
+    if not drivers or not all(full.values()):
+        return None
+    dimensions = [n for n in [*UNITS, "stops"] if any(n in f for f in full.values())]
+    words = " and ".join(NAMES.get(n, n) for n in dimensions)
+    details = "; ".join(_use(d, loads.get(d.id, empty), full[d.id]) for d in drivers[:MAX_NAMED])
+    if len(drivers) > MAX_NAMED:
+        details += f"; {len(drivers) - MAX_NAMED} more"
+    needs = ", ".join(
+        f"{quantity_text(getattr(order, n))} {UNITS[n]}" for n in dimensions if n != "stops"
+    )
+    needs = f"; it needs {needs}" if needs else ""
+    route = "the route is" if len(drivers) == 1 else f"all {len(drivers)} routes are"
+    return f"{words}: {route} full ({details}){needs}"
+
+
+def skill_full(
+    order: OrderToPlan, day: Day, planned: Sequence[PlannedRoute], *, travel_s: Travel
+) -> str | None:
+    """For an order that lost out and needs a skill some drivers lack: how many drivers have it
+    and what is full on their routes (the load with its numbers, or their time); None when no
+    skill narrows who can take it."""
+    skills = _restricting(order, day)
+    if not skills:
+        return None
+    holders = [d for d in day.drivers if frozenset(order.skills) <= frozenset(d.all_skills)]
+    reachable = [d for d in holders if _alone(order, d, day, travel_s)] or holders
+    skill = _skills_text(skills)
+    have = "has" if len(holders) == 1 else "have"
+    who = f"needs skill {skill}, which {len(holders)} of {len(day.drivers)} drivers on shift {have}"
+    loads = _route_loads(day, planned)
+    empty = dict.fromkeys([*UNITS, "stops"], Decimal(0))
+    full = {d.id: _full(order, d, loads.get(d.id, empty)) for d in reachable}
+    route = "its route is" if len(reachable) == 1 else "their routes are"
+    if all(full.values()):
+        dimensions = [n for n in [*UNITS, "stops"] if any(n in f for f in full.values())]
+        words = " and ".join(NAMES.get(n, n) for n in dimensions)
+        details = "; ".join(
+            _use(d, loads.get(d.id, empty), full[d.id]) for d in reachable[:MAX_NAMED]
+        )
+        if len(reachable) > MAX_NAMED:
+            details += f"; {len(reachable) - MAX_NAMED} more"
+        needs = ", ".join(
+            f"{quantity_text(getattr(order, n))} {UNITS[n]}" for n in dimensions if n != "stops"
+        )
+        needs = f"; it needs {needs}" if needs else ""
+        return (
+            f"{who}; {route} full by {words} ({details}){needs} — add a driver with {skill} "
+            f"or move some {skill} orders to another day"
+        )
+    ends = {route.driver_id: route.end for route in planned}
+    backs = [
+        f"{_shift(d, day)}, back {_clock(ends[d.id], day)}" if d.id in ends else _shift(d, day)
+        for d in reachable[:MAX_NAMED]
+    ]
+    window = ""
+    if order.time_windows:
+        windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
+        window = f" in window {windows}"
+    return (
+        f"{who}; {route} out of time for it{window} ({'; '.join(backs)}) — add a driver with "
+        f"{skill}, widen its window or move some {skill} orders to another day"
+    )
+
+
+def skill_shift(order: OrderToPlan, day: Day, *, travel_s: Travel) -> str | None:
+    """For an order no driver with its skills can serve even alone: the skill is the bottleneck
+    when a driver without it could have (the shifts that reach it lack the skill)."""
+    skills = _restricting(order, day)
+    if not skills or order.location is None or order.pickup is not None:
+        return None
+    holders = [d for d in day.drivers if frozenset(order.skills) <= frozenset(d.all_skills)]
+    others = [d for d in day.drivers if d not in holders and _alone(order, d, day, travel_s)]
+    if not holders or not others:
+        return None
+    skill = _skills_text(skills)
+    which = "it"
+    if order.time_windows:
+        windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
+        which = f"window {windows}"
+    who = "the driver with it" if len(holders) == 1 else f"the {len(holders)} drivers with it"
+    lack = "has" if len(others) == 1 else "have"
+    return (
+        f"needs skill {skill}: {who} ({_named(holders, day)}) cannot serve {which} within the "
+        f"shift; {_named(others, day)} could, but {lack} no {skill} — give a driver on that "
+        f"shift {skill} or move it to another day"
+    )
+
+
 def unplanned_reason(
     order: OrderToPlan,
     day: Day,
@@ -122,7 +316,13 @@ def unplanned_reason(
         )
     reason = explain(order, day, travel_s=travel_s)
     if reason == DID_NOT_FIT:
-        return did_not_fit(order, day, planned)
+        return skill_full(order, day, planned, travel_s=travel_s) or did_not_fit(
+            order, day, planned
+        )
+    if reason == NOT_BACK_IN_TIME or reason.startswith("window "):
+        skilled = skill_shift(order, day, travel_s=travel_s)
+        if skilled:
+            return skilled
     if reason == NOT_BACK_IN_TIME:
         return reason + earliest_back(order, day, travel_s=travel_s)
     return reason

@@ -123,8 +123,15 @@ def _as_uint_matrix(matrix: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(matrix)).astype(np.uint32)
 
 
-def problem_input(problem: Problem) -> vroom.Input:
-    """Translate our Problem into pyvroom's Input."""
+STEP_TYPES = {"job": "single", "pickup": "pickup", "delivery": "delivery", "break": "break"}
+
+
+def problem_input(
+    problem: Problem, routes: dict[int, list[tuple[str, int]]] | None = None
+) -> vroom.Input:
+    """Translate our Problem into pyvroom's Input. With `routes` (vehicle id -> its steps as
+    (kind, id)), every vehicle must drive exactly those steps in that order (VROOM's plan
+    mode, for `violations`)."""
     solver_input = vroom.Input()
     for profile, matrix in problem.durations.items():
         solver_input.set_durations_matrix(profile=profile, matrix_input=_as_uint_matrix(matrix))
@@ -134,7 +141,16 @@ def problem_input(problem: Problem) -> vroom.Input:
             options["max_tasks"] = vehicle.max_tasks
         if vehicle.max_travel_time is not None:
             options["max_travel_time"] = vehicle.max_travel_time
-        if vehicle.locked_steps:
+        if routes is not None:
+            options["steps"] = [
+                vroom.VehicleStep("start"),
+                *(
+                    vroom.VehicleStep(STEP_TYPES[kind], step_id)
+                    for kind, step_id in routes.get(vehicle.id, [])
+                ),
+                vroom.VehicleStep("end"),
+            ]
+        elif vehicle.locked_steps:
             options["steps"] = [
                 vroom.VehicleStep(
                     step_type=step.kind if step.kind != "job" else "single", id=step.id
@@ -232,16 +248,61 @@ def solution_parse(problem: Problem, raw) -> Solution:
     return Solution(routes=routes, unassigned=sorted(unassigned))
 
 
+def replay(problem: Problem, solution: Solution) -> tuple[Solution, list[str]]:
+    """VROOM's reading of a plan: every vehicle drives exactly its route of `solution`, breaks
+    included (VROOM's plan mode). Returns the plan with VROOM's times (arrivals, waits) and
+    what VROOM finds broken (empty when the plan is valid)."""
+    routes = {
+        route.vehicle_id: [(s.kind, s.id) for s in route.steps if s.kind in STEP_TYPES]
+        for route in solution.routes
+        if route.job_ids
+    }
+    raw = problem_input(problem, routes=routes).check(nb_threads=1)
+    report = raw.to_dict()
+    found = [
+        f"vehicle {route['vehicle']}: {violation['cause']}"
+        for route in report.get("routes", [])
+        for violation in route.get("violations", [])
+    ]
+    visits = [job_id for route in solution.routes for job_id in route.job_ids]
+    if len(set(visits)) != len(visits):
+        found.append("a stop is visited twice")
+    timed = solution_parse(problem, raw)
+    timed.routes = [route for route in timed.routes if route.job_ids]
+    every = [job.id for job in problem.jobs]
+    every += [
+        step.id for shipment in problem.shipments for step in (shipment.pickup, shipment.delivery)
+    ]
+    timed.unassigned = sorted(set(every) - set(visits))
+    return timed, found
+
+
+def violations(problem: Problem, solution: Solution) -> list[str]:
+    """What VROOM finds broken in `solution` driven exactly as planned (see `replay`)."""
+    return replay(problem, solution)[1]
+
+
 def solve(
     problem: Problem,
     *,
     exploration_level: int = 5,
     threads: int = 2,
     timeout: timedelta | None = None,
+    initial: Solution | None = None,
 ) -> Solution:
+    """VROOM's plan; with `initial`, its search starts from that (valid) plan's routes, breaks
+    included: VROOM only ever keeps a plan at least as good by its own order (priorities,
+    then jobs served, then cost), so the answer is never worse than `initial`."""
     if not problem.jobs and not problem.shipments:
         return Solution(routes=[], unassigned=[])
-    raw = problem_input(problem).solve(
+    routes = None
+    if initial is not None:
+        routes = {
+            route.vehicle_id: [(s.kind, s.id) for s in route.steps if s.kind in STEP_TYPES]
+            for route in initial.routes
+            if route.job_ids
+        }
+    raw = problem_input(problem, routes=routes).solve(
         exploration_level=exploration_level, nb_threads=threads, timeout=timeout
     )
     return solution_parse(problem, raw)

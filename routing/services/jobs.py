@@ -309,6 +309,8 @@ def _optimization_solve(job: OptimizationJob) -> OptimizationJob:
                 "solver": result.path,
                 "solver_reason": result.reason,
                 "solver_seconds": round(result.seconds, 2),
+                # every engine run inside the budget: engine, level, seconds, what it found
+                "solver_runs": [attempt.summary() for attempt in result.attempts],
                 "seconds": round((timezone.now() - started).total_seconds(), 2),
             }
             job.finished_at = timezone.now()

@@ -143,6 +143,21 @@ def test_a_small_day_plans_into_one_route_per_driver(tenant_a, django_capture_on
         assert job.summary["distance_m"] == sum(route.distance_m for route in routes)
         assert job.summary["travel_s"] == sum(route.travel_s for route in routes)
         assert job.summary["solver"] in ("vroom", "pyvrp")
+        # every engine run inside the budget is recorded; VROOM's first plan always runs
+        engine_runs = job.summary["solver_runs"]
+        assert engine_runs[0]["engine"] == "vroom" and engine_runs[0]["result"] == "plan"
+        for engine_run in engine_runs:
+            assert set(engine_run) == {
+                "engine",
+                "level",
+                "detail",
+                "seconds",
+                "result",
+                "unassigned",
+                "travel_s",
+            }
+            assert engine_run["engine"] in ("vroom", "pyvrp")
+            assert (engine_run["level"] is not None) == (engine_run["engine"] == "vroom")
         assert job.params == {"mode": "plan", "orders": [], "drivers": [], "time_budget_s": 1}
         events = OrderEvent.objects.filter(kind=OrderEvent.Kind.STATUS_CHANGED)
         assert sorted(

@@ -83,17 +83,10 @@ def _with_second_vehicle(problem: rv.Problem, **changes) -> rv.Problem:
 
 
 UNSUPPORTED = {
-    "two time windows": lambda p: _with_job(p, time_windows=((0, 10), (50, 60))),
     "delivery and pickup on one job": lambda p: _with_job(p, pickup=(1,)),
-    "a skill some vehicle lacks": lambda p: _with_job(p, skills=frozenset({7})),
-    "different priorities": lambda p: _with_job(p, priority=10),
     "a break": lambda p: _with_vehicle(p, breaks=(rv.Break(id=1, service=30),)),
-    "max tasks": lambda p: _with_vehicle(p, max_tasks=2),
-    "max travel time": lambda p: _with_vehicle(p, max_travel_time=100),
     "a locked step": lambda p: _with_vehicle(p, locked_steps=(rv.LockedStep("job", 101),)),
-    "an open route": lambda p: _with_vehicle(p, end=None),
     "no start": lambda p: _with_vehicle(p, start=None),
-    "two profiles": lambda p: _with_second_vehicle(p, profile="bike"),
     "capacities of different dimensions": lambda p: _with_second_vehicle(p, capacity=(5, 5)),
     "a shipment": lambda p: dataclasses.replace(
         p,
@@ -113,6 +106,15 @@ def test_pyvrp_declines_what_only_vroom_handles(feature):
 
 
 SUPPORTED = {
+    "two time windows": lambda p: _with_job(p, time_windows=((0, 10), (50, 60))),
+    "a skill some vehicle lacks": lambda p: _with_job(
+        _with_second_vehicle(p, skills=frozenset({7})), skills=frozenset({7})
+    ),
+    "different priorities": lambda p: _with_job(p, priority=10),
+    "max tasks": lambda p: _with_vehicle(p, max_tasks=2),
+    "max travel time": lambda p: _with_vehicle(p, max_travel_time=100),
+    "an open route": lambda p: _with_vehicle(p, end=None),
+    "two profiles": lambda p: _with_second_vehicle(p, profile="bike"),
     "skills every vehicle has": lambda p: _with_job(
         _with_second_vehicle(_with_vehicle(p, skills=frozenset({7, 8})), skills=frozenset({7})),
         skills=frozenset({7}),
@@ -269,39 +271,111 @@ def test_plan_keeps_pyvrp_plan_when_it_serves_every_job():
     assert result.path == "pyvrp"
     assert result.solution.unassigned == []
     assert [(a.solver, a.unassigned) for a in result.attempts] == [("vroom", 1), ("pyvrp", 0)]
-    # VROOM's plan had no room for 106, so PyVRP had to start from scratch.
-    assert result.attempts[1].detail == "cold start"
+    # Every order is optional for PyVRP: VROOM's plan without 106 is still its warm start;
+    # the first run with prizes scales them moderately (PRIZE_FACTORS)
+    assert result.attempts[1].detail == "warm start from vroom, prizes ×10"
 
 
-# The helper process needs a moment to start (imports); on a loaded machine 2.5 s was too short.
-PARALLEL_BUDGET = timedelta(seconds=6)
+def test_vroom_from_a_plan_never_ends_worse():
+    # given: PyVRP's optimum (45) as VROOM's initial routes; VROOM alone finds 58 at best
+    problem = vroom_beats_nothing_problem()
+    by_pyvrp, _ = solvers.solve_with_pyvrp(problem, time_limit=timedelta(seconds=0.5))
+
+    # when
+    again = rv.solve(problem, exploration_level=1, initial=by_pyvrp)
+
+    # then
+    assert again.duration == 45
+    assert again.unassigned == []
 
 
-def test_plan_with_a_spare_thread_also_runs_vroom_in_parallel():
+def test_vroom_local_search_improves_a_poor_start():
+    # given: every stop on its own route (a valid but poor plan)
+    problem = line_problem()
+    problem.vehicles = [rv.Vehicle(id=k, start=0, end=0, capacity=(10,)) for k in (1, 2, 3)]
+    poor = rv.Solution(
+        routes=[
+            rv.Route(
+                vehicle_id=k,
+                steps=[
+                    rv.Step("start", None, 0, 0, 0, 0),
+                    rv.Step("job", 100 + k, k, 10 * k, 5, 0),
+                    rv.Step("end", None, 0, 20 * k + 5, 0, 0),
+                ],
+                duration=20 * k,
+                distance=20 * k,
+            )
+            for k in (1, 2, 3)
+        ]
+    )
+
+    better = rv.solve(problem, exploration_level=1, initial=poor)
+
+    assert better.duration == 60  # one route out and back
+    assert better.unassigned == []
+
+
+def test_job_summary_runs_say_engine_level_seconds_and_result():
+    attempt = solvers.Attempt("vroom", "level 3", 1.234, True, 2, 500, 3)
+
+    assert attempt.summary() == {
+        "engine": "vroom",
+        "level": 3,
+        "detail": "level 3",
+        "seconds": 1.23,
+        "result": "plan",
+        "unassigned": 2,
+        "travel_s": 500,
+    }
+
+
+# The helper process needs a moment to start (imports): on a loaded machine 2.5 s was too short,
+# and with a load average of 15 on 2 cores importing the solvers took 5 s.
+PARALLEL_BUDGET = timedelta(seconds=10)
+
+
+def test_plan_with_a_spare_thread_also_runs_vroom_in_parallel(monkeypatch):
+    # given: a first VROOM share so small that its level is below what the budget allows
+    monkeypatch.setattr(solvers, "VROOM_SHARE_BEFORE_PYVRP", 0.001)
+
+    result = solvers.plan(vroom_beats_nothing_problem(), time_budget=PARALLEL_BUDGET)
+
+    assert (result.path, result.reason) == ("pyvrp", "pyvrp's plan is better")
+    assert result.solution.duration == 45
+    # every order served: one PyVRP run on exactly those orders to the deadline, and the
+    # helper's plan at the end (not better)
+    assert [(a.solver, a.detail, a.cost) for a in result.attempts] == [
+        ("vroom", "level 2", 58),
+        ("pyvrp", "warm start from vroom, the same orders", 45),
+        ("vroom", "level 5, 1 thread, parallel process", 58),
+    ]
+
+
+def test_plan_whose_helper_vroom_would_only_repeat_its_first_run_runs_pyvrp_there():
+    # VROOM's first run is at level 5 already: a helper at level 5 would find the same plan, so
+    # the spare thread runs a second PyVRP search from VROOM's plan, with a seed of its own
     result = solvers.plan(vroom_beats_nothing_problem(), time_budget=PARALLEL_BUDGET)
 
     assert (result.path, result.reason) == ("pyvrp", "pyvrp's plan is better")
     assert result.solution.duration == 45
     assert [(a.solver, a.detail, a.cost) for a in result.attempts] == [
         ("vroom", "level 5", 58),
-        ("pyvrp", "warm start from vroom", 45),
-        ("vroom", "level 5, 1 thread, parallel process", 58),
+        ("pyvrp", "warm start from vroom, the same orders", 45),
+        ("pyvrp", "warm start from vroom, seed 1001, parallel process", 45),
     ]
 
 
-def test_plan_keeps_the_parallel_vroom_plan_when_pyvrp_cannot_serve_everything():
+def test_a_day_that_cannot_all_fit_still_gets_pyvrp_plans_in_parallel_too():
     problem = line_problem()
     problem.vehicles = [rv.Vehicle(id=1, start=0, end=0, capacity=(2,))]
 
     result = solvers.plan(problem, time_budget=PARALLEL_BUDGET)
 
-    assert (result.path, result.reason) == ("vroom", "pyvrp found no feasible plan")
+    # every engine run leaves the farthest stop out; on a tie VROOM's plan stays
+    assert (result.path, result.reason) == ("vroom", "vroom's plan is as good")
     assert result.solution.unassigned == [103]
-    assert [(a.solver, a.feasible) for a in result.attempts] == [
-        ("vroom", True),
-        ("pyvrp", False),
-        ("vroom", True),
-    ]
+    assert {(a.feasible, a.unassigned, a.cost) for a in result.attempts} == {(True, 1, 40)}
+    assert [a.solver for a in result.attempts][:2] == ["vroom", "pyvrp"]
 
 
 def test_plan_with_one_thread_runs_no_helper():
@@ -309,25 +383,44 @@ def test_plan_with_one_thread_runs_no_helper():
         vroom_beats_nothing_problem(), time_budget=timedelta(seconds=2.5), threads=1
     )
 
-    assert [a.detail for a in result.attempts] == ["level 5", "warm start from vroom"]
+    # every order served: one PyVRP run on exactly those orders, no helper
+    assert [a.detail for a in result.attempts] == [
+        "level 5",
+        "warm start from vroom, the same orders",
+    ]
 
 
-def test_plan_falls_back_to_vroom_when_pyvrp_cannot_serve_everything():
-    # given: three stops, room for two; PyVRP requires all of them
+def test_a_day_that_cannot_all_fit_gets_a_pyvrp_plan():
+    # given: three stops, room for two (every order is optional for PyVRP, with a prize)
     problem = line_problem()
     problem.vehicles = [rv.Vehicle(id=1, start=0, end=0, capacity=(2,))]
 
     # when
-    result = solvers.plan(problem, time_budget=BUDGET)
+    solution, start = solvers.solve_with_pyvrp(problem, time_limit=timedelta(seconds=0.5))
 
-    # then: VROOM's plan, without the farthest stop
-    assert (result.path, result.reason) == ("vroom", "pyvrp found no feasible plan")
-    assert route_plans(result.solution) in ({1: [101, 102]}, {1: [102, 101]})
-    assert result.solution.unassigned == [103]
-    assert [(a.solver, a.feasible) for a in result.attempts] == [
-        ("vroom", True),
-        ("pyvrp", False),
+    # then: PyVRP's plan serves two, the nearest, as VROOM's does
+    assert start == "cold start"
+    assert route_plans(solution) in ({1: [101, 102]}, {1: [102, 101]})
+    assert solution.unassigned == [103]
+    assert solution.duration == 40
+
+
+def test_pyvrp_serves_more_orders_rather_than_drive_less():
+    # given: one van of 2; two far stops (30 away) and a near one (10 away), none required.
+    # Serving the two far ones drives 60 for 2 orders; one near and one far also 60; the
+    # near one alone 20. More orders always win, whatever the travel.
+    problem = line_problem()
+    problem.vehicles = [rv.Vehicle(id=1, start=0, end=0, capacity=(2,))]
+    problem.jobs = [
+        rv.Job(id=101, location=1, delivery=(1,)),
+        rv.Job(id=103, location=3, delivery=(1,)),
+        rv.Job(id=104, location=3, delivery=(1,)),
     ]
+
+    solution, _ = solvers.solve_with_pyvrp(problem, time_limit=timedelta(seconds=0.5))
+
+    assert len(solution.unassigned) == 1
+    assert solution.duration == 60
 
 
 def test_plan_keeps_vroom_plan_on_a_tie():
@@ -339,14 +432,14 @@ def test_plan_keeps_vroom_plan_on_a_tie():
 
 
 def test_plan_uses_vroom_alone_for_constraints_pyvrp_lacks():
-    problem = line_problem()
-    problem.jobs = [dataclasses.replace(job, priority=job.id - 100) for job in problem.jobs]
+    problem = line_problem(breaks=(rv.Break(id=1, service=30, time_windows=((0, 500),)),))
 
     result = solvers.plan(problem, time_budget=BUDGET)
 
-    assert (result.path, result.reason) == ("vroom", "constraints only VROOM handles")
+    assert (result.path, result.reason) == ("vroom", "constraints only VROOM handles: breaks")
     assert result.pyvrp_supported is False
-    assert [a.solver for a in result.attempts] == ["vroom"]
+    # VROOM alone is raw VROOM at level 5 with the budget as its timeout
+    assert [(a.solver, a.level) for a in result.attempts] == [("vroom", 5)]
     assert route_plans(result.solution) in ({1: [101, 102, 103]}, {1: [103, 102, 101]})
 
 
@@ -380,6 +473,20 @@ def test_plan_of_nothing_is_an_empty_solution():
 )
 def test_exploration_level_fits_the_budget(jobs, seconds, threads, level):
     assert solvers.exploration_level(jobs=jobs, seconds=seconds, threads=threads) == level
+
+
+@pytest.mark.parametrize(
+    ("jobs", "seconds", "level"),
+    [
+        (80, 30, 5),  # level 5 fits: exactly raw VROOM level 5 with the same budget
+        (300, 60, 5),
+        (300, 30, 4),
+        (1000, 30, 0),  # level 5 would be cut off by its timeout: 26 % more travel than level 0
+        (1000, 60, 1),
+    ],
+)
+def test_vroom_alone_runs_level_5_unless_its_timeout_would_cut_it(jobs, seconds, level):
+    assert solvers.vroom_alone_level(jobs=jobs, seconds=seconds, threads=2) == level
 
 
 # --- large problems: improvement in parts, in parallel ----------------------------------------
@@ -421,14 +528,17 @@ def test_split_gives_each_route_to_one_part_and_shares_the_idle_vehicles():
 
 @pytest.mark.parametrize(
     ("engine", "options", "duration"),
-    [("pyvrp", {"warm_start": None, "seed": 1}, 45), ("vroom", {"level": 5}, 58)],
+    [("pyvrp", {"warm_start": "vroom's", "seed": 1}, 45), ("vroom", {"level": 5}, 58)],
 )
 def test_helper_process_solves_what_it_is_sent(engine, options, duration):
     problem = vroom_beats_nothing_problem()
+    if engine == "pyvrp":  # as the parts are sent: from a plan
+        options = {**options, "warm_start": rv.solve(problem, exploration_level=1)}
     helper = solvers._Helper()
     try:
-        # generous: starting a Python process that imports the solvers is slow on a busy machine
-        deadline = time.monotonic() + 5
+        # starting a Python process that imports the solvers takes seconds on a busy machine
+        assert helper.ready(time.monotonic() + 60)
+        deadline = time.monotonic() + 2
         helper.submit(engine, problem, deadline, **options)
         solution = helper.result(deadline + 10)
     finally:
@@ -439,20 +549,42 @@ def test_helper_process_solves_what_it_is_sent(engine, options, duration):
     assert helper.process.poll() is not None  # ended, not left behind
 
 
+def test_a_helper_answer_sent_right_after_it_starts_is_not_lost():
+    # given: a run sent before the helper has started, with its deadline passed already, so the
+    # helper says it is ready and answers at once (both may come in one read of the pipe)
+    problem = vroom_beats_nothing_problem()
+    helper = solvers._Helper()
+    try:
+        helper.submit("vroom", problem, time.monotonic(), level=0)
+
+        # when
+        started = helper.ready(time.monotonic() + 60)
+        solution = helper.result(time.monotonic() + 60)
+    finally:
+        helper.close()
+
+    # then
+    assert started
+    assert solution.unassigned == []
+
+
 def test_plan_improves_a_large_problem_in_parts(monkeypatch):
     # given: thresholds lowered so that eight stops count as "large"
     monkeypatch.setattr(solvers, "DECOMPOSE_JOBS_PER_PART", 4)
     monkeypatch.setattr(solvers, "DECOMPOSE_MIN_SECONDS", 0)
     monkeypatch.setattr(solvers, "DECOMPOSE_MIN_ROUND_SECONDS", 0.1)
 
-    # when
-    result = solvers.plan(vroom_beats_nothing_problem(), time_budget=timedelta(seconds=3))
+    # when (the helper process needs a moment to start on a busy machine)
+    result = solvers.plan(vroom_beats_nothing_problem(), time_budget=PARALLEL_BUDGET)
 
     # then
     assert result.path == "pyvrp"
     assert result.solution.duration == 45
     assert result.solution.unassigned == []
     details = [attempt.detail for attempt in result.attempts]
-    assert details[:2] == ["level 5", "warm start from vroom"]
-    assert details[2].startswith("2 parts in parallel, ")
-    assert details[3] == "whole problem again"
+    assert details[:3] == [
+        "level 5",
+        "warm start from vroom, the same orders",
+        "level 1 from the kept plan",
+    ]
+    assert any(detail.startswith("2 parts in parallel, ") for detail in details)
