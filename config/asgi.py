@@ -2,6 +2,7 @@
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
@@ -19,3 +20,8 @@ application = ProtocolTypeRouter(
         "websocket": TenantWebsocketMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )
+
+if settings.API_SCHEMA_PREPARE_ON_START:
+    from tenants.api.schema_view import schema_prepare  # noqa: E402
+
+    schema_prepare(host=settings.BASE_DOMAIN, language=settings.LANGUAGE_CODE)

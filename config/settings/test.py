@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.environment import env_int, env_str
+from config.settings.environment import env_bool, env_int, env_str
 
 # pytest-xdist runs one process per worker; each gets its own Redis keys and Celery queue.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -34,6 +34,7 @@ SMS_BACKEND = "locmem"
 
 # Tests never reach a public geocoder: the ones about geocoding start a local one.
 GEOCODER = env_str("TEST_GEOCODER", "off")
+API_SCHEMA_PREPARE_ON_START = env_bool("API_SCHEMA_PREPARE_ON_START", False)
 
 # Tests never fetch map tiles from the internet: maps run in their degraded mode (markers only).
 MAP_TILE_URL = env_str("TEST_MAP_TILE_URL", "")

@@ -92,11 +92,16 @@ class DocsView(SpectacularSwaggerSplitView):
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         if request.GET.get("script") is None:
-            key = (None, translation.get_language(), True, "application/json")
-            if key not in CachedSchemaView._rendered and not CachedSchemaView._lock.locked():
-                threading.Thread(
-                    target=_warm,
-                    args=(reverse(self.url_name), request.get_host(), translation.get_language()),
-                    daemon=True,
-                ).start()
+            schema_prepare(host=request.get_host(), language=translation.get_language())
         return super().get(request, *args, **kwargs)
+
+
+def schema_prepare(*, host: str, language: str) -> None:
+    """Generate the docs' JSON schema in `language` in a thread of its own, unless it is ready or
+    under way: the docs page asks for it (a web process asks once when it starts, with
+    API_SCHEMA_PREPARE_ON_START, so that the first visitor does not wait for it)."""
+    key = (None, language, True, "application/json")
+    if key not in CachedSchemaView._rendered and not CachedSchemaView._lock.locked():
+        threading.Thread(
+            target=_warm, args=(reverse("api-schema"), host, language), daemon=True
+        ).start()

@@ -259,3 +259,33 @@ def test_the_docs_page_prepares_the_schema_while_its_scripts_load(tenant_a, sche
     assert schema.status_code == 200
     assert len(generated) == 1
     assert schema.json()["info"]["title"] == "Delivery platform API"
+
+
+PREPARED_AT_START = """
+import time
+import config.asgi
+from tenants.api.schema_view import CachedSchemaView
+deadline = time.monotonic() + 60
+while not CachedSchemaView._rendered and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(sorted(key[1] for key in CachedSchemaView._rendered))
+"""
+
+
+def test_a_web_process_prepares_the_docs_schema_when_it_starts():
+    import os
+    import subprocess
+    import sys
+
+    # when a web process loads the ASGI application with API_SCHEMA_PREPARE_ON_START on
+    started = subprocess.run(
+        [sys.executable, "-c", PREPARED_AT_START],
+        env={**os.environ, "API_SCHEMA_PREPARE_ON_START": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    # then the schema in the default language is ready before any visit asks for it
+    assert started.returncode == 0, started.stderr[-2000:]
+    assert started.stdout.strip().splitlines()[-1] == "['en']"
