@@ -3,7 +3,6 @@ link to copy and a QR code to show on their phone). Owners and admins; sends are
 per client address like every invitation."""
 
 from django.contrib import messages
-from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -35,9 +34,8 @@ def _driver(driver_id) -> Driver:
 
 def _link(request, driver: Driver) -> str:
     # The host the admin is on: the phone that scans the code reaches the business there too.
-    # Its name only: the link adds the site's port (SITE_PORT) itself.
-    hostname, _port = split_domain_port(request.get_host())
-    return invitation_url(user=driver.user, host=hostname)
+    # With the port the admin reached it on (the link names no other: tenants.accounts.links).
+    return invitation_url(user=driver.user, host=request.get_host())
 
 
 @manager_page

@@ -5,7 +5,8 @@
    state over the API: when the socket is open again after a drop, and when the server says so
    (a "resync" message: its channel layer's Redis restarted and the socket's groups were joined
    again, pushes sent meanwhile are lost).
-   `onState(state, delaySeconds)` tells the page how the connection is: "open", "closed"
+   `onState(state, delaySeconds)` tells the page how the connection is: "open" (the server's
+   hello: the socket is in its groups), "closed"
    (reconnecting in `delaySeconds`) or "refused" (4401/4403: not signed in or not allowed;
    retrying will not help until the page is reloaded). */
 
@@ -28,9 +29,6 @@ export function dispatchSocket({ handlers, onState = () => {} }) {
     socket = new WebSocket(socketUrl(DISPATCH_PATH));
     socket.onopen = () => {
       attempt = 0;
-      onState("open");
-      if (opened && handlers.resync) handlers.resync({}, { type: "resync", data: {} });
-      opened = true;
     };
     socket.onmessage = (event) => {
       let message;
@@ -38,6 +36,12 @@ export function dispatchSocket({ handlers, onState = () => {} }) {
         message = JSON.parse(event.data);
       } catch (error) {
         return;
+      }
+      // The server says hello once the socket is in its groups: from then on no push is missed.
+      if (message && message.type === "hello") {
+        onState("open");
+        if (opened && handlers.resync) handlers.resync({}, { type: "resync", data: {} });
+        opened = true;
       }
       const handler = message && handlers[message.type];
       if (handler) handler(message.data || {}, message);
