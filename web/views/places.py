@@ -86,7 +86,11 @@ def place_search(request):
             or "Address lookup did not answer; try again, or place the pin on the map."
         )
         headers = {"Retry_After": str(error.retry_after)} if error.retry_after else {}
-        return _answer(503, state="unreachable", message=message, **headers)
+        response = _answer(503, state="unreachable", message=message, **headers)
+        # An expected condition, not a server error: delivery.geocoding warns once when the
+        # geocoder stops answering, so Django need not log every search of the outage as ERROR.
+        response._has_been_logged = True
+        return response
     return _answer(
         200,
         state="ready",
