@@ -37,12 +37,6 @@ def _near() -> tuple[float, float] | None:
     )
 
 
-def map_centre() -> str:
-    """Where the forms' pin maps open when the place has no coordinates yet: "lat,lng" or ""."""
-    near = _near()
-    return f"{near[0]},{near[1]}" if near else ""
-
-
 @require_GET
 def place_search(request):
     user = request.user
