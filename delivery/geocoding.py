@@ -173,6 +173,7 @@ def _ask(call, *, longest_wait: float):
         raise  # the geocoder refuses this query itself: nothing wrong with the geocoder
     except GeopyError as error:
         if not _not_answering(error):
+            logger.warning("geocoder failed to answer: %s", error)
             raise GeocodingUnavailable(f"{type(error).__name__}: {error}") from error
         retry_after = getattr(error, "retry_after", None)
         seconds = geocoding_policy.circuit_trip(at_least=int(retry_after) if retry_after else None)

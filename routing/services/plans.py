@@ -4,6 +4,8 @@ date lock; routes under way continue (mid-day re-planning)."""
 import logging
 from dataclasses import dataclass
 
+from django.db.models import Max
+
 from delivery.models import Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply
 from routing.models import OptimizationJob, Route, Stop
@@ -57,6 +59,21 @@ def _route_measure(route: Route) -> None:
     schedule = route_schedule(route, stops)
     route.distance_m, route.travel_s = schedule.distance_m, schedule.travel_s
     route.duration_s = int((route.planned_end - route.planned_start).total_seconds())
+
+
+def _route_times_replanned(route: Route, plan_route: PlannedRoute | None) -> None:
+    """A route under way re-planned runs from when it started (a started one: its actual
+    start; a dispatched one: the new plan's start) to the new plan's end, never before the
+    departure from its last stop (a leftover stop keeps its old times). Without new stops from
+    the plan it keeps its end."""
+    if route.status == Route.Status.STARTED and route.started_at is not None:
+        route.planned_start = route.started_at
+    elif plan_route is not None:
+        route.planned_start = plan_route.start
+    if plan_route is None:
+        return
+    last = Stop.objects.filter(route=route).aggregate(last=Max("planned_departure"))["last"]
+    route.planned_end = max(plan_route.end, last) if last else plan_route.end
 
 
 def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) -> _Continued:
@@ -120,11 +137,17 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
             )
             if route.status == Route.Status.STARTED:
                 on_their_way.append(stop.order_id)
-        if plan_route is not None:
-            route.planned_end = max(plan_route.end, route.planned_end)
+        _route_times_replanned(route, plan_route)
         _route_measure(route)
         route.save(
-            update_fields=["planned_end", "distance_m", "travel_s", "duration_s", "updated_at"]
+            update_fields=[
+                "planned_start",
+                "planned_end",
+                "distance_m",
+                "travel_s",
+                "duration_s",
+                "updated_at",
+            ]
         )
     return _Continued(assignments=assignments, on_their_way=on_their_way)
 

@@ -519,6 +519,27 @@ def test_the_route_list_costs_the_same_queries_for_2_and_20_routes(
     assert {len(route["stops"]) for route in response.json()["results"]} == {3}
 
 
+@pytest.mark.parametrize("count", [2, 20])
+def test_a_routes_geometry_costs_the_same_queries_for_2_and_20_stops(
+    count, tenant_a, settings, django_assert_num_queries
+):
+    # given a route of `count` stops and no road-geometry server (straight lines)
+    settings.ROUTING_MATRIX_PROVIDER = "great_circle"
+    with tenant_a.use():
+        route = make_route(make_driver())
+        add_stops(route, count)
+    client = tenant_a.api()
+
+    # when / then: the tenant (and two search_path switches), the API key and its last use,
+    # the route with its driver and vehicle, its stops with their orders
+    with django_assert_num_queries(7):
+        response = client.get(f"{ROUTES}/{route.pk}/geometry")
+
+    assert response.status_code == 200
+    assert response.json()["road"] is False
+    assert len(response.json()["path"]) == count + 1
+
+
 # --- the dispatchers' socket -----------------------------------------------------------------
 
 

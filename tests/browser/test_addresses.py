@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from delivery.models import Depot, Order
+from tenants.models import Tenant
 from tests.browser.dispatcher import local_only, sign_in
 from tests.fixtures.browser import page_url
 from tests.fixtures.geocoder import fake_geocoder_start
@@ -61,7 +62,16 @@ def test_a_new_business_finds_its_depot_and_orders_by_address_and_corrects_a_pin
     context.set_default_timeout(WAIT_MS)
     refused = local_only(context, server, world.host)
     page = context.new_page()
+    Tenant.objects.filter(pk=world.tenant.pk).update(country="GB")
     sign_in(page, server, world, role="owner", then="/settings/depots/new/")
+
+    # before any depot the pin map opens on the business's country (Great Britain, zoom 6):
+    # a click in its middle lands near the country's centre
+    blank = page.locator("#place-depot-0-map")
+    box = blank.bounding_box()
+    blank.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    first = _coordinates(page, "depot")
+    assert abs(first[0] - 54.4) < 0.1 and abs(first[1] + 2.9) < 0.1
 
     # the depot: typed, then chosen from the suggestions with the keyboard
     page.get_by_label("Name").fill("Bakehouse")

@@ -84,6 +84,13 @@ class DepotForm(WeeklyMixin):
         return None if self.errors else fields
 
 
+def only_depot_preselect(form: forms.BaseForm) -> None:
+    """A new vehicle or driver starts on the business's depot when it has exactly one."""
+    depots = list(form.fields["depot"].queryset.values_list("pk", flat=True)[:2])
+    if len(depots) == 1 and form.initial.get("depot") is None:
+        form.initial["depot"] = depots[0]
+
+
 class VehicleForm(forms.ModelForm):
     skills_text = forms.CharField(
         label=_("Skills"),
@@ -113,7 +120,9 @@ class VehicleForm(forms.ModelForm):
         self.fields["depot"].queryset = Depot.objects.filter(is_active=True)
         self.fields["profile"].choices = VehicleProfile.choices
         self.fields["fuel"].choices = Fuel.choices
-        if self.instance.pk:
+        if self.instance._state.adding:
+            only_depot_preselect(self)
+        else:
             self.fields["skills_text"].initial = ", ".join(self.instance.skills)
 
     def clean(self):
@@ -190,6 +199,7 @@ class DriverForm(WeeklyMixin):
                 self, address=f"{end}_address", lat=f"{end}_lat", lng=f"{end}_lng", group=end
             )
         if creating:
+            only_depot_preselect(self)
             self.fields["user"].queryset = User.objects.filter(
                 role=Role.DRIVER, is_active=True, driver__isnull=True
             ).order_by("email")

@@ -750,6 +750,36 @@ def test_a_vehicle_is_created_with_normalised_skills(tenant_a):
     assert sorted(bad.context["form"].errors) == ["capacity_weight_kg", "name", "profile"]
 
 
+def test_a_new_vehicle_and_driver_start_on_the_businesss_only_depot(tenant_a):
+    # given a business with one active depot (and an inactive one)
+    with tenant_a.use():
+        depot = make_depot()
+        make_depot(name="Old depot", is_active=False)
+        vehicle = make_vehicle()
+    client = tenant_a.browser(Role.OWNER)
+
+    # when the new vehicle and new driver forms open, and an existing vehicle's
+    new_vehicle = client.get("/settings/vehicles/new/")
+    new_driver = client.get("/settings/drivers/new/")
+    existing = client.get(f"/settings/vehicles/{vehicle.pk}/")
+
+    # then the new ones have that depot chosen; the existing vehicle keeps its own (none)
+    assert new_vehicle.context["form"]["depot"].value() == depot.pk
+    assert new_driver.context["form"]["depot"].value() == depot.pk
+    assert existing.context["form"]["depot"].value() is None
+
+
+def test_with_two_depots_a_new_vehicle_leaves_the_depot_to_choose(tenant_a):
+    with tenant_a.use():
+        make_depot()
+        make_depot(name="North depot")
+    client = tenant_a.browser(Role.OWNER)
+
+    response = client.get("/settings/vehicles/new/")
+
+    assert response.context["form"]["depot"].value() is None
+
+
 def test_a_driver_is_added_by_inviting_a_new_user(tenant_a, django_capture_on_commit_callbacks):
     with tenant_a.use():
         vehicle = make_vehicle()

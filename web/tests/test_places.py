@@ -125,6 +125,33 @@ def test_an_offline_geocoder_answers_503_at_once(tenant_a, photon, settings):
         assert int(response["Retry-After"]) >= 29
 
 
+def test_an_offline_geocoder_is_logged_once_as_a_warning_not_per_search(
+    tenant_a, photon, settings, caplog
+):
+    # given a geocoder nobody answers at
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.GEOCODER_URL = f"http://127.0.0.1:{port}"
+    client = tenant_a.browser(Role.OWNER)
+
+    # when three searches meet the outage
+    with caplog.at_level("INFO"):
+        statuses = [
+            client.get(f"/places/search/?q={query}").status_code
+            for query in ("Gloucester+Road", "Park+Street", "Whiteladies+Road")
+        ]
+
+    # then each answers 503, and the log says so once, as a warning (an expected condition)
+    assert statuses == [503, 503, 503]
+    noted = [
+        (record.name, record.levelname, record.getMessage().split(" (")[0])
+        for record in caplog.records
+        if record.levelno >= 30
+    ]
+    assert noted == [("delivery.geocoding", "WARNING", "geocoder did not answer")]
+
+
 def test_a_depot_without_coordinates_is_found_from_its_address(tenant_a, photon):
     response = tenant_a.browser(Role.ADMIN).post(
         "/settings/depots/new/",

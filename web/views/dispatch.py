@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from tenants.selectors import tenant_time_zone
 from web.access import OPERATIONS, page_view
 from web.selectors.dispatch import live_page_data, plan_page_data, planning_from_text
+from web.selectors.maps import map_view
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -53,6 +54,7 @@ def plan(request):
             "today": today,
             "planning_from": planning_from_text(delivery_date=delivery_date, tz=tz),
             "position_max_age_minutes": settings.PLANNING_POSITION_MAX_AGE_SECONDS // 60,
+            "map_view": map_view(),
         },
     )
 
@@ -62,4 +64,8 @@ def plan(request):
 def live(request):
     tz = tenant_time_zone()
     today = timezone.now().astimezone(tz).date()
-    return render(request, "web/pages/live.html", {"live_data": live_page_data(today=today, tz=tz)})
+    return render(
+        request,
+        "web/pages/live.html",
+        {"live_data": live_page_data(today=today, tz=tz), "map_view": map_view()},
+    )

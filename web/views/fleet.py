@@ -23,11 +23,11 @@ from web.forms.fleet import (
     driver_initial,
     weekly_initial,
 )
-from web.views.places import map_centre
+from web.selectors.maps import map_view
 
 
 def _page(request, template: str, context: dict, form) -> object:
-    context = {"map_centre": map_centre(), **context}
+    context = {"map_view": map_view(), **context}
     return render(request, template, context, status=400 if form.errors else 200)
 
 

@@ -41,7 +41,7 @@ from web.forms.orders import (
     TransitionForm,
     order_initial,
 )
-from web.views.places import map_centre
+from web.selectors.maps import map_view
 
 PAGE_SIZE = 50
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
@@ -134,7 +134,7 @@ def _order_form_page(request, form: OrderForm, order: Order | None):
     return render(
         request,
         "web/pages/order_form.html",
-        {"form": form, "order": order, "map_centre": map_centre()},
+        {"form": form, "order": order, "map_view": map_view()},
         status=400 if form.errors else 200,
     )
 

@@ -37,12 +37,6 @@ def _near() -> tuple[float, float] | None:
     )
 
 
-def map_centre() -> str:
-    """Where the forms' pin maps open when the place has no coordinates yet: "lat,lng" or ""."""
-    near = _near()
-    return f"{near[0]},{near[1]}" if near else ""
-
-
 @require_GET
 def place_search(request):
     user = request.user
@@ -86,7 +80,11 @@ def place_search(request):
             or "Address lookup did not answer; try again, or place the pin on the map."
         )
         headers = {"Retry_After": str(error.retry_after)} if error.retry_after else {}
-        return _answer(503, state="unreachable", message=message, **headers)
+        response = _answer(503, state="unreachable", message=message, **headers)
+        # An expected condition, not a server error: delivery.geocoding warns once when the
+        # geocoder stops answering, so Django need not log every search of the outage as ERROR.
+        response._has_been_logged = True
+        return response
     return _answer(
         200,
         state="ready",

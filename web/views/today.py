@@ -8,6 +8,7 @@ from delivery.models import Depot, Driver, Order, OrderStatus
 from routing.lateness import late_order_deadlines, late_orders_loaded
 from tenants.selectors import tenant_time_zone
 from web.access import OPERATIONS, page_view
+from web.selectors.maps import map_view
 from web.selectors.setup import setup_checklist
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -73,6 +74,7 @@ def today(request):
             "late": late_orders_loaded(late[:LATE_SHOWN]),  # only the rows shown are loaded
             "late_count": len(late),
             "map_data": {"depots": depots},
+            "map_view": map_view(),
             "setup": setup_checklist(is_manager=request.user.is_manager),
         },
     )

@@ -24,10 +24,18 @@ export function textTooltip(text) {
   return span;
 }
 
+// Where a map opens before it has anything to show: the business's first depot, else its
+// country whole, else the world (the page's "map-view" JSON, web.selectors.maps).
+export function openingView(map) {
+  var element = document.getElementById("map-view");
+  var view = element ? JSON.parse(element.textContent) : { lat: 20, lng: 0, zoom: 2 };
+  map.setView([view.lat, view.lng], view.zoom);
+}
+
 export function createMap(element) {
   var config = document.getElementById("map-config").dataset;
   var map = L.map(element, { zoomControl: true, attributionControl: true });
-  map.setView([52.37, 4.89], 11);
+  openingView(map);
   if (config.tileUrl) {
     var failures = 0;
     var tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 });

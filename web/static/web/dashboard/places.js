@@ -173,11 +173,6 @@ function setUp(address, lat, lng, index) {
 
   var map = createMap(mapElement);
   var marker = null;
-  var centre = document.getElementById("map-config").dataset.centre;
-  if (centre) {
-    var parts = centre.split(",");
-    map.setView([parseFloat(parts[0]), parseFloat(parts[1])], 11);
-  }
 
   function place_set(latValue, lngValue, move) {
     lat.value = round(latValue);

@@ -1,7 +1,7 @@
 /* Today's live map: depots, then drivers moved by `driver.position` on /ws/dispatch/. Order and
    route changes re-fetch the summary (htmx listens to `dispatch-changed` on the body). */
 import { format, gettext, ngettext } from "../conventions.js";
-import { textTooltip } from "./maps.js";
+import { openingView, textTooltip } from "./maps.js";
 import { dispatchSocket } from "./socket.js";
 
 const element = document.getElementById("today-map");
@@ -24,7 +24,7 @@ if (element && window.L) {
     bounds.push([depot.lat, depot.lng]);
   });
   if (bounds.length) map.fitBounds(bounds, { maxZoom: 13, padding: [30, 30] });
-  else map.setView([52.09, 5.12], 11);
+  else openingView(map);
 }
 
 function driverName(id) {
