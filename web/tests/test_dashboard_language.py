@@ -161,3 +161,20 @@ def test_forms_and_their_messages_are_in_the_business_s_language(
     ] == labels
     assert [str(message) for message in created.context["messages"]] == [saved]
     assert [str(message) for message in deactivated.context["messages"]] == [active_text]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("en", "Who drives on <span data-plan-date>Thursday 3 December</span>"),
+        ("nl", "Wie rijdt er op <span data-plan-date>donderdag 3 december</span>"),
+        ("de", "Wer fährt am <span data-plan-date>Donnerstag, 3. Dezember</span>"),
+    ],
+)
+def test_the_plan_page_names_its_day_in_the_business_s_words(tenant_a, language, heading):
+    speaking(tenant_a, language)
+
+    response = tenant_a.browser(Role.DISPATCHER).get("/plan/?date=2026-12-03")
+
+    assert response.status_code == 200
+    assert f'<h2 id="plan-controls-title">{heading}</h2>' in response.content.decode()

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tenants.selectors import tenant_time_zone
@@ -35,7 +36,10 @@ def plan(request):
     if raw:
         delivery_date = _date_parse(raw)
         if delivery_date is None:
-            message = f"“{raw}” is not a date: use YYYY-MM-DD, for example {today.isoformat()}."
+            message = _("“%(raw)s” is not a date: use YYYY-MM-DD, for example %(today)s.") % {
+                "raw": raw,
+                "today": today.isoformat(),
+            }
             return render(
                 request,
                 "web/pages/plan.html",
@@ -51,6 +55,7 @@ def plan(request):
         {
             "plan_data": data,
             "date_value": delivery_date.isoformat(),
+            "delivery_date": delivery_date,
             "today": today,
             "planning_from": planning_from_text(delivery_date=delivery_date, tz=tz),
             "position_max_age_minutes": settings.PLANNING_POSITION_MAX_AGE_SECONDS // 60,
