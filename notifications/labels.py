@@ -14,6 +14,8 @@ EVENT_LABELS = {
     "route.dispatched": _("Route dispatched"),
     "route.started": _("Route started"),
     "route.completed": _("Route completed"),
+    "optimization.succeeded": _("Plan ready"),
+    "optimization.failed": _("Planning failed"),
 }
 
 

@@ -72,5 +72,5 @@ def live(request):
     return render(
         request,
         "web/pages/live.html",
-        {"live_data": live_page_data(today=today, tz=tz), "map_view": map_view()},
+        {"live_data": live_page_data(today=today, tz=tz), "day": today, "map_view": map_view()},
     )
