@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 from geopy.adapters import AdapterHTTPError, URLLibAdapter
 from geopy.exc import (
     GeocoderQueryError,
@@ -41,7 +42,9 @@ OFF_VALUES = frozenset({"", "off", "none", "false", "0"})
 SEARCH_LONGEST_WAIT = 2.0
 TASK_LONGEST_WAIT = 10.0
 
-DISABLED_MESSAGE = "Address lookup is switched off on this server: place the pin on the map."
+DISABLED_MESSAGE = gettext_noop(
+    "Address lookup is switched off on this server: place the pin on the map."
+)
 
 
 class GeocodingUnavailable(Exception):
