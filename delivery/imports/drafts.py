@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from delivery import validation
 from delivery.imports.columns import (
     MAX_WINDOWS,
@@ -117,7 +119,9 @@ def order_draft(layout: Layout, order: SheetOrder, *, default_date: date | None)
         location = {"lat": lat, "lng": lng}
     elif lat or lng:
         missing = "lng" if lat else "lat"
-        missing_half(missing, f"Give both lat and lng; {missing} is empty.")
+        missing_half(
+            missing, _("Give both lat and lng; %(missing)s is empty.") % {"missing": missing}
+        )
     windows = []
     for number in range(1, MAX_WINDOWS + 1):
         start_key, end_key = window_key(number, "start"), window_key(number, "end")
@@ -130,7 +134,9 @@ def order_draft(layout: Layout, order: SheetOrder, *, default_date: date | None)
         elif start or end:
             empty = end_key if start else start_key
             missing_half(
-                empty, f"Give both ends of the time window; {layout.name(empty)} is empty."
+                empty,
+                _("Give both ends of the time window; %(column)s is empty.")
+                % {"column": layout.name(empty)},
             )
     service = cells.get("service_seconds")
     if not service:
