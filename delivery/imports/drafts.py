@@ -223,8 +223,6 @@ PICKUP_KEYS = {
     "pickup.service_seconds": "pickup_service_seconds",
 }
 
-WINDOW_NUMBER = re.compile(r"window (\d+):")
-
 
 def _error_key(draft: OrderDraft, layout: Layout, name: str, message: str, tz: ZoneInfo) -> str:
     """The sheet column (as a key) that caused the validator's error on field `name`."""
@@ -258,10 +256,13 @@ def _window_error_key(draft: OrderDraft, message: str, tz: ZoneInfo) -> str:
                 validation.moment_parse(window[end], on=on, tz=tz)
             except ValueError:
                 return window_key(number, end)
-    match = WINDOW_NUMBER.match(message)
-    if match and int(match.group(1)) <= len(draft.windows):
-        end = "end" if "end must be after" in message else "start"
-        return window_key(draft.windows[int(match.group(1)) - 1], end)
+    # The validator's messages are in the active language: matched in it, not in English.
+    for index, number in enumerate(draft.windows, start=1):
+        where = _("window %(number)s") % {"number": index}
+        if message == _("%(where)s: end must be after start.") % {"where": where}:
+            return window_key(number, "end")
+        if message.startswith(f"{where}:"):
+            return window_key(number, "start")
     # Overlapping windows: the second window is the one to move.
     return window_key(draft.windows[min(1, len(draft.windows) - 1)], "start")
 

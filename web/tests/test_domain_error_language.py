@@ -11,7 +11,7 @@ from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
 from tenants.accounts.models import Role
 from tenants.models import Tenant
-from web.tests.test_pages import GOOD_ORDER
+from web.tests.test_pages import CSV_BAD, GOOD_ORDER, upload
 
 
 def on_its_way(world):
@@ -83,3 +83,22 @@ def test_the_detail_page_refuses_a_transition_in_the_business_s_language(
 
     assert response.status_code == 200
     assert [str(shown) for shown in response.context["messages"]] == [message]
+
+
+def test_the_import_page_reports_row_errors_in_dutch(tenant_a):
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(language="nl")
+
+    response = tenant_a.browser(Role.DISPATCHER).post(
+        "/orders/import/", {"file": upload(CSV_BAD), "date": "2026-11-27"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["errors"] == [
+        {"row": 2, "line": 3, "column": "recipient_name", "message": "Dit veld is verplicht."},
+        {
+            "row": 3,
+            "line": 4,
+            "column": "window_end",
+            "message": "tijdvenster 1: het einde moet na het begin liggen.",
+        },
+    ]
