@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from geopy.adapters import AdapterHTTPError, URLLibAdapter
 from geopy.exc import (
     GeocoderQueryError,
@@ -41,7 +43,9 @@ OFF_VALUES = frozenset({"", "off", "none", "false", "0"})
 SEARCH_LONGEST_WAIT = 2.0
 TASK_LONGEST_WAIT = 10.0
 
-DISABLED_MESSAGE = "Address lookup is switched off on this server: place the pin on the map."
+DISABLED_MESSAGE = gettext_noop(
+    "Address lookup is switched off on this server: place the pin on the map."
+)
 
 
 class GeocodingUnavailable(Exception):
@@ -275,15 +279,17 @@ def address_locate(address: str) -> tuple[float, float]:
         location = address_geocode(address)
     except GeocodingDisabled:
         raise ValueError(
-            "Address lookup is switched off: place the pin on the map or give the coordinates."
+            _("Address lookup is switched off: place the pin on the map or give the coordinates.")
         ) from None
     except GeocodingUnavailable:
         raise ValueError(
-            "The address could not be looked up now (the geocoder is not answering): place "
-            "the pin on the map or give the coordinates, or try again later."
+            _(
+                "The address could not be looked up now (the geocoder is not answering): place "
+                "the pin on the map or give the coordinates, or try again later."
+            )
         ) from None
     if location is None:
         raise ValueError(
-            "No place found for this address: pick a suggestion, or place the pin on the map."
+            _("No place found for this address: pick a suggestion, or place the pin on the map.")
         )
     return location

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery import shopify_admin
 from delivery.links import tracking_url
@@ -97,13 +98,13 @@ def shopify_sync_retry(*, order_id) -> ShopifyOrderSync:
     with transaction.atomic():
         sync = ShopifyOrderSync.objects.select_for_update().filter(order_id=order_id).first()
         if sync is None:
-            raise ApplicationError("not_found", "This order did not come from Shopify.")
+            raise ApplicationError("not_found", _("This order did not come from Shopify."))
         if sync.status in (Status.WAITING, Status.SYNCED):
             raise ApplicationError(
                 "conflict",
-                "Nothing to write back: the order is not delivered or failed yet."
+                _("Nothing to write back: the order is not delivered or failed yet.")
                 if sync.status == Status.WAITING
-                else "The delivery is already written back to Shopify.",
+                else _("The delivery is already written back to Shopify."),
             )
         # A try under way keeps its claim: the queued task then finds it busy and stops.
         sync.status, sync.next_attempt_at = Status.PENDING, None

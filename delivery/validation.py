@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 # The platform's text, phone and e-mail rules: one copy for every app, used here by name.
 from tenants.validation import date_in_range, email_normalise, phone_normalise, text
 
@@ -53,16 +55,18 @@ def skills_normalise(value) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, (list, tuple)):
-        raise ValueError("Must be a list of skill names.")
+        raise ValueError(_("Must be a list of skill names."))
     if len(value) > MAX_SKILLS:
-        raise ValueError(f"At most {MAX_SKILLS} skills.")
+        raise ValueError(_("At most %(count)s skills.") % {"count": MAX_SKILLS})
     skills = set()
     for item in value:
         if not isinstance(item, str):
-            raise ValueError("Skill names must be text.")
+            raise ValueError(_("Skill names must be text."))
         name = SKILL_PATTERN.sub("-", item.strip().lower()).strip("-")
         if len(name) > 50:
-            raise ValueError(f"Skill names have at most 50 characters: {item!r}.")
+            raise ValueError(
+                _("Skill names have at most 50 characters: %(name)s.") % {"name": repr(item)}
+            )
         if name:
             skills.add(name)
     return sorted(skills)
@@ -70,13 +74,13 @@ def skills_normalise(value) -> list[str]:
 
 def number(value, *, name: str = "value") -> float:
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a number.")
+        raise ValueError(_("%(name)s must be a number.") % {"name": name})
     try:
         result = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number.") from None
+        raise ValueError(_("%(name)s must be a number.") % {"name": name}) from None
     if result != result or result in (float("inf"), float("-inf")):
-        raise ValueError(f"{name} must be a finite number.")
+        raise ValueError(_("%(name)s must be a finite number.") % {"name": name})
     return result
 
 
@@ -85,20 +89,20 @@ def location_parse(value) -> tuple[float, float] | None:
     if value is None or value == {}:
         return None
     if not isinstance(value, dict) or set(value) - {"lat", "lng"}:
-        raise ValueError('Must be {"lat": <number>, "lng": <number>}.')
+        raise ValueError(_('Must be {"lat": <number>, "lng": <number>}.'))
     if "lat" not in value or "lng" not in value:
-        raise ValueError("Give both lat and lng.")
+        raise ValueError(_("Give both lat and lng."))
     return coordinates(value["lat"], value["lng"])
 
 
 def coordinates(lat, lng) -> tuple[float, float]:
     lat, lng = number(lat, name="lat"), number(lng, name="lng")
     if not -90 <= lat <= 90:
-        raise ValueError("lat must be between -90 and 90.")
+        raise ValueError(_("lat must be between -90 and 90."))
     if not -180 <= lng <= 180:
-        raise ValueError("lng must be between -180 and 180.")
+        raise ValueError(_("lng must be between -180 and 180."))
     if lat == 0 and lng == 0:
-        raise ValueError("(0, 0) is in the ocean, not a delivery address.")
+        raise ValueError(_("(0, 0) is in the ocean, not a delivery address."))
     return lat, lng
 
 
@@ -106,40 +110,43 @@ def decimal_non_negative(value, *, default: Decimal = Decimal(0)) -> Decimal:
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        raise ValueError("Must be a number.")
+        raise ValueError(_("Must be a number."))
     try:
         result = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError("Must be a number.") from None
+        raise ValueError(_("Must be a number.")) from None
     if not result.is_finite():
-        raise ValueError("Must be a finite number.")
+        raise ValueError(_("Must be a finite number."))
     if result < 0:
-        raise ValueError("Must not be negative.")
+        raise ValueError(_("Must not be negative."))
     if result >= MAX_LOAD:
-        raise ValueError(f"Must be less than {MAX_LOAD}.")
+        raise ValueError(_("Must be less than %(maximum)s.") % {"maximum": MAX_LOAD})
     return result.quantize(Decimal("0.001"))
 
 
 def integer(value, *, minimum: int, maximum: int, default: int | None = None) -> int:
     if value is None or value == "":
         if default is None:
-            raise ValueError("This field is required.")
+            raise ValueError(_("This field is required."))
         return default
     if isinstance(value, bool):
-        raise ValueError("Must be a whole number.")
+        raise ValueError(_("Must be a whole number."))
     if isinstance(value, float):
         # 2.0 is 2, but 2.5 is not a count to round silently (nor inf, nor nan).
         if not value.is_integer():
-            raise ValueError("Must be a whole number.")
+            raise ValueError(_("Must be a whole number."))
         value = int(value)
     if isinstance(value, str):
         value = value.strip()
     try:
         result = int(value)
     except (TypeError, ValueError):
-        raise ValueError("Must be a whole number.") from None
+        raise ValueError(_("Must be a whole number.")) from None
     if not minimum <= result <= maximum:
-        raise ValueError(f"Must be between {minimum} and {maximum}.")
+        raise ValueError(
+            _("Must be between %(minimum)s and %(maximum)s.")
+            % {"minimum": minimum, "maximum": maximum}
+        )
     return result
 
 
@@ -147,30 +154,34 @@ def date_parse(value) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return date_in_range(value)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("This field is required (YYYY-MM-DD).")
+        raise ValueError(_("This field is required (YYYY-MM-DD)."))
     try:
         parsed = date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"Not a date: {value!r}; use YYYY-MM-DD.") from None
+        raise ValueError(
+            _("Not a date: %(value)s; use YYYY-MM-DD.") % {"value": repr(value)}
+        ) from None
     return date_in_range(parsed)
 
 
 def clock_parse(value: str) -> time:
     """ "09:30" → 09:30."""
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value.strip()):
-        raise ValueError(f"Not a time of day: {value!r}; use HH:MM.")
+        raise ValueError(_("Not a time of day: %(value)s; use HH:MM.") % {"value": repr(value)})
     value = value.strip()
     try:
         # "9:30" and "9:30:00" have a one-digit hour: fromisoformat wants two.
         return time.fromisoformat(value.zfill(len(value) + 1) if value[1] == ":" else value)
     except ValueError:
-        raise ValueError(f"Not a time of day: {value!r}; use HH:MM.") from None
+        raise ValueError(
+            _("Not a time of day: %(value)s; use HH:MM.") % {"value": repr(value)}
+        ) from None
 
 
 def moment_parse(value, *, on: date, tz: ZoneInfo) -> datetime:
     """An ISO 8601 date-time (naive ones are in the business's time zone) or HH:MM on `on`."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("Give a time: ISO 8601 with offset, or HH:MM.")
+        raise ValueError(_("Give a time: ISO 8601 with offset, or HH:MM."))
     value = value.strip()
     if "T" not in value and " " not in value:
         moment = datetime.combine(on, clock_parse(value), tzinfo=tz)
@@ -178,15 +189,17 @@ def moment_parse(value, *, on: date, tz: ZoneInfo) -> datetime:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"Not an ISO 8601 date-time: {value!r}.") from None
+            raise ValueError(
+                _("Not an ISO 8601 date-time: %(value)s.") % {"value": repr(value)}
+            ) from None
         if moment.tzinfo is not None:
             return moment
         moment = moment.replace(tzinfo=tz)
     # A local time the clocks skip (02:30 when summer time starts) names no instant.
     if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment.replace(tzinfo=None):
         raise ValueError(
-            f"{moment:%H:%M} does not exist on {moment.date().isoformat()} in {tz.key} "
-            "(the clocks go forward)."
+            _("%(time)s does not exist on %(date)s in %(zone)s (the clocks go forward).")
+            % {"time": f"{moment:%H:%M}", "date": moment.date().isoformat(), "zone": tz.key}
         )
     return moment
 
@@ -196,32 +209,34 @@ def time_windows_parse(value, *, delivery_date: date, tz: ZoneInfo) -> list[dict
     if value is None or value == []:
         return []
     if not isinstance(value, list):
-        raise ValueError('Must be a list of {"start", "end"}.')
+        raise ValueError(_('Must be a list of {"start", "end"}.'))
     if len(value) > 10:
-        raise ValueError("At most 10 time windows.")
+        raise ValueError(_("At most 10 time windows."))
     # Compared as instants (UTC): wall-clock comparison is wrong on the days clocks change.
     day_start = datetime.combine(delivery_date, time(0), tzinfo=tz).astimezone(UTC)
     next_day = delivery_date + timedelta(days=1)
     day_end = datetime.combine(next_day, time(0), tzinfo=tz).astimezone(UTC)
     windows = []
     for index, window in enumerate(value):
-        where = f"window {index + 1}"
+        where = _("window %(number)s") % {"number": index + 1}
         if not isinstance(window, dict) or set(window) != {"start", "end"}:
-            raise ValueError(f'{where}: must be {{"start": …, "end": …}}.')
+            raise ValueError(_('%(where)s: must be {"start": …, "end": …}.') % {"where": where})
         start = moment_parse(window["start"], on=delivery_date, tz=tz).astimezone(UTC)
         end = moment_parse(window["end"], on=delivery_date, tz=tz).astimezone(UTC)
         if end <= start:
-            raise ValueError(f"{where}: end must be after start.")
+            raise ValueError(_("%(where)s: end must be after start.") % {"where": where})
         if start < day_start or end > day_end:
             raise ValueError(
-                f"{where}: must lie within the delivery date {delivery_date.isoformat()} "
-                f"({tz.key})."
+                _("%(where)s: must lie within the delivery date %(date)s (%(zone)s).")
+                % {"where": where, "date": delivery_date.isoformat(), "zone": tz.key}
             )
         windows.append((start, end))
     windows.sort()
-    for (_, previous_end), (next_start, _) in zip(windows, windows[1:], strict=False):
+    for (_first_start, previous_end), (next_start, _next_end) in zip(
+        windows, windows[1:], strict=False
+    ):
         if next_start < previous_end:
-            raise ValueError("Time windows must not overlap.")
+            raise ValueError(_("Time windows must not overlap."))
     return [
         {"start": start.astimezone(tz).isoformat(), "end": end.astimezone(tz).isoformat()}
         for start, end in windows
@@ -233,21 +248,26 @@ def weekly_hours_parse(value, *, many: bool) -> dict:
     if value is None or value == {}:
         return {}
     if not isinstance(value, dict):
-        raise ValueError('Must be an object keyed by weekday ("mon" … "sun").')
+        raise ValueError(_('Must be an object keyed by weekday ("mon" … "sun").'))
     result = {}
     for day, spans in value.items():
         if day not in WEEKDAYS:
-            raise ValueError(f"Unknown weekday {day!r}; use mon, tue, wed, thu, fri, sat, sun.")
+            raise ValueError(
+                _("Unknown weekday %(day)s; use mon, tue, wed, thu, fri, sat, sun.")
+                % {"day": repr(day)}
+            )
         items = spans if many else [spans]
         if not isinstance(items, list):
-            raise ValueError(f'{day}: must be a list of {{"start", "end"}}.')
+            raise ValueError(_('%(day)s: must be a list of {"start", "end"}.') % {"day": day})
         parsed = []
         for span in items:
             if not isinstance(span, dict) or set(span) != {"start", "end"}:
-                raise ValueError(f'{day}: must be {{"start": "HH:MM", "end": "HH:MM"}}.')
+                raise ValueError(
+                    _('%(day)s: must be {"start": "HH:MM", "end": "HH:MM"}.') % {"day": day}
+                )
             start, end = clock_parse(span["start"]), clock_parse(span["end"])
             if end <= start:
-                raise ValueError(f"{day}: end must be after start.")
+                raise ValueError(_("%(day)s: end must be after start.") % {"day": day})
             parsed.append({"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
         result[day] = parsed if many else parsed[0]
     return result
@@ -261,16 +281,19 @@ def breaks_parse(value) -> list[dict]:
     if value is None or value == []:
         return []
     if not isinstance(value, list) or len(value) > 5:
-        raise ValueError('Must be a list of at most 5 {"start", "end", "minutes"}.')
+        raise ValueError(_('Must be a list of at most 5 {"start", "end", "minutes"}.'))
     breaks = []
     for index, item in enumerate(value, start=1):
         if not isinstance(item, dict) or set(item) != {"start", "end", "minutes"}:
             raise ValueError(
-                f'break {index}: must be {{"start": "HH:MM", "end": "HH:MM", "minutes": …}}.'
+                _('break %(number)s: must be {"start": "HH:MM", "end": "HH:MM", "minutes": …}.')
+                % {"number": index}
             )
         start, end = clock_parse(item["start"]), clock_parse(item["end"])
         if end < start:
-            raise ValueError(f"break {index}: end must not be before start.")
+            raise ValueError(
+                _("break %(number)s: end must not be before start.") % {"number": index}
+            )
         minutes = integer(item["minutes"], minimum=1, maximum=MAX_BREAK_MINUTES)
         breaks.append(
             {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"), "minutes": minutes}
@@ -312,7 +335,7 @@ def language_tag(value) -> str:
     """A BCP 47 language tag such as nl, en or en-GB (empty: not known)."""
     tag = text(value, max_length=10)
     if tag and not LANGUAGE_TAG.fullmatch(tag):
-        raise ValueError("Use a language tag such as nl, en or en-GB.")
+        raise ValueError(_("Use a language tag such as nl, en or en-GB."))
     return tag
 
 
@@ -340,19 +363,19 @@ def order_input_parse(raw, *, tz: ZoneInfo, phone_region: str | None) -> OrderIn
     if not isinstance(raw, dict):
         raise FieldErrors({"non_field_errors": ["Each order must be a JSON object."]})
     for unknown in sorted(set(raw) - ORDER_FIELDS - {"id", "status"}):
-        problems.add(unknown, "Unknown field.")
+        problems.add(unknown, _("Unknown field."))
     recipient = raw.get("recipient") or {}
     if not isinstance(recipient, dict):
-        problems.add("recipient", 'Must be {"name", "phone", "email", "language"}.')
+        problems.add("recipient", _('Must be {"name", "phone", "email", "language"}.'))
         recipient = {}
     load = raw.get("load") or {}
     if not isinstance(load, dict):
-        problems.add("load", 'Must be {"weight_kg", "volume_l", "items"}.')
+        problems.add("load", _('Must be {"weight_kg", "volume_l", "items"}.'))
         load = {}
     for unknown in sorted(set(load) - {"weight_kg", "volume_l", "items"}):
-        problems.add(f"load.{unknown}", "Unknown field.")
+        problems.add(f"load.{unknown}", _("Unknown field."))
     for unknown in sorted(set(recipient) - {"name", "phone", "email", "language"}):
-        problems.add(f"recipient.{unknown}", "Unknown field.")
+        problems.add(f"recipient.{unknown}", _("Unknown field."))
 
     external_id = problems.check("external_id", text, raw.get("external_id"), max_length=100)
     delivery_date = problems.check("delivery_date", date_parse, raw.get("delivery_date"))
@@ -418,16 +441,16 @@ def _pickup_parse(raw, *, data: OrderInput, problems: Problems, tz: ZoneInfo) ->
         return
     if not isinstance(raw, dict):
         problems.add(
-            "pickup", 'Must be {"address", "location", "time_windows", "service_seconds"}.'
+            "pickup", _('Must be {"address", "location", "time_windows", "service_seconds"}.')
         )
         return
     for unknown in sorted(set(raw) - PICKUP_FIELDS):
-        problems.add(f"pickup.{unknown}", "Unknown field.")
+        problems.add(f"pickup.{unknown}", _("Unknown field."))
     data.pickup_address = (
         problems.check("pickup.address", text, raw.get("address"), max_length=300) or ""
     )
     if raw.get("location") in (None, {}):
-        problems.add("pickup.location", "A pickup needs its location (lat and lng).")
+        problems.add("pickup.location", _("A pickup needs its location (lat and lng)."))
     else:
         data.pickup_location = problems.check(
             "pickup.location", location_parse, raw.get("location")

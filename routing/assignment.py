@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.models import Driver, Order, OrderStatus
 from delivery.services import orders_plan_apply
@@ -18,7 +19,7 @@ from routing.realtime import routes_changed
 from routing.schedule import Schedule, Violation
 from routing.selectors import driver_to_plan, order_to_plan
 from tenants.actors import Actor
-from tenants.errors import ApplicationError
+from tenants.errors import ApplicationError, status_word
 from tenants.selectors import tenant_time_zone
 
 DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
@@ -40,16 +41,26 @@ def _route_for(*, driver: Driver, order: Order, now: datetime) -> Route:
     if route is not None:
         if route.status not in EDITABLE:
             raise _refuse(
-                f"{driver}'s route of {order.delivery_date.isoformat()} is {route.status}: "
-                "orders join a route under way by re-planning the day.",
+                _(
+                    "%(driver)s's route of %(date)s is %(status)s: "
+                    "orders join a route under way by re-planning the day."
+                )
+                % {
+                    "driver": driver,
+                    "date": order.delivery_date.isoformat(),
+                    "status": status_word(Route.Status, route.status),
+                },
                 code="route_locked",
             )
         return route
     planned = driver_to_plan(driver, delivery_date=order.delivery_date, tz=tenant_time_zone())
     if planned is None:
         raise _refuse(
-            f"{driver} has no shift on {order.delivery_date.isoformat()} (or no place to start "
-            "from): give them a shift that day, or choose another driver."
+            _(
+                "%(driver)s has no shift on %(date)s (or no place to start "
+                "from): give them a shift that day, or choose another driver."
+            )
+            % {"driver": driver, "date": order.delivery_date.isoformat()}
         )
     # A day that has begun is not planned in the past.
     start = planned.shift_start
@@ -93,7 +104,7 @@ def _cheapest(route: Route, stops: list[Stop], new: list[Stop]) -> tuple[list[St
             if best is None or _cost(schedule) < _cost(best[1]):
                 best = (candidate, schedule)
     if best is None:  # cannot happen: there is always the end of the route
-        raise ApplicationError("invalid_operation", "No place on the route for this order.")
+        raise ApplicationError("invalid_operation", _("No place on the route for this order."))
     return best
 
 
@@ -111,20 +122,27 @@ def order_assign(*, order_id, driver: Driver, actor: Actor, note: str = "") -> O
         if order.status in (OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY) and order.driver_id:
             # Two dispatchers placed it at once: say where it went, not the status machine.
             raise _refuse(
-                f"{order} is on {order.driver}'s route already (placed meanwhile): "
-                "move it from there.",
+                _(
+                    "%(order)s is on %(driver)s's route already (placed meanwhile): "
+                    "move it from there."
+                )
+                % {"order": order, "driver": order.driver},
                 code="invalid_transition",
             )
         if order.status != OrderStatus.UNASSIGNED:
             raise _refuse(
-                f"An order that is {order.status} cannot become assigned.",
+                _("An order that is %(status)s cannot become %(to)s.")
+                % {
+                    "status": status_word(OrderStatus, order.status),
+                    "to": status_word(OrderStatus, OrderStatus.ASSIGNED),
+                },
                 code="invalid_transition",
             )
         if not driver.is_active:
-            raise _refuse("This driver is not active.")
+            raise _refuse(_("This driver is not active."))
         if not order.has_location:
             raise _refuse(
-                "This order has no location yet: set its address or coordinates first.",
+                _("This order has no location yet: set its address or coordinates first."),
                 field="location",
             )
         route = _route_for(driver=driver, order=order, now=timezone.now())

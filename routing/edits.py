@@ -4,6 +4,7 @@ constraints it breaks are recorded on the route (`violations`) instead of refuse
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from delivery.models import Order, OrderStatus
 from delivery.services import orders_plan_apply
@@ -15,7 +16,7 @@ from routing.realtime import routes_changed
 from routing.schedule import Schedule, schedule_route
 from routing.selectors import driver_to_plan, order_to_plan
 from tenants.actors import Actor
-from tenants.errors import ApplicationError
+from tenants.errors import ApplicationError, status_word
 from tenants.selectors import tenant_time_zone
 
 EDITABLE = (Route.Status.PLANNED, Route.Status.DISPATCHED)
@@ -140,8 +141,8 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
     if len(set(stop_ids)) != len(stop_ids):
         raise ApplicationError(
             "validation_error",
-            "A stop is listed twice.",
-            fields={"stops": ["A stop is listed twice."]},
+            _("A stop is listed twice."),
+            fields={"stops": [_("A stop is listed twice.")]},
         )
     with transaction.atomic():
         route = Route.objects.select_related(
@@ -156,7 +157,8 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
         if route.status not in EDITABLE:
             raise ApplicationError(
                 "route_locked",
-                f"A route that is {route.status} cannot be edited; re-plan it.",
+                _("A route that is %(status)s cannot be edited; re-plan it.")
+                % {"status": status_word(Route.Status, route.status)},
             )
         stops = {
             stop.pk: stop
@@ -166,19 +168,21 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
         if unknown:
             raise ApplicationError(
                 "validation_error",
-                "Unknown stop.",
-                fields={"stops": [f"No such stop: {', '.join(unknown)}."]},
+                _("Unknown stop."),
+                fields={"stops": [_("No such stop: %(stops)s.") % {"stops": ", ".join(unknown)}]},
             )
         own = set(Stop.objects.filter(route=route).values_list("pk", flat=True))
         missing = own - set(stop_ids)
         if missing:
             raise ApplicationError(
                 "validation_error",
-                "Every stop of the route must be listed.",
+                _("Every stop of the route must be listed."),
                 fields={
                     "stops": [
-                        "Every stop of the route must be listed; move a stop away "
-                        "by listing it on its new route."
+                        _(
+                            "Every stop of the route must be listed; move a stop away "
+                            "by listing it on its new route."
+                        )
                     ]
                 },
             )
@@ -189,10 +193,14 @@ def route_reorder(*, route_id, stop_ids: list, actor: Actor) -> list[Route]:
             if stop.route.delivery_date != route.delivery_date or stop.route.status not in EDITABLE:
                 raise ApplicationError(
                     "validation_error",
-                    "That stop cannot move here.",
+                    _("That stop cannot move here."),
                     fields={
                         "stops": [
-                            f"Stop {stop.pk} is on a route of another day or one already under way."
+                            _(
+                                "Stop %(stop)s is on a route of another day "
+                                "or one already under way."
+                            )
+                            % {"stop": stop.pk}
                         ]
                     },
                 )

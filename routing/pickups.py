@@ -2,12 +2,13 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.models import OrderEvent
 from delivery.services import order_event
 from routing.models import Route, Stop
 from tenants.actors import Actor
-from tenants.errors import ApplicationError
+from tenants.errors import ApplicationError, status_word
 
 
 def stop_pickup_confirm(
@@ -23,21 +24,25 @@ def stop_pickup_confirm(
             .first()
         )
         if stop is None:
-            raise ApplicationError("not_found", "This route has no such stop.")
+            raise ApplicationError("not_found", _("This route has no such stop."))
         if stop.kind != Stop.Kind.PICKUP:
             raise ApplicationError(
                 "not_a_pickup",
-                "This stop is a delivery; deliveries are completed through the order's transition.",
+                _(
+                    "This stop is a delivery; "
+                    "deliveries are completed through the order's transition."
+                ),
             )
         if route.status != Route.Status.STARTED:
             raise ApplicationError(
                 "route_not_started",
-                f"Start the route first: it is {route.status}.",
+                _("Start the route first: it is %(status)s.")
+                % {"status": status_word(Route.Status, route.status)},
             )
         if stop.picked_up_at is not None:
             raise ApplicationError(
                 "already_picked_up",
-                f"Picked up already, at {stop.picked_up_at.isoformat()}.",
+                _("Picked up already, at %(time)s.") % {"time": stop.picked_up_at.isoformat()},
             )
         stop.picked_up_at = timezone.now()
         stop.save(update_fields=["picked_up_at"])

@@ -11,6 +11,7 @@ import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.accounts.models import ApiKey, Role, User
@@ -54,22 +55,24 @@ def tenant_slug_validate(*, slug: str) -> str:
 
     if not SLUG_PATTERN.match(slug):
         raise refuse(
-            "Use 3–40 characters: lowercase letters, digits and hyphens, starting with a letter "
-            "and not ending with a hyphen."
+            _(
+                "Use 3–40 characters: lowercase letters, digits and hyphens, starting with a "
+                "letter and not ending with a hyphen."
+            )
         )
     if "--" in slug:
-        raise refuse("Use single hyphens only.")
+        raise refuse(_("Use single hyphens only."))
     if slug in settings.RESERVED_TENANT_SLUGS:
-        raise refuse(f"“{slug}” is reserved. Choose another address.")
+        raise refuse(_("“%(slug)s” is reserved. Choose another address.") % {"slug": slug})
     if Tenant.objects.filter(slug=slug).exists():
-        raise refuse(f"“{slug}” is already taken. Choose another address.")
+        raise refuse(_("“%(slug)s” is already taken. Choose another address.") % {"slug": slug})
     return slug
 
 
 def _name_validate(name: str) -> str:
     name = (name or "").strip()
     if not 2 <= len(name) <= 120:
-        message = "Give the business a name of 2–120 characters."
+        message = _("Give the business a name of 2–120 characters.")
         raise ApplicationError("validation_error", message, fields={"name": [message]})
     return name
 
@@ -77,14 +80,18 @@ def _name_validate(name: str) -> str:
 def _country_validate(country: str) -> str:
     country = (country or "").strip().upper()
     if country and country not in phonenumbers.SUPPORTED_REGIONS:
-        message = f"Unknown country {country!r}; use a two-letter code such as NL."
+        message = _("Unknown country %(country)s; use a two-letter code such as NL.") % {
+            "country": repr(country)
+        }
         raise ApplicationError("validation_error", message, fields={"country": [message]})
     return country
 
 
 def _time_zone_validate(time_zone: str) -> str:
     if time_zone not in zoneinfo.available_timezones():
-        message = f"Unknown time zone {time_zone!r}; use an IANA name such as Europe/Amsterdam."
+        message = _(
+            "Unknown time zone %(time_zone)s; use an IANA name such as Europe/Amsterdam."
+        ) % {"time_zone": repr(time_zone)}
         raise ApplicationError("validation_error", message, fields={"time_zone": [message]})
     return time_zone
 
@@ -157,11 +164,11 @@ def tenant_create(
                 )
                 raw_key = None
                 if with_api_key:
-                    _, raw_key = api_key_create(
+                    _key, raw_key = api_key_create(
                         name="Default key", role=ApiKey.KeyRole.ADMIN, created_by=owner
                     )
     except IntegrityError:
-        message = f"“{slug}” is already taken. Choose another address."
+        message = _("“%(slug)s” is already taken. Choose another address.") % {"slug": slug}
         raise ApplicationError("validation_error", message, fields={"slug": [message]}) from None
     seconds = time.perf_counter() - started
     logger.info("tenant %s created in %.2fs", slug, seconds)
@@ -178,7 +185,7 @@ def _logo_url_validate(logo_url: str) -> str:
     try:
         return url_validate(logo_url or "", schemes=("https",), max_length=500)
     except ValueError:
-        message = "Give an https:// address of at most 500 characters, or leave it empty."
+        message = _("Give an https:// address of at most 500 characters, or leave it empty.")
         raise ApplicationError(
             "validation_error", message, fields={"logo_url": [message]}
         ) from None
@@ -194,7 +201,7 @@ def tenant_branding_update(
     fields = ["name", "logo_url"]
     if loading_lead_minutes is not None:
         if not 0 <= loading_lead_minutes <= MAX_LOADING_LEAD_MINUTES:
-            message = f"Give 0–{MAX_LOADING_LEAD_MINUTES} minutes."
+            message = _("Give 0–%(maximum)s minutes.") % {"maximum": MAX_LOADING_LEAD_MINUTES}
             raise ApplicationError(
                 "validation_error", message, fields={"loading_lead_minutes": [message]}
             )
@@ -221,9 +228,11 @@ def tenant_conventions_update(
         except ApplicationError as error:
             errors[name] = error.fields[name]
     if language not in LANGUAGE_CODES:
-        errors["language"] = [f"Choose one of: {', '.join(sorted(LANGUAGE_CODES))}."]
+        errors["language"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(LANGUAGE_CODES))}
+        ]
     if clock not in {value for value, _label in Clock.CHOICES}:
-        errors["clock"] = ["Choose 24-hour, 12-hour or as usual in the country."]
+        errors["clock"] = [_("Choose 24-hour, 12-hour or as usual in the country.")]
     if errors:
         raise ApplicationError("validation_error", next(iter(errors.values()))[0], fields=errors)
     tenant.time_zone = time_zone
@@ -243,7 +252,9 @@ def tenant_recipient_options_update(
 ) -> Tenant:
     """What recipients may do from their tracking link (see the model's fields)."""
     if not 0 <= recipient_reschedule_days <= MAX_RECIPIENT_RESCHEDULE_DAYS:
-        message = f"Give 0–{MAX_RECIPIENT_RESCHEDULE_DAYS} days (0: recipients cannot choose)."
+        message = _("Give 0–%(maximum)s days (0: recipients cannot choose).") % {
+            "maximum": MAX_RECIPIENT_RESCHEDULE_DAYS
+        }
         raise ApplicationError(
             "validation_error", message, fields={"recipient_reschedule_days": [message]}
         )
@@ -264,12 +275,12 @@ def tenant_close(*, tenant: Tenant, user: User, confirm_slug: str, password: str
     """The owner closes the business: its hosts, sessions and API keys stop working at once, and
     its schema (every order, user and file record) is dropped after the grace period."""
     if user.role != Role.OWNER or not user.is_active:
-        raise ApplicationError("permission_denied", "Only an owner may close the business.")
+        raise ApplicationError("permission_denied", _("Only an owner may close the business."))
     errors: dict[str, list[str]] = {}
     if (confirm_slug or "").strip().lower() != tenant.slug:
-        errors["confirm_slug"] = [f"Type “{tenant.slug}” to confirm."]
+        errors["confirm_slug"] = [_("Type “%(slug)s” to confirm.") % {"slug": tenant.slug}]
     if not user.check_password(password or ""):
-        errors["password"] = ["The password is not correct."]
+        errors["password"] = [_("The password is not correct.")]
     if errors:
         first = next(iter(errors.values()))[0]
         raise ApplicationError("validation_error", first, fields=errors)

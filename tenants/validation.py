@@ -6,6 +6,7 @@ from datetime import date
 import phonenumbers
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
+from django.utils.translation import gettext as _
 
 # Dates people and machines may give: a delivery, a report or a filter is never outside these
 # (and days around date.min/date.max overflow every "the next day" computation).
@@ -15,7 +16,10 @@ DATE_MAX = date(2099, 12, 31)
 
 def date_in_range(value: date) -> date:
     if not DATE_MIN <= value <= DATE_MAX:
-        raise ValueError(f"Must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}.")
+        raise ValueError(
+            _("Must be between %(minimum)s and %(maximum)s.")
+            % {"minimum": DATE_MIN.isoformat(), "maximum": DATE_MAX.isoformat()}
+        )
     return value
 
 
@@ -37,15 +41,15 @@ def text(value, *, max_length: int, required: bool = False) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         else:
-            raise ValueError("Must be text.")
+            raise ValueError(_("Must be text."))
     problem = text_problem(value)
     if problem:
         raise ValueError(problem)
     value = value.strip()
     if required and not value:
-        raise ValueError("This field is required.")
+        raise ValueError(_("This field is required."))
     if len(value) > max_length:
-        raise ValueError(f"At most {max_length} characters.")
+        raise ValueError(_("At most %(count)s characters.") % {"count": max_length})
     return value
 
 
@@ -57,10 +61,10 @@ def phone_normalise(value, *, region: str | None) -> str:
     try:
         number = phonenumbers.parse(value, region or None)
     except phonenumbers.NumberParseException:
-        hint = "" if region else " Write it with its country code, e.g. +31 6 12345678."
-        raise ValueError(f"Not a phone number.{hint}") from None
+        hint = "" if region else " " + _("Write it with its country code, e.g. +31 6 12345678.")
+        raise ValueError(_("Not a phone number.") + hint) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("Not a valid phone number.")
+        raise ValueError(_("Not a valid phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -72,7 +76,7 @@ def email_normalise(value) -> str:
     try:
         validate_email(value)
     except DjangoValidationError:
-        raise ValueError("Enter a valid e-mail address.") from None
+        raise ValueError(_("Enter a valid e-mail address.")) from None
     return value.lower()
 
 
@@ -89,6 +93,6 @@ def url_validate(value: str, *, schemes: tuple[str, ...] = ("https",), max_lengt
             raise DjangoValidationError("not allowed in a URL")  # RFC 3986: percent-encode them
         URLValidator(schemes=list(schemes))(value)
     except DjangoValidationError:
-        names = " or ".join(f"{scheme}://" for scheme in schemes)
-        raise ValueError(f"Enter a valid {names} address.") from None
+        names = _(" or ").join(f"{scheme}://" for scheme in schemes)
+        raise ValueError(_("Enter a valid %(schemes)s address.") % {"schemes": names}) from None
     return value

@@ -2,6 +2,8 @@
 
 import uuid
 
+from django.utils.translation import gettext as _
+
 from delivery.customers.models import Customer, CustomerPlace
 from delivery.customers.services import order_fields_from_customer
 from tenants.errors import ApplicationError
@@ -15,7 +17,9 @@ def _id(raw: dict, name: str):
         return uuid.UUID(str(value))
     except ValueError:
         raise ApplicationError(
-            "validation_error", f"Not an id: {name}.", fields={name: ["Must be a valid UUID."]}
+            "validation_error",
+            _("Not an id: %(name)s.") % {"name": name},
+            fields={name: [_("Must be a valid UUID.")]},
         ) from None
 
 
@@ -31,12 +35,16 @@ def order_raw_for_customer(raw) -> tuple[dict, dict]:
     customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         raise ApplicationError(
-            "validation_error", "No such customer.", fields={"customer": ["No such customer."]}
+            "validation_error",
+            _("No such customer."),
+            fields={"customer": [_("No such customer.")]},
         )
     places = CustomerPlace.objects.filter(customer=customer)
     place = places.filter(pk=place_id).first() if place_id else places.first()
     if place is None:
-        message = "Must be one of the customer's places." if place_id else "Add a place first."
+        message = (
+            _("Must be one of the customer's places.") if place_id else _("Add a place first.")
+        )
         raise ApplicationError("validation_error", message, fields={"place": [message]})
     filled = order_fields_from_customer(raw, customer=customer, place=place)
     return filled, {"customer_id": customer.pk, "customer_place_id": place.pk}

@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 from delivery.customers.models import Customer, CustomerPlace
 from delivery.customers.validation import CustomerInput, PlaceInput
@@ -22,7 +23,9 @@ PLACE_FIELDS = ("label", "address", "instructions", "access_notes", "time_window
 
 
 def _duplicate_external_id(external_id: str | None) -> ApplicationError:
-    message = f"A customer with external_id {external_id!r} already exists."
+    message = _("A customer with external_id %(external_id)s already exists.") % {
+        "external_id": repr(external_id)
+    }
     return ApplicationError("validation_error", message, fields={"external_id": [message]})
 
 
@@ -48,8 +51,9 @@ def _places_replace(customer: Customer, places: list[PlaceInput]) -> None:
         except ProtectedError:
             raise ApplicationError(
                 "conflict",
-                f"The place {place} is used by a standing order; change that first.",
-                fields={"places": ["A place used by a standing order cannot be removed."]},
+                _("The place %(place)s is used by a standing order; change that first.")
+                % {"place": place},
+                fields={"places": [_("A place used by a standing order cannot be removed.")]},
             ) from None
 
 
@@ -136,7 +140,7 @@ def customer_for_order_contact(
     address, else a new one. Returns the order's links."""
     from delivery.customers.selectors import customer_matching
 
-    customer, _ = customer_matching(
+    customer, _created = customer_matching(
         external_id=external_id, phones=[phone] if phone else [], email=email
     )
     if customer is None:

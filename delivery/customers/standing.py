@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from delivery.customers.models import CustomerPlace, Holiday, Occurrence, StandingOrder
 from delivery.customers.schedule import schedule_dates
@@ -24,7 +25,7 @@ from delivery.services.lifecycle import order_transition
 from delivery.services.orders import order_update, orders_create_many
 from delivery.validation import OrderInput
 from tenants.actors import Actor, system_actor
-from tenants.errors import ApplicationError
+from tenants.errors import ApplicationError, status_word
 from tenants.selectors import tenant_time_zone
 
 SOURCE = "standing_order"
@@ -180,7 +181,7 @@ def standing_orders_generate(
         to_make = [row for row in claimed if row[3] == Occurrence.Status.GENERATED]
         report.skipped = len(claimed) - len(to_make)
         inputs, links = [], []
-        for _, standing_id, day, _ in to_make:
+        for _occurrence_id, standing_id, day, _status in to_make:
             standing = by_id[standing_id]
             inputs.append(occurrence_order_input(standing, standing.place, day, tz))
             links.append(
@@ -208,8 +209,8 @@ def standing_order_create(
     if place.customer_id != customer_id:
         raise ApplicationError(
             "validation_error",
-            "The place belongs to another customer.",
-            fields={"place": ["Must be one of the customer's places."]},
+            _("The place belongs to another customer."),
+            fields={"place": [_("Must be one of the customer's places.")]},
         )
     standing = StandingOrder(customer_id=customer_id, place=place)
     _standing_apply(standing, data)
@@ -240,8 +241,8 @@ def standing_order_update(
             if place.customer_id != standing.customer_id:
                 raise ApplicationError(
                     "validation_error",
-                    "The place belongs to another customer.",
-                    fields={"place": ["Must be one of the customer's places."]},
+                    _("The place belongs to another customer."),
+                    fields={"place": [_("Must be one of the customer's places.")]},
                 )
             standing.place = place
         standing.save()
@@ -316,17 +317,19 @@ def occurrence_skip(*, standing_order_id, day: date, reason: str, actor: Actor) 
     """ "Not this week": the date is skipped; its order, if made and nobody is on the way with
     it yet, is cancelled. Skipping a date twice is harmless."""
     if reason not in Occurrence.SkipReason.values:
-        raise ApplicationError("validation_error", f"Unknown skip reason {reason!r}.")
+        raise ApplicationError(
+            "validation_error", _("Unknown skip reason %(reason)s.") % {"reason": repr(reason)}
+        )
     tz = tenant_time_zone()
     if day < business_today(tz):
         raise ApplicationError(
             "validation_error",
-            "A date in the past cannot be skipped.",
-            fields={"date": ["Must be today or later."]},
+            _("A date in the past cannot be skipped."),
+            fields={"date": [_("Must be today or later.")]},
         )
     with transaction.atomic():
         standing = StandingOrder.objects.select_for_update().get(pk=standing_order_id)
-        occurrence, _ = Occurrence.objects.select_for_update().get_or_create(
+        occurrence, _created = Occurrence.objects.select_for_update().get_or_create(
             standing_order=standing,
             date=day,
             defaults={"status": Occurrence.Status.SKIPPED, "skip_reason": reason},
@@ -338,7 +341,8 @@ def occurrence_skip(*, standing_order_id, day: date, reason: str, actor: Actor) 
             if order.status not in SKIPPABLE_STATUSES:
                 raise ApplicationError(
                     "order_locked",
-                    f"The delivery of {day.isoformat()} is already {order.status}.",
+                    _("The delivery of %(date)s is already %(status)s.")
+                    % {"date": day.isoformat(), "status": status_word(OrderStatus, order.status)},
                 )
             with translation.override(None):  # the event's note, as its payload: in English
                 note = str(Occurrence.SkipReason(reason).label)
@@ -358,7 +362,7 @@ def occurrence_skip(*, standing_order_id, day: date, reason: str, actor: Actor) 
 def holiday_add(*, day: date, name: str, actor: Actor) -> Holiday:
     """A day without standing-order deliveries: its occurrences already made are skipped."""
     with transaction.atomic():
-        holiday, _ = Holiday.objects.update_or_create(date=day, defaults={"name": name})
+        holiday, _created = Holiday.objects.update_or_create(date=day, defaults={"name": name})
         for occurrence in Occurrence.objects.filter(
             date=day, status=Occurrence.Status.GENERATED
         ).select_related("order"):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from delivery.customers.schedule import WEEKDAYS
 from delivery.validation import (
     Problems,
@@ -90,35 +92,37 @@ def clock_windows_parse(value) -> list[dict[str, str]]:
     if value is None or value == []:
         return []
     if not isinstance(value, list) or len(value) > 10:
-        raise ValueError('Must be a list of at most 10 {"start": "HH:MM", "end": "HH:MM"}.')
+        raise ValueError(_('Must be a list of at most 10 {"start": "HH:MM", "end": "HH:MM"}.'))
     windows = []
     for item in value:
         if not isinstance(item, dict) or set(item) != {"start", "end"}:
-            raise ValueError('Each window is {"start": "HH:MM", "end": "HH:MM"}.')
+            raise ValueError(_('Each window is {"start": "HH:MM", "end": "HH:MM"}.'))
         start, end = clock_parse(item["start"]), clock_parse(item["end"])
         if end <= start:
-            raise ValueError("A window ends after it starts.")
+            raise ValueError(_("A window ends after it starts."))
         windows.append((start, end))
     windows.sort()
-    for (_, previous_end), (start, _) in zip(windows, windows[1:], strict=False):
+    for (_first_start, previous_end), (start, _next_end) in zip(windows, windows[1:], strict=False):
         if start < previous_end:
-            raise ValueError("Windows must not overlap.")
+            raise ValueError(_("Windows must not overlap."))
     return [{"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"} for start, end in windows]
 
 
 def weekdays_parse(value, *, required: bool) -> list[str]:
     if value is None or value == []:
         if required:
-            raise ValueError("Give at least one weekday (mon … sun).")
+            raise ValueError(_("Give at least one weekday (mon … sun)."))
         return []
     if isinstance(value, str):
         value = [item for item in re.split(r"[,; ]+", value) if item]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError("Must be a list of weekdays (mon … sun).")
+        raise ValueError(_("Must be a list of weekdays (mon … sun)."))
     names = {item.strip().lower()[:3] for item in value}
     unknown = sorted(names - set(WEEKDAYS))
     if unknown:
-        raise ValueError(f"Unknown weekday {', '.join(unknown)}; use mon … sun.")
+        raise ValueError(
+            _("Unknown weekday %(days)s; use mon … sun.") % {"days": ", ".join(unknown)}
+        )
     return [name for name in WEEKDAYS if name in names]
 
 
@@ -128,7 +132,7 @@ def phones_parse(value, *, region: str | None) -> list[str]:
     if isinstance(value, str):
         value = [item for item in re.split(r"[,;]", value) if item.strip()]
     if not isinstance(value, list) or len(value) > 5:
-        raise ValueError("Must be a list of at most 5 phone numbers.")
+        raise ValueError(_("Must be a list of at most 5 phone numbers."))
     phones: list[str] = []
     for item in value:
         phone = phone_normalise(item, region=region)
@@ -140,12 +144,12 @@ def phones_parse(value, *, region: str | None) -> list[str]:
 def _unknown(raw: dict, known: frozenset, problems: Problems, prefix: str = "") -> None:
     for name in raw:
         if name not in known:
-            problems.add(f"{prefix}{name}", "Unknown field.")
+            problems.add(f"{prefix}{name}", _("Unknown field."))
 
 
 def place_parse(raw, *, problems: Problems, prefix: str) -> PlaceInput | None:
     if not isinstance(raw, dict):
-        problems.add(prefix.rstrip("."), "Must be an object.")
+        problems.add(prefix.rstrip("."), _("Must be an object."))
         return None
     _unknown(raw, PLACE_FIELDS, problems, prefix)
     place = PlaceInput(address="")
@@ -172,7 +176,7 @@ def customer_input_parse(raw, *, phone_region: str | None) -> CustomerInput:
     """A customer in the API's shape (places optional: absent keeps the existing ones)."""
     problems = Problems()
     if not isinstance(raw, dict):
-        problems.add("non_field_errors", "Must be an object.")
+        problems.add("non_field_errors", _("Must be an object."))
         problems.raise_if_any()
     _unknown(raw, CUSTOMER_FIELDS | CUSTOMER_SHOWN, problems)
     data = CustomerInput(name="")
@@ -184,16 +188,16 @@ def customer_input_parse(raw, *, phone_region: str | None) -> CustomerInput:
     data.email = problems.check("email", email_normalise, raw.get("email")) or ""
     language = problems.check("language", text, raw.get("language"), max_length=10) or ""
     if language and not LANGUAGE_PATTERN.fullmatch(language):
-        problems.add("language", "Use a language tag such as nl, en or en-GB.")
+        problems.add("language", _("Use a language tag such as nl, en or en-GB."))
     data.language = language
     notifications = raw.get("notifications") or {}
     if not isinstance(notifications, dict) or set(notifications) - {"sms", "email"}:
-        problems.add("notifications", 'Must be {"sms": true|false, "email": true|false}.')
+        problems.add("notifications", _('Must be {"sms": true|false, "email": true|false}.'))
     else:
         for channel in ("sms", "email"):
             value = notifications.get(channel, True)
             if not isinstance(value, bool):
-                problems.add(f"notifications.{channel}", "Must be true or false.")
+                problems.add(f"notifications.{channel}", _("Must be true or false."))
             else:
                 setattr(data, f"notify_{channel}", value)
     data.tags = problems.check("tags", skills_normalise, raw.get("tags")) or []
@@ -201,7 +205,7 @@ def customer_input_parse(raw, *, phone_region: str | None) -> CustomerInput:
     if "places" in raw:
         places = raw["places"]
         if not isinstance(places, list) or len(places) > 20:
-            problems.add("places", "Must be a list of at most 20 places.")
+            problems.add("places", _("Must be a list of at most 20 places."))
         else:
             data.places = [
                 place_parse(item, problems=problems, prefix=f"places.{index}.")
@@ -216,7 +220,7 @@ def standing_order_input_parse(raw) -> StandingOrderInput:
     caller)."""
     problems = Problems()
     if not isinstance(raw, dict):
-        problems.add("non_field_errors", "Must be an object.")
+        problems.add("non_field_errors", _("Must be an object."))
         problems.raise_if_any()
     _unknown(raw, STANDING_FIELDS | {"id", "created_at", "updated_at", "next_dates"}, problems)
     start = problems.check("start_date", date_parse, raw.get("start_date"))
@@ -230,12 +234,12 @@ def standing_order_input_parse(raw) -> StandingOrderInput:
     if raw.get("end_date") not in (None, ""):
         data.end_date = problems.check("end_date", date_parse, raw.get("end_date"))
         if start and data.end_date and data.end_date < start:
-            problems.add("end_date", "Must not be before start_date.")
+            problems.add("end_date", _("Must not be before start_date."))
     if raw.get("count") not in (None, ""):
         data.count = problems.check("count", integer, raw.get("count"), minimum=1, maximum=10000)
     load = raw.get("load") or {}
     if not isinstance(load, dict) or set(load) - {"weight_kg", "volume_l", "items"}:
-        problems.add("load", 'Must be {"weight_kg", "volume_l", "items"}.')
+        problems.add("load", _('Must be {"weight_kg", "volume_l", "items"}.'))
     else:
         for name in ("weight_kg", "volume_l"):
             value = problems.check(f"load.{name}", decimal_non_negative, load.get(name))
@@ -257,7 +261,7 @@ def standing_order_input_parse(raw) -> StandingOrderInput:
     data.notes = problems.check("notes", text, raw.get("notes"), max_length=5000) or ""
     paused = raw.get("paused", False)
     if not isinstance(paused, bool):
-        problems.add("paused", "Must be true or false.")
+        problems.add("paused", _("Must be true or false."))
     else:
         data.is_paused = paused
     problems.raise_if_any()

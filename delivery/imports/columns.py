@@ -4,6 +4,9 @@ and the columns that are known but ignored. `layout_read` maps a header row to t
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from tenants.errors import ApplicationError
 
 MAX_WINDOWS = 10
@@ -207,18 +210,26 @@ def layout_read(header: list[str], *, has_default_date: bool) -> Layout:
     seen: dict[str, int] = {}
     unnamed = normalised.count("")
     if unnamed:
-        message = f"{unnamed} column{'s' if unnamed > 1 else ''} without a name ignored."
+        message = ngettext(
+            "%(count)s column without a name ignored.",
+            "%(count)s columns without a name ignored.",
+            unnamed,
+        ) % {"count": unnamed}
         warnings.append({"column": "", "message": message})
     for index, name in enumerate(normalised):
         if not name:
             continue
         if name in ALIAS_KEYS:
             if name in seen:
-                raise file_error(f"The column {header[index]!r} appears twice.")
+                raise file_error(
+                    _("The column %(column)s appears twice.") % {"column": repr(header[index])}
+                )
             seen[name] = index
             columns.setdefault(ALIAS_KEYS[name], []).append(index)
         elif name not in EXPORT_ONLY_COLUMNS and name not in SHOPIFY_IGNORED_COLUMNS:
-            warnings.append({"column": header[index], "message": "Unknown column; it is ignored."})
+            warnings.append(
+                {"column": header[index], "message": _("Unknown column; it is ignored.")}
+            )
     for indexes in columns.values():
         indexes.sort(key=lambda index: ALIAS_PRIORITY[normalised[index]])
     missing = []
@@ -228,18 +239,21 @@ def layout_read(header: list[str], *, has_default_date: bool) -> Layout:
         missing.append("address")
     if not columns:
         raise file_error(
-            "No known column in the first line: is this a CSV of orders with a header row? "
-            "See the documented import columns."
+            _(
+                "No known column in the first line: is this a CSV of orders with a header row? "
+                "See the documented import columns."
+            )
         )
     if missing:
-        raise file_error(f"Missing column(s): {', '.join(missing)}.")
+        raise file_error(_("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
     if "delivery_date" not in columns and not has_default_date:
         raise file_error(NO_DATE_MESSAGE)
     shopify = bool(SHOPIFY_MARKERS & set(normalised))
     return Layout(header=header, columns=columns, shopify=shopify, warnings=warnings)
 
 
-# The API's words; the import page says it on its own date field.
+# The API's words (kept English: the import page recognises it and says it on its own date
+# field).
 NO_DATE_MESSAGE = "No delivery_date column: add one, or give ?date=YYYY-MM-DD for every row."
 
 

@@ -5,6 +5,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from delivery.imports.columns import Layout, file_error, layout_read, too_large
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -35,14 +37,15 @@ class Sheet:
 def csv_text(content: bytes) -> str:
     """UTF-8 text of an upload, with or without a byte order mark."""
     if not content.strip():
-        raise file_error("The file is empty.")
+        raise file_error(_("The file is empty."))
     if b"\x00" in content:
-        raise file_error("This is not a CSV file: it contains binary data.")
+        raise file_error(_("This is not a CSV file: it contains binary data."))
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise file_error(
-            f"The file is not UTF-8 text (byte {error.start + 1}): save it as “CSV UTF-8”."
+            _("The file is not UTF-8 text (byte %(byte)s): save it as “CSV UTF-8”.")
+            % {"byte": error.start + 1}
         ) from None
 
 
@@ -57,7 +60,9 @@ def csv_delimiter(text: str) -> str:
 def sheet_read(content: bytes, *, has_default_date: bool) -> Sheet:
     """The orders of a CSV file, mapped to our columns; Shopify's rows grouped by order name."""
     if len(content) > MAX_IMPORT_BYTES:
-        raise too_large(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        raise too_large(
+            _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}
+        )
     text = csv_text(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
@@ -65,7 +70,7 @@ def sheet_read(content: bytes, *, has_default_date: bool) -> Sheet:
         while header is not None and not any(cell.strip() for cell in header):
             header = next(reader, None)  # blank lines before the header
         if header is None:
-            raise file_error("The file is empty.")
+            raise file_error(_("The file is empty."))
         layout = layout_read(header, has_default_date=has_default_date)
         orders: list[SheetOrder] = []
         groups: dict[str, SheetOrder] = {}
@@ -79,7 +84,9 @@ def sheet_read(content: bytes, *, has_default_date: bool) -> Sheet:
                 continue  # an empty row is no order; it keeps its number
             rows += 1
             if rows > MAX_IMPORT_ROWS:
-                raise too_large(f"At most {MAX_IMPORT_ROWS} rows per file; split it.")
+                raise too_large(
+                    _("At most %(count)s rows per file; split it.") % {"count": MAX_IMPORT_ROWS}
+                )
             row = SheetRow(number=number, line=line, cells=cells)
             name = next(
                 (cells[i].strip() for i in group_by if i < len(cells) and cells[i].strip()), ""
@@ -92,8 +99,11 @@ def sheet_read(content: bytes, *, has_default_date: bool) -> Sheet:
             if name:
                 groups[name] = order
     except csv.Error as error:
-        message = f"Line {reader.line_num}: not valid CSV ({error})."
+        message = _("Line %(line)s: not valid CSV (%(error)s).") % {
+            "line": reader.line_num,
+            "error": error,
+        }
         raise file_error(message) from None
     if not orders:
-        raise file_error("The file has a header but no orders.")
+        raise file_error(_("The file has a header but no orders."))
     return Sheet(layout=layout, orders=orders)

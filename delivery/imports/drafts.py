@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from delivery import validation
 from delivery.imports.columns import (
     MAX_WINDOWS,
@@ -117,7 +119,9 @@ def order_draft(layout: Layout, order: SheetOrder, *, default_date: date | None)
         location = {"lat": lat, "lng": lng}
     elif lat or lng:
         missing = "lng" if lat else "lat"
-        missing_half(missing, f"Give both lat and lng; {missing} is empty.")
+        missing_half(
+            missing, _("Give both lat and lng; %(missing)s is empty.") % {"missing": missing}
+        )
     windows = []
     for number in range(1, MAX_WINDOWS + 1):
         start_key, end_key = window_key(number, "start"), window_key(number, "end")
@@ -130,7 +134,9 @@ def order_draft(layout: Layout, order: SheetOrder, *, default_date: date | None)
         elif start or end:
             empty = end_key if start else start_key
             missing_half(
-                empty, f"Give both ends of the time window; {layout.name(empty)} is empty."
+                empty,
+                _("Give both ends of the time window; %(column)s is empty.")
+                % {"column": layout.name(empty)},
             )
     service = cells.get("service_seconds")
     if not service:
@@ -217,8 +223,6 @@ PICKUP_KEYS = {
     "pickup.service_seconds": "pickup_service_seconds",
 }
 
-WINDOW_NUMBER = re.compile(r"window (\d+):")
-
 
 def _error_key(draft: OrderDraft, layout: Layout, name: str, message: str, tz: ZoneInfo) -> str:
     """The sheet column (as a key) that caused the validator's error on field `name`."""
@@ -252,10 +256,13 @@ def _window_error_key(draft: OrderDraft, message: str, tz: ZoneInfo) -> str:
                 validation.moment_parse(window[end], on=on, tz=tz)
             except ValueError:
                 return window_key(number, end)
-    match = WINDOW_NUMBER.match(message)
-    if match and int(match.group(1)) <= len(draft.windows):
-        end = "end" if "end must be after" in message else "start"
-        return window_key(draft.windows[int(match.group(1)) - 1], end)
+    # The validator's messages are in the active language: matched in it, not in English.
+    for index, number in enumerate(draft.windows, start=1):
+        where = _("window %(number)s") % {"number": index}
+        if message == _("%(where)s: end must be after start.") % {"where": where}:
+            return window_key(number, "end")
+        if message.startswith(f"{where}:"):
+            return window_key(number, "start")
     # Overlapping windows: the second window is the one to move.
     return window_key(draft.windows[min(1, len(draft.windows) - 1)], "start")
 

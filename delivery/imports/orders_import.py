@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from delivery import validation
 from delivery.imports.csv_read import sheet_read
 from delivery.imports.drafts import draft_problems, order_draft, problem
@@ -24,11 +27,13 @@ class ImportRejected(ApplicationError):
 
     def __init__(self, *, rows: list[dict], warnings: list[dict]) -> None:
         bad_rows = len({item["row"] for item in rows})
-        message = (
-            f"{bad_rows} row{'s' if bad_rows != 1 else ''} of the file "
-            f"{'have' if bad_rows != 1 else 'has'} errors; nothing was imported. Fix "
-            f"{'them' if bad_rows != 1 else 'it'}, or send ?partial=true to import the other rows."
-        )
+        message = ngettext(
+            "%(count)s row of the file has errors; nothing was imported. Fix it, "
+            "or send ?partial=true to import the other rows.",
+            "%(count)s rows of the file have errors; nothing was imported. Fix them, "
+            "or send ?partial=true to import the other rows.",
+            bad_rows,
+        ) % {"count": bad_rows}
         fields: dict[str, list[str]] = {}
         for item in rows:
             where = f"rows.{item['row']}" + (f".{item['column']}" if item["column"] else "")
@@ -53,9 +58,9 @@ def _unlocated(orders: list[Order], drafts: list) -> list[dict]:
     found = []
     for order, draft in zip(orders, drafts, strict=True):
         if order.location_status == LocationStatus.PENDING:
-            what = "no coordinates; the address is being looked up"
+            what = _("no coordinates; the address is being looked up")
         elif order.location_status == LocationStatus.NEEDS_LOCATION:
-            what = "no coordinates and no address lookup; place it on the map"
+            what = _("no coordinates and no address lookup; place it on the map")
         else:
             continue
         found.append(
@@ -63,7 +68,13 @@ def _unlocated(orders: list[Order], drafts: list) -> list[dict]:
                 draft.row,
                 draft.line,
                 None,
-                f"Row {draft.row} ({order.recipient_name}, {order.address}): {what}.",
+                _("Row %(row)s (%(name)s, %(address)s): %(what)s.")
+                % {
+                    "row": draft.row,
+                    "name": order.recipient_name,
+                    "address": order.address,
+                    "what": what,
+                },
             )
         )
     return found
@@ -80,13 +91,15 @@ def _external_id_problems(
             continue
         if external_id in first_seen:
             found.setdefault(position, []).append(
-                f"Duplicate external_id {external_id!r}: also on {label(first_seen[external_id])}."
+                _("Duplicate external_id %(external_id)s: also on %(other)s.")
+                % {"external_id": repr(external_id), "other": label(first_seen[external_id])}
             )
         else:
             first_seen[external_id] = position
     for external_id in sorted(orders_existing_external_ids(first_seen)):
         found.setdefault(first_seen[external_id], []).append(
-            f"An order with external_id {external_id!r} already exists."
+            _("An order with external_id %(external_id)s already exists.")
+            % {"external_id": repr(external_id)}
         )
     return found
 

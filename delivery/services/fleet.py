@@ -2,6 +2,8 @@
 together (checked here, whoever saves them)."""
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from delivery.models import (
     Depot,
@@ -34,20 +36,27 @@ def driver_save(*, driver: Driver | None, fields: dict, user: User | None = None
         if user is None:
             raise ApplicationError(
                 "validation_error",
-                "A driver needs a user account.",
-                fields={"user": ["This field is required."]},
+                _("A driver needs a user account."),
+                fields={"user": [_("This field is required.")]},
             )
         if user.role != Role.DRIVER:
             raise ApplicationError(
                 "validation_error",
-                "That user's role is not driver.",
-                fields={"user": [f"{user.email} is {user.role}, not driver."]},
+                _("That user's role is not driver."),
+                fields={
+                    "user": [
+                        _("%(email)s is %(role)s, not driver.")
+                        % {"email": user.email, "role": user.role}
+                    ]
+                },
             )
         if Driver.objects.filter(user=user).exists():
             raise ApplicationError(
                 "validation_error",
-                "That user is already a driver.",
-                fields={"user": [f"{user.email} already has a driver profile."]},
+                _("That user is already a driver."),
+                fields={
+                    "user": [_("%(email)s already has a driver profile.") % {"email": user.email}]
+                },
             )
         driver = Driver(user=user)
     for name, value in fields.items():
@@ -60,12 +69,12 @@ def driver_save(*, driver: Driver | None, fields: dict, user: User | None = None
 def _driver_check(driver: Driver) -> None:
     """The rules a driver's settings obey together, whoever saves them (API, page, import)."""
     if driver.open_route and driver.end_lat is not None:
-        message = "An open route ends at its last stop: leave end empty, or open_route false."
+        message = _("An open route ends at its last stop: leave end empty, or open_route false.")
         raise ApplicationError("validation_error", f"end: {message}", fields={"end": [message]})
     if (driver.end_lat is None) != (driver.end_lng is None) or (driver.start_lat is None) != (
         driver.start_lng is None
     ):
-        message = "A place needs both its latitude and its longitude."
+        message = _("A place needs both its latitude and its longitude.")
         field = "end" if (driver.end_lat is None) != (driver.end_lng is None) else "start"
         raise ApplicationError("validation_error", f"{field}: {message}", fields={field: [message]})
 
@@ -87,9 +96,13 @@ def fleet_delete(*, item: Depot | Vehicle | Driver) -> None:
         )
         kind = str(item._meta.verbose_name)
         hint = (
-            " Deactivate the driver instead (is_active false)." if isinstance(item, Driver) else ""
+            " " + _("Deactivate the driver instead (is_active false).")
+            if isinstance(item, Driver)
+            else ""
         )
-        verb = "refers" if len(error.protected_objects) == 1 else "refer"
-        raise ApplicationError(
-            "in_use", f"This {kind} cannot be deleted: {holders} still {verb} to it.{hint}"
-        ) from None
+        message = ngettext(
+            "This %(kind)s cannot be deleted: %(holders)s still refers to it.",
+            "This %(kind)s cannot be deleted: %(holders)s still refer to it.",
+            len(error.protected_objects),
+        ) % {"kind": kind, "holders": holders}
+        raise ApplicationError("in_use", message + hint) from None

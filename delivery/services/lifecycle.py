@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.models import (
     DeliveryAttempt,
@@ -32,7 +33,7 @@ from delivery.signals import orders_left_routes_send
 from notifications.events import order_events_record
 from tenants.accounts.models import Role
 from tenants.actors import Actor
-from tenants.errors import ApplicationError
+from tenants.errors import ApplicationError, status_word
 from tenants.selectors import tenant_time_zone
 
 # The order lifecycle of SPEC.md; anything else is a 409 invalid_transition.
@@ -68,8 +69,10 @@ def order_transition(
     if to not in TRANSITIONS:
         raise ApplicationError(
             "validation_error",
-            f"Unknown status {to!r}.",
-            fields={"to": [f"Must be one of: {', '.join(TRANSITIONS)}."]},
+            _("Unknown status %(status)s.") % {"status": repr(to)},
+            fields={
+                "to": [_("Must be one of: %(choices)s.") % {"choices": ", ".join(TRANSITIONS)}]
+            },
         )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
@@ -82,12 +85,16 @@ def order_transition(
             if to not in DRIVER_TRANSITIONS:
                 raise ApplicationError(
                     "permission_denied",
-                    "Drivers may only start, deliver or fail a delivery.",
+                    _("Drivers may only start, deliver or fail a delivery."),
                 )
         if to not in TRANSITIONS[order.status]:
             raise ApplicationError(
                 "invalid_transition",
-                f"An order that is {order.status} cannot become {to}.",
+                _("An order that is %(status)s cannot become %(to)s.")
+                % {
+                    "status": status_word(OrderStatus, order.status),
+                    "to": status_word(OrderStatus, to),
+                },
             )
         from_status = order.status
         update = ["status", "updated_at"]
@@ -95,22 +102,27 @@ def order_transition(
             if driver is None:
                 raise ApplicationError(
                     "validation_error",
-                    "Say which driver gets the order.",
-                    fields={"driver": ["This field is required."]},
+                    _("Say which driver gets the order."),
+                    fields={"driver": [_("This field is required.")]},
                 )
             if not driver.is_active:
                 raise ApplicationError(
                     "validation_error",
-                    "This driver is not active.",
-                    fields={"driver": ["This driver is not active."]},
+                    _("This driver is not active."),
+                    fields={"driver": [_("This driver is not active.")]},
                 )
             order.driver = driver
             update.append("driver")
         if to == OrderStatus.FAILED and reason not in FailureReason.values:
             raise ApplicationError(
                 "validation_error",
-                "Say why the delivery failed.",
-                fields={"reason": [f"Must be one of: {', '.join(FailureReason.values)}."]},
+                _("Say why the delivery failed."),
+                fields={
+                    "reason": [
+                        _("Must be one of: %(choices)s.")
+                        % {"choices": ", ".join(FailureReason.values)}
+                    ]
+                },
             )
         if to == OrderStatus.UNASSIGNED:
             # Rescheduling: off the route and the driver, possibly onto another day.
@@ -268,7 +280,8 @@ def order_reschedule(*, order_id, delivery_date: date, actor: Actor) -> Order:
         if order.status not in EDITABLE_STATUSES:
             raise ApplicationError(
                 "order_locked",
-                f"An order that is {order.status.replace('_', ' ')} cannot be edited.",
+                _("An order that is %(status)s cannot be edited.")
+                % {"status": status_word(OrderStatus, order.status).replace("_", " ")},
             )
         if order.delivery_date == delivery_date:
             return order

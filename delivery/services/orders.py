@@ -6,6 +6,7 @@ from dataclasses import fields
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery import geocoding
 from delivery.models import (
@@ -20,7 +21,7 @@ from delivery.signals import orders_left_routes_send
 from delivery.validation import OrderInput
 from notifications.events import order_events_record, orders_created_record
 from tenants.actors import Actor
-from tenants.errors import ApplicationError
+from tenants.errors import ApplicationError, status_word
 from tenants.queueing import task_send_after_commit
 
 EDITABLE_FIELDS = (
@@ -110,7 +111,9 @@ def _order_from_input(data: OrderInput, *, source: str) -> Order:
 
 
 def _duplicate_external_id(external_id: str) -> ApplicationError:
-    message = f"An order with external_id {external_id!r} already exists."
+    message = _("An order with external_id %(external_id)s already exists.") % {
+        "external_id": repr(external_id)
+    }
     return ApplicationError("validation_error", message, fields={"external_id": [message]})
 
 
@@ -236,7 +239,7 @@ def orders_create_many(
         # Another request created one of these external ids since the caller checked.
         raise ApplicationError(
             "conflict",
-            "Some external_id was created meanwhile by another request; retry.",
+            _("Some external_id was created meanwhile by another request; retry."),
         ) from None
     for order in orders:
         order._state.adding = False
@@ -277,7 +280,8 @@ def order_update(*, order_id, data: OrderInput, actor: Actor) -> Order:
         if order.status not in EDITABLE_STATUSES:
             raise ApplicationError(
                 "order_locked",
-                f"An order that is {order.status.replace('_', ' ')} cannot be edited.",
+                _("An order that is %(status)s cannot be edited.")
+                % {"status": status_word(OrderStatus, order.status).replace("_", " ")},
             )
         replacement = _order_from_input(data, source=order.source)
         changed = []
@@ -351,7 +355,7 @@ def orders_locate_again(*, order_ids: Iterable, actor: Actor) -> int:
     that may still be edited go back to `pending` and the geocoding task is sent after commit.
     Returns how many were sent; the others (located, under way, done) are left as they are."""
     if not geocoding.geocoder_configured():
-        raise ApplicationError("geocoder_off", geocoding.DISABLED_MESSAGE)
+        raise ApplicationError("geocoder_off", _(geocoding.DISABLED_MESSAGE))
     with transaction.atomic():
         orders = list(
             Order.objects.select_for_update()

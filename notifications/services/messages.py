@@ -9,6 +9,7 @@ from django.core import signing
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications.mail import email_send
 from notifications.models import Channel, Message, NotificationSettings, OptOut
@@ -29,9 +30,9 @@ def notification_settings() -> NotificationSettings:
 def notification_settings_save(*, fields: dict) -> NotificationSettings:
     start, end = fields.get("quiet_hours_start"), fields.get("quiet_hours_end")
     if (start is None) != (end is None):
-        message = "Give both the start and the end of the quiet hours, or neither."
+        message = _("Give both the start and the end of the quiet hours, or neither.")
         raise ApplicationError("validation_error", message, fields={"quiet_hours_end": [message]})
-    row, _ = NotificationSettings.objects.get_or_create(pk=1)
+    row, _created = NotificationSettings.objects.get_or_create(pk=1)
     for name, value in fields.items():
         setattr(row, name, value)
     row.save()
@@ -50,7 +51,7 @@ def address_normalize(*, channel: str, address: str) -> str:
             "validation_error", f"address: {error}", fields={"address": [str(error)]}
         ) from None
     if not normalized:
-        message = "This field is required."
+        message = _("This field is required.")
         raise ApplicationError(
             "validation_error", f"address: {message}", fields={"address": [message]}
         )
@@ -59,7 +60,7 @@ def address_normalize(*, channel: str, address: str) -> str:
 
 def opt_out_add(*, channel: str, address: str, source: str) -> OptOut:
     address = address_normalize(channel=channel, address=address)
-    opt_out, _ = OptOut.objects.get_or_create(
+    opt_out, _created = OptOut.objects.get_or_create(
         channel=channel, address=address, defaults={"source": source}
     )
     return opt_out
@@ -80,9 +81,9 @@ def unsubscribe_redeem(*, token: str) -> OptOut:
     try:
         value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
-        raise ApplicationError("invalid_link", "This unsubscribe link is not valid.") from None
+        raise ApplicationError("invalid_link", _("This unsubscribe link is not valid.")) from None
     if value.get("s") != connection.schema_name or value.get("c") not in Channel.values:
-        raise ApplicationError("invalid_link", "This unsubscribe link is not valid.")
+        raise ApplicationError("invalid_link", _("This unsubscribe link is not valid."))
     return opt_out_add(channel=value["c"], address=value["a"], source="unsubscribe_link")
 
 

@@ -2,6 +2,8 @@
 
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from notifications.models import RECIPIENT_EVENTS, Channel, NotificationTemplate
 from notifications.rendering import (
     SAMPLE_DATA,
@@ -23,19 +25,19 @@ def _template_check(*, event: str, channel: str) -> None:
 def _template_validate(*, channel: str, subject: str, body: str) -> None:
     errors = {}
     if not body.strip():
-        errors["body"] = ["The message cannot be empty."]
+        errors["body"] = [_("The message cannot be empty.")]
     if channel == Channel.EMAIL and not subject.strip():
-        errors["subject"] = ["An e-mail needs a subject."]
+        errors["subject"] = [_("An e-mail needs a subject.")]
     for name, source in (("subject", subject), ("body", body)):
         try:
             template_compile(source)
         except TemplateInvalid as error:
-            errors.setdefault(name, []).append(f"Template error: {error}")
+            errors.setdefault(name, []).append(_("Template error: %(error)s") % {"error": error})
     if not errors:
         try:
             render(subject=subject, body=body, context=_sample_context(), channel=channel)
         except TemplateInvalid as error:
-            errors["body"] = [f"Template error: {error}"]
+            errors["body"] = [_("Template error: %(error)s") % {"error": error}]
     if errors:
         name, messages = next(iter(errors.items()))
         raise ApplicationError("validation_error", f"{name}: {messages[0]}", fields=errors)
@@ -48,7 +50,7 @@ def template_save(
     if channel == Channel.SMS:
         subject = ""
     _template_validate(channel=channel, subject=subject, body=body)
-    template, _ = NotificationTemplate.objects.update_or_create(
+    template, _created = NotificationTemplate.objects.update_or_create(
         event=event,
         channel=channel,
         defaults={"subject": subject, "body": body, "enabled": enabled},

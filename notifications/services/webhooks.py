@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications import signing as webhook_signing
 from notifications.models import (
@@ -190,7 +191,7 @@ def _endpoint_validate(*, url: str | None, events: list[str] | None) -> None:
     if events is not None:
         unknown = sorted(set(events) - set(EVENT_NAMES))
         if unknown:
-            errors["events"] = [f"Unknown events: {', '.join(unknown)}."]
+            errors["events"] = [_("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}]
     if errors:
         name, messages = next(iter(errors.items()))
         raise ApplicationError("validation_error", f"{name}: {messages[0]}", fields=errors)
@@ -249,7 +250,7 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
         if not delivery.endpoint.enabled:
             raise ApplicationError(
                 "endpoint_disabled",
-                "Enable the endpoint before redelivering to it.",
+                _("Enable the endpoint before redelivering to it."),
             )
         delivery.status = WebhookDelivery.Status.PENDING
         delivery.next_attempt_at = timezone.now()

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.models import Driver, Order, OrderStatus
 from notifications.events import optimization_event_record
@@ -71,13 +72,14 @@ def _scope_check(*, delivery_date: date, order_ids, driver_ids) -> None:
         missing = [str(pk) for pk in order_ids if _uuid(pk) not in found]
         if missing:
             errors["orders"] = [
-                f"No order of {delivery_date.isoformat()} with id {', '.join(missing)}."
+                _("No order of %(date)s with id %(ids)s.")
+                % {"date": delivery_date.isoformat(), "ids": ", ".join(missing)}
             ]
     if driver_ids:
         found = set(Driver.objects.filter(pk__in=driver_ids).values_list("pk", flat=True))
         missing = [str(pk) for pk in driver_ids if _uuid(pk) not in found]
         if missing:
-            errors["drivers"] = [f"No driver with id {', '.join(missing)}."]
+            errors["drivers"] = [_("No driver with id %(ids)s.") % {"ids": ", ".join(missing)}]
     if errors:
         raise ApplicationError(
             "validation_error",
@@ -103,15 +105,21 @@ def optimization_start(
     if time_budget_s is not None and not MIN_BUDGET_S <= time_budget_s <= MAX_BUDGET_S:
         raise ApplicationError(
             "validation_error",
-            f"time_budget_s must be {MIN_BUDGET_S}–{MAX_BUDGET_S}.",
-            fields={"time_budget_s": [f"Must be between {MIN_BUDGET_S} and {MAX_BUDGET_S}."]},
+            _("time_budget_s must be %(minimum)s–%(maximum)s.")
+            % {"minimum": MIN_BUDGET_S, "maximum": MAX_BUDGET_S},
+            fields={
+                "time_budget_s": [
+                    _("Must be between %(minimum)s and %(maximum)s.")
+                    % {"minimum": MIN_BUDGET_S, "maximum": MAX_BUDGET_S}
+                ]
+            },
         )
     today = timezone.now().astimezone(tenant_time_zone()).date()
     if delivery_date < today:
         raise ApplicationError(
             "validation_error",
-            "A past date cannot be planned.",
-            fields={"date": ["A past date cannot be planned."]},
+            _("A past date cannot be planned."),
+            fields={"date": [_("A past date cannot be planned.")]},
         )
     _scope_check(delivery_date=delivery_date, order_ids=order_ids, driver_ids=driver_ids)
     with transaction.atomic():

@@ -5,6 +5,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.services import orders_out_for_delivery
 from notifications.events import route_event_record
@@ -13,7 +14,7 @@ from routing.models import Route
 from routing.payloads import route_data
 from routing.realtime import routes_changed
 from tenants.actors import Actor
-from tenants.errors import ApplicationError
+from tenants.errors import ApplicationError, status_word
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,11 @@ def route_status_set(*, route: Route, to: str, actor: Actor) -> Route:
         if route.status != allowed[to]:
             raise ApplicationError(
                 "invalid_transition",
-                f"A route that is {route.status} cannot become {to}.",
+                _("A route that is %(status)s cannot become %(to)s.")
+                % {
+                    "status": status_word(Route.Status, route.status),
+                    "to": status_word(Route.Status, to),
+                },
             )
         route.status = to
         setattr(route, stamp[to], timezone.now())

@@ -7,6 +7,7 @@ import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenants.accounts.links import user_token_url
 from tenants.accounts.models import User
@@ -59,12 +60,14 @@ def invitation_resend(*, user: User) -> User:
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
             raise ApplicationError(
-                "invalid_operation", f"{user.email} is deactivated: reactivate them first."
+                "invalid_operation",
+                _("%(email)s is deactivated: reactivate them first.") % {"email": user.email},
             )
         if user.has_usable_password():
             raise ApplicationError(
                 "invalid_operation",
-                f"{user.email} has already chosen a password: there is no invitation to resend.",
+                _("%(email)s has already chosen a password: there is no invitation to resend.")
+                % {"email": user.email},
             )
         return invitation_email_queue(user=user)
 

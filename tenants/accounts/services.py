@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenants import validation
 from tenants.accounts.models import ApiKey, Role, User
@@ -35,7 +36,7 @@ def email_normalise(email: str) -> str:
     else:
         if normalised:
             return normalised
-        message = "Enter a valid e-mail address."
+        message = _("Enter a valid e-mail address.")
     raise ApplicationError("validation_error", message, fields={"email": [message]})
 
 
@@ -60,8 +61,10 @@ def user_create(
     if role not in Role.values:
         raise ApplicationError(
             "validation_error",
-            f"Unknown role {role!r}.",
-            fields={"role": [f"Must be one of: {', '.join(Role.values)}."]},
+            _("Unknown role %(role)s.") % {"role": repr(role)},
+            fields={
+                "role": [_("Must be one of: %(choices)s.") % {"choices": ", ".join(Role.values)}]
+            },
         )
     user = User(
         email=email_normalise(email), role=role, full_name=full_name.strip(), invited_by=invited_by
@@ -77,8 +80,8 @@ def user_create(
     except IntegrityError:
         raise ApplicationError(
             "validation_error",
-            "A user with this e-mail address already exists.",
-            fields={"email": ["A user with this e-mail address already exists."]},
+            _("A user with this e-mail address already exists."),
+            fields={"email": [_("A user with this e-mail address already exists.")]},
         ) from None
     return user
 
@@ -94,7 +97,7 @@ def user_invite(*, actor, email: str, role: str, full_name: str = "") -> User:
     if role in ROLE_RANK and ROLE_RANK[role] > ROLE_RANK[_actor_role(actor)]:
         raise ApplicationError(
             "permission_denied",
-            f"You cannot invite someone as {role}: it is above your role.",
+            _("You cannot invite someone as %(role)s: it is above your role.") % {"role": role},
         )
     with transaction.atomic():
         user = user_create(
@@ -110,11 +113,11 @@ def user_invite(*, actor, email: str, role: str, full_name: str = "") -> User:
 
 def user_deactivate(*, actor, user: User) -> User:
     if isinstance(actor, User) and actor.pk == user.pk:
-        raise ApplicationError("invalid_operation", "You cannot deactivate yourself.")
+        raise ApplicationError("invalid_operation", _("You cannot deactivate yourself."))
     if user.role == Role.OWNER and _actor_role(actor) != Role.OWNER:
         raise ApplicationError(
             "permission_denied",
-            "Only an owner can deactivate an owner.",
+            _("Only an owner can deactivate an owner."),
         )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -153,14 +156,19 @@ def api_key_create(
     if not name or len(name) > 100:
         raise ApplicationError(
             "validation_error",
-            "Give the key a name of 1–100 characters.",
-            fields={"name": ["Must be 1–100 characters."]},
+            _("Give the key a name of 1–100 characters."),
+            fields={"name": [_("Must be 1–100 characters.")]},
         )
     if role not in ApiKey.KeyRole.values:
         raise ApplicationError(
             "validation_error",
-            f"Unknown API key role {role!r}.",
-            fields={"role": [f"Must be one of: {', '.join(ApiKey.KeyRole.values)}."]},
+            _("Unknown API key role %(role)s.") % {"role": repr(role)},
+            fields={
+                "role": [
+                    _("Must be one of: %(choices)s.")
+                    % {"choices": ", ".join(ApiKey.KeyRole.values)}
+                ]
+            },
         )
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -209,14 +217,14 @@ def login_token_redeem(*, token: str) -> User:
         payload = signing.loads(token, salt=LOGIN_TOKEN_SALT, max_age=LOGIN_TOKEN_MAX_AGE_SECONDS)
     except signing.BadSignature:
         raise ApplicationError(
-            "invalid_token", "This sign-in link is invalid or has expired."
+            "invalid_token", _("This sign-in link is invalid or has expired.")
         ) from None
     if payload.get("schema") != connection.schema_name:
-        raise ApplicationError("invalid_token", "This sign-in link is invalid or has expired.")
+        raise ApplicationError("invalid_token", _("This sign-in link is invalid or has expired."))
     # The cache key carries the tenant's schema; `add` succeeds only the first time.
     if not cache.add(f"login-token:{payload['nonce']}", 1, timeout=LOGIN_TOKEN_MAX_AGE_SECONDS * 2):
-        raise ApplicationError("invalid_token", "This sign-in link was already used.")
+        raise ApplicationError("invalid_token", _("This sign-in link was already used."))
     user = User.objects.filter(pk=payload["user"], is_active=True).first()
     if user is None:
-        raise ApplicationError("invalid_token", "This sign-in link is invalid or has expired.")
+        raise ApplicationError("invalid_token", _("This sign-in link is invalid or has expired."))
     return user

@@ -345,8 +345,9 @@ def _break_error(number: int, item: dict, message: str) -> tuple[str, str]:
             validation.clock_parse(item[part])
         except ValueError:
             return f"break_{number}_{part}", message
-    if message.startswith("break 1: "):  # the one break parsed: its end is before its start
-        return f"break_{number}_end", message.removeprefix("break 1: ").capitalize()
+    # The one break parsed: its end is before its start (said in the active language).
+    if message == _("break %(number)s: end must not be before start.") % {"number": 1}:
+        return f"break_{number}_end", _("End must not be before start.")
     return f"break_{number}_minutes", message
 
 

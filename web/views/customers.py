@@ -259,7 +259,11 @@ def customers_import(request):
         upload = form.cleaned_data["file"]
         try:
             if upload.size > MAX_BYTES:
-                raise ApplicationError("payload_too_large", "The file is larger than 10 MB.")
+                raise ApplicationError(
+                    "payload_too_large",
+                    _("The file is larger than %(size)s MB.")
+                    % {"size": MAX_BYTES // (1024 * 1024)},
+                )
             result = customers_import_csv(content=upload.read(), phone_region=tenant_phone_region())
         except ApplicationError as error:
             form.add_error("file", error.message)

@@ -281,7 +281,7 @@ def order_transition_view(request, order_id):
             message
             for values in error.fields.values()
             for message in values
-            if message != "This field is required."  # the message itself says what is missing
+            if message != str(_("This field is required."))  # the message says what is missing
         )
         messages.error(request, f"{error.message} {details}".strip())
     else:
