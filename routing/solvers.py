@@ -436,6 +436,12 @@ def _improve_in_parts(
     return solution, rounds
 
 
+def _vroom_attempt(detail: str, seconds: float, solution: rv.Solution, level: int) -> Attempt:
+    return Attempt(
+        "vroom", detail, seconds, True, len(solution.unassigned), solution.duration, level
+    )
+
+
 def _pyvrp_attempt(detail: str, seconds: float, solution: rv.Solution | None) -> Attempt:
     detail = "warm start from vroom" if detail == "warm start" else detail
     if solution is None:
@@ -551,17 +557,7 @@ class _Search:
         if solution is None:
             self.attempts.append(Attempt("vroom", detail, seconds, False, level=VROOM_PASS_LEVEL))
             return False
-        self.attempts.append(
-            Attempt(
-                "vroom",
-                detail,
-                seconds,
-                True,
-                len(solution.unassigned),
-                solution.duration,
-                VROOM_PASS_LEVEL,
-            )
-        )
+        self.attempts.append(_vroom_attempt(detail, seconds, solution, VROOM_PASS_LEVEL))
         return self.offer(solution, "vroom")
 
     def alternate(self, deadline: float) -> None:
@@ -680,15 +676,7 @@ def plan(problem: rv.Problem, *, time_budget: timedelta, threads: int = 2) -> Pl
             timeout=timedelta(seconds=max(timeout, 0.01)),
         )
         seconds = time.monotonic() - run_started
-        return solution, Attempt(
-            "vroom",
-            f"level {level}",
-            seconds,
-            True,
-            len(solution.unassigned),
-            solution.duration,
-            level,
-        )
+        return solution, _vroom_attempt(f"level {level}", seconds, solution, level)
 
     def result(solution, path, reason, supported, attempts) -> PlanResult:
         seconds = time.monotonic() - started
@@ -790,17 +778,7 @@ class _SecondSearch:
             search.attempts.append(_pyvrp_attempt(detail, seconds, solution))
         else:
             detail = f"level {self.level}, 1 thread, parallel process"
-            search.attempts.append(
-                Attempt(
-                    "vroom",
-                    detail,
-                    seconds,
-                    True,
-                    len(solution.unassigned),
-                    solution.duration,
-                    self.level,
-                )
-            )
+            search.attempts.append(_vroom_attempt(detail, seconds, solution, self.level))
         if search.offer(solution, self.engine, descends=False):
             self.plan = solution
 
