@@ -61,7 +61,9 @@ def today(request):
     day = now.astimezone(tz).date()
     statuses = orders_by_status(day=day)
     late = late_order_deadlines(delivery_date=day, now=now)
-    depots = list(Depot.objects.filter(is_active=True).values("name", "lat", "lng"))
+    depots = list(
+        Depot.objects.filter(is_active=True).order_by("created_at").values("name", "lat", "lng")
+    )
     return render(
         request,
         "web/pages/today.html",
@@ -74,7 +76,7 @@ def today(request):
             "late": late_orders_loaded(late[:LATE_SHOWN]),  # only the rows shown are loaded
             "late_count": len(late),
             "map_data": {"depots": depots},
-            "map_view": map_view(),
+            "map_view": map_view(depots=depots),
             "setup": setup_checklist(is_manager=request.user.is_manager),
         },
     )
