@@ -133,9 +133,14 @@ def main() -> int:
     with services_environment() as env:
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
         env.setdefault("SITE_PORT", port)
-        _run_once(["platform_setup", "-v", "0"], env)
-        _run_once(["seed_demo", "--credentials-file", str(root / "demo.json")], env)
-        _run_once(["seed_demo_day", "--slug", "demo"], env)
+        try:
+            _run_once(["platform_setup", "-v", "0"], env)
+            _run_once(["seed_demo", "--credentials-file", str(root / "demo.json")], env)
+            _run_once(["seed_demo_day", "--slug", "demo"], env)
+        except subprocess.CalledProcessError as failed:
+            # The command said why (one line for a known cause); no second traceback of ours.
+            log(f"`manage.py {failed.cmd[2]}` failed (exit code {failed.returncode}); not starting")
+            return failed.returncode
         bin_dir = Path(_python()).parent
         processes = {
             "web": _start(

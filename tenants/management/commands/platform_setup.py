@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, connection
 
 from tenants.services import platform_ensure
 
@@ -12,6 +13,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
+        try:
+            connection.ensure_connection()
+        except OperationalError as error:
+            # One line that says what to do, not a traceback (e.g. DATABASE_URL names a database
+            # that was never created).
+            reason = str(error).strip().splitlines()[-1]
+            raise CommandError(
+                f"cannot reach the database of DATABASE_URL: {reason}. Create it (createdb) or "
+                "unset DATABASE_URL for the embedded one (make run / make test)."
+            ) from error
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
         platform_ensure()
         # Every business's schema, MIGRATION_PROCESSES at a time (each process one schema).
