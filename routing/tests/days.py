@@ -5,12 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import time_machine
 from django.utils import timezone
 
-from delivery.models import Driver, Order
+from delivery.models import Driver, Order, OrderStatus
+from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order, make_vehicle
-from routing.models import OptimizationJob
-from routing.services import optimization_run, optimization_start
+from routing.models import OptimizationJob, Route
+from routing.services import optimization_run, optimization_start, route_status_set
 
 TZ = ZoneInfo("Europe/Amsterdam")  # the test businesses' zone
 DEPOT = (52.3738, 4.8910)  # Damrak, Amsterdam
@@ -104,3 +106,18 @@ def run(django_capture_on_commit_callbacks, **fields) -> OptimizationJob:
     optimization_run(job_id=job.pk)
     job.refresh_from_db()
     return job
+
+
+def small_day_under_way(django_capture_on_commit_callbacks, *, started: str) -> tuple:
+    """The small day planned at 07:30; its first route dispatched and started at `started`
+    (a clock time), its first stop delivered then: (route, its stops in sequence, with orders)."""
+    with time_machine.travel(at("07:30"), tick=False):
+        small_day()
+        assert run(django_capture_on_commit_callbacks).status == "succeeded"
+    route = Route.objects.order_by("planned_start", "id").first()
+    with time_machine.travel(at(started), tick=False):
+        route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
+        route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
+        stops = list(route.stops.select_related("order").order_by("sequence"))
+        order_transition(order_id=stops[0].order_id, to=OrderStatus.DELIVERED, actor=TEST_ACTOR)
+    return route, stops

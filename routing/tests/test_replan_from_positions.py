@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 import time_machine
 
-from delivery.models import Driver, OrderStatus
-from delivery.services import order_transition
+from delivery.models import Driver
 from delivery.tests.factories import TEST_ACTOR
 from routing.models import Route, Stop
 from routing.problem import problem_build
 from routing.selectors import day_to_plan
 from routing.services import route_status_set
-from routing.tests.days import DAY, TZ, at, run, small_day
+from routing.tests.days import DAY, TZ, at, run, small_day, small_day_under_way
 
 WHERE = (52.3801, 4.8950)  # between the depot and the first northern stop
 NOW = at("10:00")  # when the dispatcher re-plans
@@ -36,16 +35,7 @@ def under_way(tenant_a, django_capture_on_commit_callbacks, settings):
     first route started at 09:00 with one stop done."""
     settings.PLANNING_POSITION_MAX_AGE_SECONDS = 15 * 60
     with tenant_a.use():
-        with time_machine.travel(at("07:30"), tick=False):
-            small_day()
-            assert run(django_capture_on_commit_callbacks).status == "succeeded"
-        route = Route.objects.order_by("planned_start", "id").first()
-        with time_machine.travel(at("09:00"), tick=False):
-            route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
-            route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
-            stops = list(route.stops.select_related("order").order_by("sequence"))
-            order_transition(order_id=stops[0].order_id, to=OrderStatus.DELIVERED, actor=TEST_ACTOR)
-        yield route, stops
+        yield small_day_under_way(django_capture_on_commit_callbacks, started="09:00")
 
 
 def _position(driver_id, *, at_moment) -> None:

@@ -7,15 +7,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from delivery.models import OrderStatus
-from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR
 from routing.models import Route, Stop
 from routing.problem import PlannedRoute, PlannedStop
 from routing.selectors import day_to_plan
 from routing.services import route_status_set
 from routing.services.plans import routes_replace
-from routing.tests.days import DAY, TZ, at, run, small_day
+from routing.tests.days import DAY, TZ, at, run, small_day, small_day_under_way
 from tests.api import iso
 
 NOW = at("10:00")  # when the dispatcher re-plans
@@ -26,16 +24,7 @@ def started_early(tenant_a, django_capture_on_commit_callbacks):
     """The small day planned at 07:30; its first route started at 08:20, before its planned
     start, with one stop done and one current: (route, its stops, its planned end then)."""
     with tenant_a.use():
-        with time_machine.travel(at("07:30"), tick=False):
-            small_day()
-            assert run(django_capture_on_commit_callbacks).status == "succeeded"
-        route = Route.objects.order_by("planned_start", "id").first()
-        with time_machine.travel(at("08:20"), tick=False):
-            route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
-            route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
-            stops = list(route.stops.order_by("sequence"))
-            order_transition(order_id=stops[0].order_id, to=OrderStatus.DELIVERED, actor=TEST_ACTOR)
-        yield route, stops
+        yield small_day_under_way(django_capture_on_commit_callbacks, started="08:20")
 
 
 def _stop(stop: Stop, sequence: int, arrival: str) -> PlannedStop:

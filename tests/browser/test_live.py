@@ -97,18 +97,25 @@ def marker_at(page, driver) -> list[float] | None:
     return page.evaluate("id => window.DeliveryLive.markerAt(id)", str(driver.pk))
 
 
-def test_live_page_moves_drivers_and_refreshes_routes(
-    asgi_server, committed_tenant, committed_db, browser_context, shoot
-):
-    # given
-    world = committed_tenant("livepage")
-    driver, route, orders = route_under_way(world)
+def live_page_open(asgi_server, world, browser_context):
+    """The Live page signed in on `world`, desktop sized, only our server reachable; with the
+    list its script errors are collected in."""
     context = browser_context(viewport={"width": 1280, "height": 900})
     local_only(context, asgi_server, world.host)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, asgi_server, world, then="/live/")
+    return page, errors
+
+
+def test_live_page_moves_drivers_and_refreshes_routes(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given
+    world = committed_tenant("livepage")
+    driver, route, orders = route_under_way(world)
+    page, errors = live_page_open(asgi_server, world, browser_context)
     card = page.locator(f'article.route[data-route-id="{route.pk}"]')
     expect(card.locator("h3")).to_have_text("Anna Noord")
     expect(card.locator("[data-progress]")).to_have_text("0 / 3 stops done")
@@ -192,12 +199,7 @@ def test_live_page_re_reads_its_routes_when_told_to_resync(
     # given the Live page open on a route under way
     world = committed_tenant("liveresync")
     driver, route, orders = route_under_way(world)
-    context = browser_context(viewport={"width": 1280, "height": 900})
-    local_only(context, asgi_server, world.host)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, asgi_server, world, then="/live/")
+    page, errors = live_page_open(asgi_server, world, browser_context)
     card = page.locator(f'article.route[data-route-id="{route.pk}"]')
     expect(card.locator("[data-progress]")).to_have_text("0 / 3 stops done")
     expect(page.locator("#live-connection")).to_have_attribute("data-state", "open")
@@ -233,10 +235,7 @@ def test_a_burst_of_order_pushes_reads_the_route_once_or_twice_not_per_push(
     # given the Live page open on a route under way
     world = committed_tenant("liveburst")
     driver, route, orders = route_under_way(world)
-    context = browser_context(viewport={"width": 1280, "height": 900})
-    local_only(context, asgi_server, world.host)
-    page = context.new_page()
-    sign_in(page, asgi_server, world, then="/live/")
+    page, _errors = live_page_open(asgi_server, world, browser_context)
     card = page.locator(f'article.route[data-route-id="{route.pk}"]')
     expect(card.locator("[data-progress]")).to_have_text("0 / 3 stops done")
     expect(page.locator("#live-connection")).to_have_attribute("data-state", "open")
