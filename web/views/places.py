@@ -5,6 +5,7 @@ cache when the address was asked before."""
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from delivery import geocoding
@@ -41,17 +42,21 @@ def _near() -> tuple[float, float] | None:
 def place_search(request):
     user = request.user
     if not user.is_authenticated:
-        return _answer(401, state="error", message="Sign in first.")
+        return _answer(401, state="error", message=_("Sign in first."))
     if user.role not in OPERATIONS:
-        return _answer(403, state="error", message="Your role may not look addresses up.")
+        return _answer(403, state="error", message=_("Your role may not look addresses up."))
     query = " ".join(request.GET.get("q", "").split())
     if len(query) < MIN_QUERY:
         return _answer(
-            400, state="error", message=f"Type at least {MIN_QUERY} characters of the address."
+            400,
+            state="error",
+            message=_("Type at least %(count)s characters of the address.") % {"count": MIN_QUERY},
         )
     if len(query) > MAX_QUERY:
         return _answer(
-            400, state="error", message=f"An address has at most {MAX_QUERY} characters."
+            400,
+            state="error",
+            message=_("An address has at most %(count)s characters.") % {"count": MAX_QUERY},
         )
     state, message = geocoding.geocoder_state()
     if state == "off":
@@ -65,7 +70,8 @@ def place_search(request):
         return _answer(
             429,
             state="error",
-            message=f"Too many address searches; try again in {limited.retry_after_seconds} s.",
+            message=_("Too many address searches; try again in %(seconds)s s.")
+            % {"seconds": limited.retry_after_seconds},
             Retry_After=str(limited.retry_after_seconds),
         )
     try:
@@ -77,7 +83,7 @@ def place_search(request):
             str(error)
             if error.busy
             else geocoding.geocoder_state()[1]
-            or "Address lookup did not answer; try again, or place the pin on the map."
+            or _("Address lookup did not answer; try again, or place the pin on the map.")
         )
         headers = {"Retry_After": str(error.retry_after)} if error.retry_after else {}
         response = _answer(503, state="unreachable", message=message, **headers)
@@ -88,6 +94,8 @@ def place_search(request):
     return _answer(
         200,
         state="ready",
-        message="" if places else "No place found; check the address or place the pin on the map.",
+        message=""
+        if places
+        else _("No place found; check the address or place the pin on the map."),
         results=[place.as_dict() for place in places],
     )
