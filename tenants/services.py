@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
@@ -319,10 +319,37 @@ def tenants_closed_drop(*, now: datetime | None = None) -> list[str]:
     return dropped
 
 
+# What PostgreSQL answers when dropping a schema collides with a request or task still reading it:
+# a deadlock (each holds a table the other wants) or, with the lock timeout below, a long wait.
+DROP_RETRY_SQLSTATES = {"40P01", "55P03"}  # deadlock_detected, lock_not_available
+DROP_LOCK_TIMEOUT = "5s"
+DROP_ATTEMPTS = 5
+
+
 def tenant_delete(*, tenant: Tenant) -> None:
-    """Drop a business and its schema (tests, and an operator's explicit request)."""
+    """Drop a business and its schema (tests, and an operator's explicit request).
+
+    A web request or a queued task may still be reading the business's tables while its schema is
+    dropped. PostgreSQL then aborts one side with a deadlock, or the drop waits behind a long
+    reader: the drop is all or nothing (one transaction), so it is simply tried again."""
     connection.set_schema_to_public()
-    tenant.delete(force_drop=True)
+    for attempt in range(1, DROP_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+                tenant.delete(force_drop=True)
+            return
+        except OperationalError as error:
+            sqlstate = getattr(error.__cause__, "sqlstate", None)
+            if sqlstate not in DROP_RETRY_SQLSTATES or attempt == DROP_ATTEMPTS:
+                raise
+            logger.warning(
+                "dropping business %s collided with work still reading it (%s); trying again",
+                tenant.slug,
+                sqlstate,
+            )
+            time.sleep(0.2 * attempt)
 
 
 def platform_ensure() -> None:
