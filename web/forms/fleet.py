@@ -110,6 +110,10 @@ class VehicleForm(forms.ModelForm):
             "capacity_items",
         ]
         labels = {
+            "name": _("Name"),
+            "profile": _("Profile"),
+            "fuel": _("Fuel"),
+            "depot": _("Depot"),
             "capacity_weight_kg": _("Capacity (kg)"),
             "capacity_volume_l": _("Capacity (litres)"),
             "capacity_items": _("Capacity (items)"),

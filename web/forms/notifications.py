@@ -25,19 +25,21 @@ class SettingsForm(forms.Form):
 
 
 class TemplateForm(forms.Form):
-    subject = forms.CharField(max_length=200, required=False)
-    body = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 8}))
+    subject = forms.CharField(max_length=200, required=False, label=_("Subject"))
+    body = forms.CharField(
+        max_length=20_000, widget=forms.Textarea(attrs={"rows": 8}), label=_("Message")
+    )
     enabled = forms.BooleanField(required=False, initial=True, label=_("Send this message"))
 
 
 class OptOutForm(forms.Form):
-    channel = forms.ChoiceField(choices=Channel.choices)
+    channel = forms.ChoiceField(choices=Channel.choices, label=_("Channel"))
     address = forms.CharField(max_length=254, label=_("Phone number or e-mail"))
 
 
 class WebhookEndpointForm(forms.Form):
     url = forms.URLField(max_length=2000, label=_("URL"), assume_scheme="https")
-    description = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(max_length=200, required=False, label=_("Description"))
     events = forms.MultipleChoiceField(
         # The event in words, its name (what integrators read in the payload) beside it.
         choices=[
@@ -46,5 +48,6 @@ class WebhookEndpointForm(forms.Form):
         ],
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=_("Events"),
         help_text=_("None ticked: every event."),
     )

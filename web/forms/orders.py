@@ -280,9 +280,10 @@ class BulkForm(forms.Form):
     orders = forms.ModelMultipleChoiceField(
         queryset=Order.objects.all(),
         required=False,
+        label=_("Orders"),
     )
     # "locate" with every order that has no location, not only those ticked on this page.
-    all_unlocated = forms.BooleanField(required=False)
+    all_unlocated = forms.BooleanField(required=False, label=_("Every order without a location"))
     date = forms.DateField(
         label=_("New date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -313,9 +314,13 @@ class ImportForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=Order._meta.get_field("status").choices)
-    driver = forms.ModelChoiceField(queryset=Driver.objects.filter(is_active=True), required=False)
-    reason = forms.ChoiceField(choices=[("", "—"), *FailureReason.choices], required=False)
-    note = forms.CharField(required=False, max_length=2000)
-    delivery_date = forms.DateField(required=False)
-    recipient_name = forms.CharField(required=False, max_length=200)
+    to = forms.ChoiceField(choices=Order._meta.get_field("status").choices, label=_("Status"))
+    driver = forms.ModelChoiceField(
+        queryset=Driver.objects.filter(is_active=True), required=False, label=_("Driver")
+    )
+    reason = forms.ChoiceField(
+        choices=[("", "—"), *FailureReason.choices], required=False, label=_("Reason")
+    )
+    note = forms.CharField(required=False, max_length=2000, label=_("Note"))
+    delivery_date = forms.DateField(required=False, label=_("Delivery date"))
+    recipient_name = forms.CharField(required=False, max_length=200, label=_("Received by"))
