@@ -87,14 +87,12 @@ def fleet_delete(*, item: Depot | Vehicle | Driver) -> None:
         with transaction.atomic():
             item.delete()
     except models.ProtectedError as error:
-        counts: dict[type, int] = {}
+        counts: dict[str, int] = {}
         for held_by in error.protected_objects:
-            counts[type(held_by)] = counts.get(type(held_by), 0) + 1
-        holders = ", ".join(
-            f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
-            for model, count in counts.items()
-        )
-        kind = str(item._meta.verbose_name)
+            name = held_by._meta.model_name
+            counts[name] = counts.get(name, 0) + 1
+        holders = ", ".join(_holders_in_words(name, count) for name, count in counts.items())
+        kind = _fleet_kind_in_words(item)
         hint = (
             " " + _("Deactivate the driver instead (is_active false).")
             if isinstance(item, Driver)
@@ -106,3 +104,18 @@ def fleet_delete(*, item: Depot | Vehicle | Driver) -> None:
             len(error.protected_objects),
         ) % {"kind": kind, "holders": holders}
         raise ApplicationError("in_use", message + hint) from None
+
+
+def _fleet_kind_in_words(item: Depot | Vehicle | Driver) -> str:
+    if isinstance(item, Depot):
+        return _("depot")
+    if isinstance(item, Vehicle):
+        return _("vehicle")
+    return _("driver")
+
+
+def _holders_in_words(model_name: str, count: int) -> str:
+    """What keeps a fleet item, counted in the reader's language ("2 routes")."""
+    if model_name == "route":
+        return ngettext("%(count)d route", "%(count)d routes", count) % {"count": count}
+    return f"{count} {model_name}"
