@@ -41,6 +41,11 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                     await self._join_again()
                 return await super().receive(channel)
             except CONNECTION_ERRORS as error:
+                if asyncio.current_task().cancelling():
+                    # The socket is closing and its receive was cancelled, but the Redis client
+                    # answered the cancellation with a connection error: stop, never retry (a
+                    # retrying receive keeps the closing consumer, and whoever awaits it, forever).
+                    raise asyncio.CancelledError from error
                 logger.warning("channel layer unavailable (%s); retrying in %.2fs", error, delay)
                 # Only the socket holding this process's receive connection sees the error; the
                 # others' memberships are gone from Redis all the same.

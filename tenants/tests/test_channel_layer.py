@@ -7,6 +7,8 @@ import asyncio
 import time
 
 import pytest
+from channels_redis.core import RedisChannelLayer
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tenants.channel_layer import RESYNC, ResilientRedisChannelLayer
 from tests.faults.system import FaultRedis
@@ -94,3 +96,36 @@ def test_a_channel_that_left_its_groups_is_not_told_to_resync(own_redis):
     assert hint == RESYNC
     assert left_over == {"type": "probe"}
     assert rejoin == set()
+
+
+def test_a_cancelled_receive_stops_even_when_the_redis_client_answers_with_a_connection_error(
+    monkeypatch,
+):
+    # given a Redis client that, cancelled mid-read, raises a connection error instead of the
+    # cancellation (the client's behaviour, outside our control; seen as a socket that never
+    # finished closing in a test run)
+    reads = []
+
+    async def read_until_cancelled(self, channel):
+        reads.append(channel)
+        if len(reads) > 1:  # a retry: answered, so that a regression fails instead of hanging
+            return {"type": "read.again"}
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise RedisConnectionError("Connection closed by server.") from None
+
+    monkeypatch.setattr(RedisChannelLayer, "receive", read_until_cancelled)
+    layer = ResilientRedisChannelLayer(hosts=["redis://127.0.0.1:1"], prefix="test-layer")
+
+    async def scenario():
+        receiving = asyncio.create_task(layer.receive("specific.abc!def"))
+        await asyncio.sleep(0.1)
+        # when the socket closes and its receive is cancelled
+        receiving.cancel()
+        await asyncio.wait([receiving], timeout=2)
+        return receiving.done() and receiving.cancelled()
+
+    # then the receive ends, cancelled, instead of retrying
+    assert asyncio.run(scenario()) is True
+    assert len(reads) == 1
