@@ -29,20 +29,20 @@ test: $(STAMP)
 soak: soak-faults soak-contract soak-day
 
 soak-faults: $(STAMP)
-	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -v -s tests/faults $(PYTEST_ARGS)
+	FAULTS_SOAK=1 $(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -o timeout=0 -v -s tests/faults $(PYTEST_ARGS)
 
 # The schema fuzzer (tests/contract): 200 generated requests per operation and caller, a fresh
 # random seed each run.
 soak-contract: $(STAMP)
 	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} SCHEMATHESIS_SEED=$${SCHEMATHESIS_SEED:-random} \
-		$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/contract $(PYTEST_ARGS)
+		$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -o timeout=0 tests/contract $(PYTEST_ARGS)
 
 # The model-based test of a whole day (tests/test_whole_day.py), longer and with new days each
 # run. WHOLE_DAY_EXAMPLES / _STEPS to tune.
 soak-day: $(STAMP)
 	WHOLE_DAY_SOAK=1 WHOLE_DAY_PAST_WINDOWS=1 WHOLE_DAY_EXAMPLES=$${WHOLE_DAY_EXAMPLES:-200} \
 	WHOLE_DAY_STEPS=$${WHOLE_DAY_STEPS:-60} \
-	$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist tests/test_whole_day.py $(PYTEST_ARGS)
+	$(BIN)/python -m scripts.services -- $(BIN)/pytest -p no:xdist -o timeout=0 tests/test_whole_day.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
