@@ -515,7 +515,8 @@ def test_the_owner_sets_language_clock_time_zone_country_and_recipient_options(t
         tenant.recipient_contact_shown,
     ) == ("Europe/London", "GB", "nl", "12", 4, True, False)
     page_html = client.get("/settings/business/").content.decode()
-    assert "Changing it moves how times read, not when things happen" in page_html
+    # The business now reads in Dutch: the time zone's help text too.
+    assert "Een wijziging verandert hoe tijden eruitzien, niet wanneer dingen gebeuren" in page_html
 
 
 def test_an_unknown_time_zone_or_country_is_refused(tenant_a):
