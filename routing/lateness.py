@@ -2,8 +2,12 @@
 window. The best current ETA is never before now: a route not started yet leaves no earlier
 than now (its planned times shift by the delay, which waiting at later stops absorbs), a started
 route's stops take their live ETA (or planned arrival) pushed to now when that has passed.
-Used by the routes' API shape (Plan, Live, the driver's phone) and Today's late stops."""
+Used by the routes' API shape (Plan, Live, the driver's phone) and Today's late stops.
 
+Beside it, the one rule for "early": an order delivered before its first window opens
+(delivered_early_minutes), which the order page, the routes' API shape and Live show."""
+
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,6 +33,26 @@ class Expected:
 def _due(windows: list[dict] | None) -> datetime | None:
     ends = [datetime.fromisoformat(window["end"]) for window in windows or []]
     return max(ends) if ends else None
+
+
+def window_opens(windows: list[dict] | None) -> datetime | None:
+    """When the first of `windows` opens; None without windows (any time is on time)."""
+    starts = [datetime.fromisoformat(window["start"]) for window in windows or []]
+    return min(starts) if starts else None
+
+
+def delivered_early_minutes(
+    *, windows: list[dict] | None, delivered_at: datetime | None
+) -> int | None:
+    """How many minutes before its first window opened an order was delivered (a part of a
+    minute counts as one: 10 seconds early is early); None when it was not early (not
+    delivered, no windows, or delivered once a window had opened; between two windows is not
+    early). Windows are stored as moments with the business's offset ("14:00+01:00"), so this
+    compares instants: right in any time zone."""
+    opens = window_opens(windows)
+    if delivered_at is None or opens is None or delivered_at >= opens:
+        return None
+    return math.ceil((opens - delivered_at).total_seconds() / 60)
 
 
 def _stop_due(stop: Stop) -> datetime | None:
