@@ -91,3 +91,40 @@ def test_minutes_early_under_an_hour_read_in_minutes(tenant_a):
     assert (
         '<span class="chip early" id="delivered-early">Delivered 35 min early</span>' in page.text
     )
+
+
+def test_today_lists_the_early_deliveries_beside_the_late_stops_in_the_same_queries(
+    tenant_a, django_assert_num_queries
+):
+    with tenant_a.use():
+        # given a started route: a florist's order (14:00–16:00) delivered at 12:30, one
+        # delivered in its window at 13:25, and one still open whose window closed at 13:00
+        driver = make_driver(email="early@example.test")
+        route = make_route(driver, status=Route.Status.STARTED, planned_start=at("12:00"))
+        florist = _stop(route, 1, "12:20", [("14:00", "16:00")], recipient_name="Florist")
+        in_time = _stop(route, 2, "13:20", [("13:00", "14:00")], recipient_name="In time")
+        _stop(route, 3, "12:50", [("12:00", "13:00")], recipient_name="Overdue")
+        Order.objects.filter(route_id=route.pk).update(status=OrderStatus.OUT_FOR_DELIVERY)
+        for stop, clock in ((florist, "12:30"), (in_time, "13:25")):
+            with time_machine.travel(at(clock), tick=False):
+                order_transition(order_id=stop.order_id, to=OrderStatus.DELIVERED, actor=TEST_ACTOR)
+        client = tenant_a.browser(Role.DISPATCHER)
+        with time_machine.travel(at("13:30"), tick=False):
+            client.get("/")  # warm caches (content types, tenant lookups)
+
+            # when Today is opened: as many queries as with late stops only
+            # (routing/tests/test_lateness.py): the early ones come with the same reads
+            with django_assert_num_queries(14):
+                response = client.get("/")
+
+    # then the florist's order is listed as delivered 1 h 30 min early, the overdue one late
+    assert response.status_code == 200
+    assert response.context["early_count"] == 1
+    assert [order.pk for order in response.context["early"]] == [florist.order_id]
+    assert [order.recipient_name for order in response.context["late"]] == ["Overdue"]
+    assert '<h3 id="early-h">Delivered before the window (1)</h3>' in response.text
+    assert (
+        f'<li><a href="/orders/{florist.order_id}/">Florist</a> '
+        '<span class="chip early">Delivered 1 h 30 min early</span> '
+        '<span class="muted small">· Van Driver</span></li>'
+    ) in response.text
