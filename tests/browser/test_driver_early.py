@@ -18,7 +18,7 @@ from tenants.models import Tenant
 from tenants.selectors import tenant_time_zone
 from tests.browser.dispatcher import sign_in
 from tests.browser.test_driver import database, phone_signed_in, route_started_from_phone
-from tests.fixtures.browser import off_loop
+from tests.fixtures.browser import off_loop, page_url
 
 pytestmark = pytest.mark.browser
 
@@ -105,9 +105,17 @@ def test_delivering_before_the_window_opens_asks_first_and_the_order_then_says_e
     assert 60 < minutes <= 90  # delivered within half an hour of the phone's "now"
 
     # and the dispatcher's order page says how early
-    desk = browser_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk_context = browser_context(viewport={"width": 1280, "height": 900})
+    desk_context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    desk = desk_context.new_page()
     sign_in(desk, asgi_server, world, role=Role.DISPATCHER, then=f"/orders/{order.pk}/")
-    expect(desk.locator("#delivered-early")).to_have_text(
-        f"Delivered {minutes // 60} h {minutes % 60} min early"
-    )
+    early_text = f"Delivered {minutes // 60} h {minutes % 60} min early"
+    expect(desk.locator("#delivered-early")).to_have_text(early_text)
     shoot(desk, "order-delivered-early")
+
+    # and so does Live's list of the route's stops
+    desk.goto(page_url(asgi_server, world.host, "/live/"))
+    delivered_early = desk.get_by_role("list", name="Delivered early")
+    expect(delivered_early.locator("li")).to_have_count(1)
+    expect(delivered_early.locator(".chip.early")).to_have_text(early_text)
+    shoot(desk, "live-delivered-early")
