@@ -238,11 +238,11 @@ export function renderStopCard({ stop, order }, state, waiting) {
       h("button", { type: "button", className: "button huge", onclick: () => { store.form = null; render(); } }, gettext("Cancel"))
     );
   } else if (!pickup && canAct) {
-    const early = Boolean(opens);
     actions = h(
       "div",
       { className: "actions" },
-      h("button", { type: "button", className: "button ok huge", onclick: () => { store.selectedStop = stop.id; store.form = early ? "early" : "deliver"; render(); } }, gettext("Delivered")),
+      // Asked at the tap, by the clock then: the card may have been drawn minutes before.
+      h("button", { type: "button", className: "button ok huge", onclick: () => { store.selectedStop = stop.id; store.form = windowOpensLater(order) ? "early" : "deliver"; render(); } }, gettext("Delivered")),
       h("button", { type: "button", className: "button bad huge", onclick: () => { store.selectedStop = stop.id; store.form = "fail"; render(); } }, gettext("Not delivered"))
     );
   } else {
