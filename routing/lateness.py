@@ -5,7 +5,8 @@ route's stops take their live ETA (or planned arrival) pushed to now when that h
 Used by the routes' API shape (Plan, Live, the driver's phone) and Today's late stops.
 
 Beside it, the one rule for "early": an order delivered before its first window opens
-(delivered_early_minutes), which the order page, the routes' API shape and Live show."""
+(delivered_early_minutes), which the order page, Today, the routes' API shape and Live show;
+the driver's phone applies it ahead of time (web/static/web/driver/screens.js) to warn."""
 
 import math
 from collections.abc import Iterable
