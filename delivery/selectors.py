@@ -1,10 +1,20 @@
 """Reads of the delivery app: what a caller may see, filtered, without N+1 queries."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from delivery.models import Depot, Driver, Holiday, Order, OrderEvent, ShopifyOrderSync, Vehicle
+from delivery.models import (
+    DeliveryAttempt,
+    Depot,
+    Driver,
+    Holiday,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ShopifyOrderSync,
+    Vehicle,
+)
 from delivery.validation import WEEKDAYS
 from tenants.accounts.models import Role, User
 from tenants.errors import ApplicationError
@@ -60,6 +70,23 @@ def orders_list(*, actor, filters: dict) -> QuerySet[Order]:
 
 def order_events(*, order: Order) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor_user", "actor_api_key").order_by("occurred_at", "id")
+
+
+def delivered_at_subquery(order_field: str = "pk") -> Subquery:
+    """When the order at `order_field` was delivered (its delivered attempt; delivered is final,
+    so there is at most one), as an annotation: a list reads it without a query per row."""
+    attempts = DeliveryAttempt.objects.filter(
+        order_id=OuterRef(order_field), outcome=OrderStatus.DELIVERED
+    )
+    return Subquery(attempts.order_by("-attempted_at").values("attempted_at")[:1])
+
+
+def order_delivered_at(*, order: Order) -> datetime | None:
+    """When `order` was delivered; None when it was not (yet)."""
+    if order.status != OrderStatus.DELIVERED:
+        return None
+    attempts = order.attempts.filter(outcome=OrderStatus.DELIVERED).order_by("-attempted_at")
+    return attempts.values_list("attempted_at", flat=True).first()
 
 
 def order_shopify_sync(*, order: Order) -> ShopifyOrderSync:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from delivery.api.serializers import LocationSerializer
 from routing.edits import route_reorder
 from routing.geometry import route_geometry
-from routing.lateness import stops_expected
+from routing.lateness import delivered_early_minutes, stops_expected
 from routing.models import OptimizationJob, Route, Stop
 from routing.pickups import stop_pickup_confirm
 from routing.selectors import optimizations_list, routes_list
@@ -149,6 +149,11 @@ class StopSerializer(serializers.ModelSerializer):
     late = serializers.SerializerMethodField(
         help_text="The expected arrival is after the end of the stop's last window."
     )
+    delivered_early_minutes = serializers.SerializerMethodField(
+        help_text="A delivery stop delivered before its order's first window opened: by how many "
+        "minutes (a part of a minute counts as one); null otherwise (not delivered, no windows, "
+        "delivered inside or after a window, or a pickup)."
+    )
 
     class Meta:
         model = Stop
@@ -171,6 +176,7 @@ class StopSerializer(serializers.ModelSerializer):
             "picked_up_at",
             "expected_arrival",
             "late",
+            "delivered_early_minutes",
         ]
         read_only_fields = fields
 
@@ -186,6 +192,14 @@ class StopSerializer(serializers.ModelSerializer):
     def get_late(self, stop) -> bool:
         expected = self.context.get("expected", {}).get(stop.pk)
         return bool(expected and expected.late)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
+    def get_delivered_early_minutes(self, stop) -> int | None:
+        if stop.kind == Stop.Kind.PICKUP:
+            return None
+        # `delivered_at`: annotated by routing.selectors.stops_shown
+        delivered_at = getattr(stop, "delivered_at", None)
+        return delivered_early_minutes(windows=stop.order.time_windows, delivered_at=delivered_at)
 
     def get_address(self, stop) -> str:
         return stop.order.pickup_address if stop.kind == Stop.Kind.PICKUP else stop.order.address
@@ -217,6 +231,7 @@ class StopSerializer(serializers.ModelSerializer):
             "picked_up_at": moment(stop.picked_up_at) if stop.picked_up_at else None,
             "expected_arrival": self.get_expected_arrival(stop),
             "late": self.get_late(stop),
+            "delivered_early_minutes": self.get_delivered_early_minutes(stop),
         }
 
     def get_location(self, stop) -> LocationSerializer(allow_null=True):

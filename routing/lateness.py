@@ -2,8 +2,13 @@
 window. The best current ETA is never before now: a route not started yet leaves no earlier
 than now (its planned times shift by the delay, which waiting at later stops absorbs), a started
 route's stops take their live ETA (or planned arrival) pushed to now when that has passed.
-Used by the routes' API shape (Plan, Live, the driver's phone) and Today's late stops."""
+Used by the routes' API shape (Plan, Live, the driver's phone) and Today's late stops.
 
+Beside it, the one rule for "early": an order delivered before its first window opens
+(delivered_early_minutes), which the order page, Today, the routes' API shape and Live show;
+the driver's phone applies it ahead of time (web/static/web/driver/screens.js) to warn."""
+
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Prefetch
 
 from delivery.models import Order, OrderStatus
+from delivery.selectors import delivered_at_subquery
 from routing.models import Route, Stop
 
 DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
@@ -29,6 +35,26 @@ class Expected:
 def _due(windows: list[dict] | None) -> datetime | None:
     ends = [datetime.fromisoformat(window["end"]) for window in windows or []]
     return max(ends) if ends else None
+
+
+def window_opens(windows: list[dict] | None) -> datetime | None:
+    """When the first of `windows` opens; None without windows (any time is on time)."""
+    starts = [datetime.fromisoformat(window["start"]) for window in windows or []]
+    return min(starts) if starts else None
+
+
+def delivered_early_minutes(
+    *, windows: list[dict] | None, delivered_at: datetime | None
+) -> int | None:
+    """How many minutes before its first window opened an order was delivered (a part of a
+    minute counts as one: 10 seconds early is early); None when it was not early (not
+    delivered, no windows, or delivered once a window had opened; between two windows is not
+    early). Windows are stored as moments with the business's offset ("14:00+01:00"), so this
+    compares instants: right in any time zone."""
+    opens = window_opens(windows)
+    if delivered_at is None or opens is None or delivered_at >= opens:
+        return None
+    return math.ceil((opens - delivered_at).total_seconds() / 60)
 
 
 def _stop_due(stop: Stop) -> datetime | None:
@@ -83,19 +109,33 @@ STOP_COLUMNS = (
 ORDER_COLUMNS = ("status", "time_windows", "pickup_time_windows")
 
 
-def late_order_deadlines(*, delivery_date: date, now: datetime) -> list[LateOrder]:
-    """The open orders of `delivery_date` that will miss their window: on a route, by the
-    stop's best current ETA (their delivery, or a pickup not yet collected); not on a route,
-    once the window is over. Soonest deadline first."""
-    stops = Stop.objects.select_related("order").only(
-        *STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS)
+@dataclass(frozen=True)
+class EarlyOrder:
+    """An order of the day delivered before its first window opened, and by how much."""
+
+    order_id: object
+    delivered_at: datetime
+    minutes: int
+
+
+def day_punctuality(
+    *, delivery_date: date, now: datetime
+) -> tuple[list[LateOrder], list[EarlyOrder]]:
+    """The orders of `delivery_date` that will miss their window (open ones: on a route, by the
+    stop's best current ETA, their delivery or a pickup not yet collected; not on a route, once
+    the window is over; soonest deadline first) and the delivery stops delivered early (newest
+    first), from one read of the day's routes."""
+    stops = (
+        Stop.objects.select_related("order")
+        .only(*STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS))
+        .annotate(delivered_at=delivered_at_subquery("order_id"))
     )
     routes = (
         Route.objects.filter(delivery_date=delivery_date)
         .only(*ROUTE_COLUMNS)
         .prefetch_related(Prefetch("stops", queryset=stops))
     )
-    on_routes, late = set(), {}
+    on_routes, late, early = set(), {}, []
     for route in routes:
         stops = {stop.pk: stop for stop in route.stops.all()}
         on_routes |= {stop.order_id for stop in stops.values()}
@@ -103,6 +143,17 @@ def late_order_deadlines(*, delivery_date: date, now: datetime) -> list[LateOrde
             order_id = stops[stop_id].order_id
             if what.late and order_id not in late:
                 late[order_id] = LateOrder(order_id=order_id, expected=what.eta, deadline=what.due)
+        for stop in stops.values():
+            if stop.kind != Stop.Kind.DELIVERY:
+                continue
+            minutes = delivered_early_minutes(
+                windows=stop.order.time_windows, delivered_at=stop.delivered_at
+            )
+            if minutes is not None:
+                delivered = EarlyOrder(
+                    order_id=stop.order_id, delivered_at=stop.delivered_at, minutes=minutes
+                )
+                early.append(delivered)
     loose = (
         Order.objects.filter(delivery_date=delivery_date, status__in=OPEN_STATUSES)
         .exclude(pk__in=on_routes)
@@ -114,19 +165,40 @@ def late_order_deadlines(*, delivery_date: date, now: datetime) -> list[LateOrde
         # No van is bringing it: late once its window is over, with no ETA to show.
         if deadline is not None and max(order.eta or now, now) > deadline:
             late[order.pk] = LateOrder(order_id=order.pk, expected=None, deadline=deadline)
-    return sorted(late.values(), key=lambda item: (item.deadline, str(item.order_id)))
+    return (
+        sorted(late.values(), key=lambda item: (item.deadline, str(item.order_id))),
+        sorted(early, key=lambda item: (item.delivered_at, str(item.order_id)), reverse=True),
+    )
+
+
+def late_order_deadlines(*, delivery_date: date, now: datetime) -> list[LateOrder]:
+    """The open orders of `delivery_date` that will miss their window (day_punctuality)."""
+    return day_punctuality(delivery_date=delivery_date, now=now)[0]
+
+
+def punctuality_loaded(
+    late: list[LateOrder], early: list[EarlyOrder]
+) -> tuple[list[Order], list[Order]]:
+    """The orders of `late` and of `early` (one query for both, with their drivers), each in
+    its order; a late one carries `expected` and `deadline`, an early one `early_minutes`."""
+    ids = [item.order_id for item in late] + [item.order_id for item in early]
+    orders = Order.objects.select_related("driver__user").in_bulk(ids) if ids else {}
+    late_loaded, early_loaded = [], []
+    for item in late:
+        order = orders[item.order_id]
+        order.expected, order.deadline = item.expected, item.deadline
+        late_loaded.append(order)
+    for item in early:
+        order = orders[item.order_id]
+        order.early_minutes = item.minutes
+        early_loaded.append(order)
+    return late_loaded, early_loaded
 
 
 def late_orders_loaded(late: list[LateOrder]) -> list[Order]:
     """The orders of `late` (one query, with their drivers), in that order, each carrying
     `expected` and `deadline`."""
-    orders = Order.objects.select_related("driver__user").in_bulk([item.order_id for item in late])
-    loaded = []
-    for item in late:
-        order = orders[item.order_id]
-        order.expected, order.deadline = item.expected, item.deadline
-        loaded.append(order)
-    return loaded
+    return punctuality_loaded(late, [])[0]
 
 
 def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:

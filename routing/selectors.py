@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from delivery.models import Driver, LocationStatus, Order, OrderStatus
+from delivery.selectors import delivered_at_subquery
 from routing.models import OptimizationJob, Route, Stop
 from routing.planning import (
     BreakToPlan,
@@ -343,9 +344,20 @@ def orders_needing_location(*, delivery_date: date) -> QuerySet[Order]:
     )
 
 
+def stops_shown(stops: QuerySet[Stop] | None = None) -> QuerySet[Stop]:
+    """Stops as the routes' API shows them: with their orders and when each was delivered
+    (`delivered_at`, for routing.lateness's early rule), in route order; no query per stop."""
+    stops = Stop.objects.all() if stops is None else stops
+    return (
+        stops.select_related("order")
+        .annotate(delivered_at=delivered_at_subquery("order_id"))
+        .order_by("sequence")
+    )
+
+
 def routes_list(*, filters: dict) -> QuerySet[Route]:
     routes = Route.objects.select_related("driver__user", "vehicle").prefetch_related(
-        Prefetch("stops", queryset=Stop.objects.select_related("order").order_by("sequence"))
+        Prefetch("stops", queryset=stops_shown())
     )
     if filters.get("date"):
         routes = routes.filter(delivery_date=filters["date"])

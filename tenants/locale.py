@@ -145,6 +145,19 @@ def datetime_text(moment: datetime | None, locale: BusinessLocale | None = None)
     return f"{date_text(moment, locale)} {time_text(moment, locale)}"
 
 
+def duration_text(minutes: int) -> str:
+    """35 min, 1 h 30 min: a span of whole minutes, as the scripts write it (conventions.js
+    duration), in the active language."""
+    from django.utils.translation import gettext
+
+    if minutes >= 60:
+        return gettext("%(hours)s h %(minutes)s min") % {
+            "hours": minutes // 60,
+            "minutes": minutes % 60,
+        }
+    return gettext("%(minutes)s min") % {"minutes": minutes}
+
+
 def locale_script_config(locale: BusinessLocale | None = None) -> dict:
     """What a page's script needs to write times as the server does, with Intl.DateTimeFormat:
     `new Intl.DateTimeFormat(locale, {hour: "numeric", minute: "2-digit", hour12, timeZone})`."""

@@ -7,6 +7,7 @@ import struct
 import time as clock
 import zlib
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.db import connections
@@ -81,6 +82,13 @@ def driver_with_route(world):
             driver = driver_save(driver=None, fields={}, user=world.users[Role.DRIVER])
             today = timezone.localdate(timezone.now(), tenant_time_zone())
             route = route_for_day(driver, day=today, tz=tenant_time_zone(), count=2)
+            # Windows open since an hour ago, whatever the time of the run: delivering now is
+            # not early, so no question comes first (test_driver_early.py asks it).
+            opened = timezone.now() - timedelta(hours=1)
+            windows = [
+                {"start": opened.isoformat(), "end": (opened + timedelta(hours=4)).isoformat()}
+            ]
+            Order.objects.filter(route_id=route.pk).update(time_windows=windows)
             return route, list(Order.objects.filter(route_id=route.pk).order_by("sequence"))
 
     return off_loop(make)

@@ -12,7 +12,13 @@ from delivery.selectors import depots_list, drivers_list, vehicles_list
 from routing.api import OptimizationSerializer, RouteSerializer
 from routing.geometry import road_geometry_configured
 from routing.models import Route, Stop
-from routing.selectors import WEEKDAYS, optimizations_list, planning_starts_at, routes_list
+from routing.selectors import (
+    WEEKDAYS,
+    optimizations_list,
+    planning_starts_at,
+    routes_list,
+    stops_shown,
+)
 from tenants.selectors import tenant_loading_lead
 from web.selectors.shapes import api_shaped
 
@@ -31,10 +37,10 @@ def _routes(*, delivery_date: date, statuses=()) -> list[dict]:
     """The day's routes, one list order for every page (by driver name) so colours stay put."""
     filters = {"date": delivery_date, "status": statuses} if statuses else {"date": delivery_date}
     # A busy day has hundreds of stops: load only the order columns a stop shows.
-    stops = (
-        Stop.objects.select_related("order")
-        .only(*STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS))
-        .order_by("sequence")
+    stops = stops_shown(
+        Stop.objects.select_related("order").only(
+            *STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS)
+        )
     )
     routes = (
         routes_list(filters=filters)

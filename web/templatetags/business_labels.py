@@ -6,7 +6,7 @@ from django import template
 from delivery.labels import reason_label as delivery_reason_label
 from delivery.models import OrderStatus
 from notifications.labels import event_label as notification_event_label
-from tenants.locale import weekday_choices
+from tenants.locale import duration_text, weekday_choices
 
 register = template.Library()
 
@@ -34,6 +34,14 @@ def minutes(seconds):
         return ""
     value = round(int(seconds) / 60, 1)
     return f"{value:g} min"
+
+
+@register.filter
+def duration_minutes(minutes):
+    """35 → "35 min", 90 → "1 h 30 min"."""
+    if minutes in (None, ""):
+        return ""
+    return duration_text(int(minutes))
 
 
 @register.filter

@@ -17,7 +17,7 @@ from delivery import validation
 from delivery.imports import NO_DATE_MESSAGE, ImportRejected, orders_import_csv
 from delivery.models import LocationStatus, Order, OrderStatus, ShopifyOrderSync
 from delivery.proofs import order_proofs
-from delivery.selectors import order_events
+from delivery.selectors import order_delivered_at, order_events
 from delivery.services import (
     EDITABLE_STATUSES,
     order_create,
@@ -28,6 +28,7 @@ from delivery.services import (
 )
 from delivery.shopify_sync import shopify_sync_retry
 from routing.assignment import order_assign
+from routing.lateness import delivered_early_minutes
 from tenants.actors import actor_for
 from tenants.errors import ApplicationError
 from tenants.locale import business_locale, time_text
@@ -217,6 +218,9 @@ def order_detail(request, order_id):
             "order": order,
             "windows": windows,
             "pickup_windows": pickup_windows,
+            "delivered_early": delivered_early_minutes(
+                windows=order.time_windows, delivered_at=order_delivered_at(order=order)
+            ),
             "events": events,
             "proofs": order_proofs(order=order),
             "shopify_sync": ShopifyOrderSync.objects.filter(order=order).first(),

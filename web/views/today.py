@@ -1,11 +1,12 @@
-"""Today at a glance: orders by status, routes, drivers on shift, late stops, live map."""
+"""Today at a glance: orders by status, routes, drivers on shift, late stops and deliveries made
+before their window, live map."""
 
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
 from delivery.models import Depot, Driver, Order, OrderStatus
-from routing.lateness import late_order_deadlines, late_orders_loaded
+from routing.lateness import day_punctuality, punctuality_loaded
 from tenants.selectors import tenant_time_zone
 from web.access import OPERATIONS, page_view
 from web.selectors.maps import map_view
@@ -14,6 +15,7 @@ from web.selectors.setup import setup_checklist
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OPEN_STATUSES = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
 LATE_SHOWN = 20
+EARLY_SHOWN = 10
 
 
 def orders_by_status(*, day) -> list[tuple[str, str, int]]:
@@ -60,7 +62,9 @@ def today(request):
     now = timezone.now()
     day = now.astimezone(tz).date()
     statuses = orders_by_status(day=day)
-    late = late_order_deadlines(delivery_date=day, now=now)
+    late, early = day_punctuality(delivery_date=day, now=now)
+    # only the rows shown are loaded, late and early in one query
+    late_shown, early_shown = punctuality_loaded(late[:LATE_SHOWN], early[:EARLY_SHOWN])
     depots = list(
         Depot.objects.filter(is_active=True).order_by("created_at").values("name", "lat", "lng")
     )
@@ -73,8 +77,10 @@ def today(request):
             "total": sum(n for _, _, n in statuses),
             "routes": routes_of_day(day=day),
             "drivers": drivers_on_shift(day=day),
-            "late": late_orders_loaded(late[:LATE_SHOWN]),  # only the rows shown are loaded
+            "late": late_shown,
             "late_count": len(late),
+            "early": early_shown,
+            "early_count": len(early),
             "map_data": {"depots": depots},
             "map_view": map_view(depots=depots),
             "setup": setup_checklist(is_manager=request.user.is_manager),

@@ -24,6 +24,13 @@ export function format(text, values) {
   return interpolate(text, values, true);
 }
 
+/* 35 min, 1 h 30 min: a span of whole minutes (the server's tenants.locale.duration_text). */
+export function duration(minutes) {
+  return minutes >= 60
+    ? format(gettext("%(hours)s h %(minutes)s min"), { hours: Math.floor(minutes / 60), minutes: minutes % 60 })
+    : format(gettext("%(minutes)s min"), { minutes });
+}
+
 const DATE_SEPARATORS = { de: ".", nl: "-" };
 
 export function pageSettings() {

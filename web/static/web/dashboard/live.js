@@ -1,7 +1,7 @@
 /* The Live page: today's routes on a map; drivers move as `driver.position` arrives on
  /ws/dispatch/, route lists are re-fetched on `order.updated` / `route.updated`, and arrival
  suggestions (`stop.arrived`) are listed for the dispatcher. */
-import { format, gettext } from "../conventions.js";
+import { duration, format, gettext } from "../conventions.js";
 import * as M from "./maps.js";
 import { dispatchSocket } from "./socket.js";
 
@@ -64,6 +64,8 @@ function routeHtml(route, index) {
   var fill = M.colour(index);
   var done = route.stops.filter(function (s) { return isDone(s); }).length;
   var next = route.stops.filter(function (s) { return !isDone(s); }).slice(0, 3);
+  // Delivered before the window opened (routing.lateness): the recipient may not have been in.
+  var early = route.stops.filter(function (s) { return s.delivered_early_minutes; });
   var seen = state.positions[route.driver];
   return '<article class="route card" data-route-id="' + route.id + '" aria-labelledby="live-route-' + route.id + '">' +
     '<header class="route-head"><span class="swatch" style="background:' + fill + '" aria-hidden="true"></span>' +
@@ -84,7 +86,13 @@ function routeHtml(route, index) {
         ' <span class="eta">' + M.escapeHtml(gettext("ETA")) + " <time>" + time(stop.expected_arrival || stop.eta || stop.planned_arrival) + "</time>" +
         (route.status === "dispatched" ? " " + M.escapeHtml(gettext("(not started)")) : "") + "</span>" +
         (stop.late ? ' <span class="chip late">' + M.escapeHtml(gettext("late")) + "</span>" : "") + "</li>";
-    }).join("") + "</ol>" : '<p class="muted">' + M.escapeHtml(gettext("All stops done.")) + "</p>") + "</article>";
+    }).join("") + "</ol>" : '<p class="muted">' + M.escapeHtml(gettext("All stops done.")) + "</p>") +
+    (early.length ? '<ul class="early-stops plain" aria-label="' + M.escapeHtml(gettext("Delivered early")) + '">' + early.map(function (stop) {
+      return '<li data-stop-id="' + stop.id + '"><strong>' + stop.sequence + ".</strong> " +
+        M.escapeHtml(stop.external_id || "") + " " + M.escapeHtml(stop.address) + ' <span class="chip early">' +
+        M.escapeHtml(format(gettext("Delivered %(duration)s early"), { duration: duration(stop.delivered_early_minutes) })) +
+        "</span></li>";
+    }).join("") + "</ul>" : "") + "</article>";
 }
 
 function renderRoutes() {

@@ -1,7 +1,7 @@
 /* Shared helpers of the dispatcher's map pages (Plan, Live): route colours, numbered markers, a
  tile layer that degrades to a plain map when tiles cannot load, the API with the session's
  CSRF token, times in the business's zone. The /ws/dispatch/ socket is socket.js. */
-import { conventions, format, gettext, pageSettings } from "../conventions.js";
+import { conventions, duration as minutesText, format, gettext, pageSettings } from "../conventions.js";
 
 // Okabe–Ito hues (told apart with the common colour-vision deficiencies), darkened so that the
 // white stop numbers on them reach 4.5:1; every marker also carries its number, so colour is
@@ -129,10 +129,7 @@ export function business(timeZone) {
 }
 
 export function duration(seconds) {
-  var minutes = Math.round((seconds || 0) / 60);
-  return minutes >= 60 ?
-    format(gettext("%(hours)s h %(minutes)s min"), { hours: Math.floor(minutes / 60), minutes: minutes % 60 }) :
-    format(gettext("%(minutes)s min"), { minutes: minutes });
+  return minutesText(Math.round((seconds || 0) / 60));
 }
 
 export function kilometres(metres) { return ((metres || 0) / 1000).toFixed(1) + " km"; }

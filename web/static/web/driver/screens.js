@@ -7,8 +7,8 @@ import {
 import { h } from "./dom.js";
 import { tracking } from "./location.js";
 import { SignaturePad } from "./signature.js";
-import { format, gettext, ngettext } from "../conventions.js";
-import { business, config, currentStop, isPickup, store, stopDone, stopsOf, view } from "./state.js";
+import { duration, format, gettext, ngettext } from "../conventions.js";
+import { FINISHED, business, config, currentStop, isPickup, store, stopDone, stopsOf, view } from "./state.js";
 
 const MAX_PHOTOS = 9;
 const app = document.getElementById("app");
@@ -22,6 +22,23 @@ export function windowsText(order) {
   return (order.time_windows || [])
     .map((w) => `${business.time(w.start)}–${business.time(w.end)}`)
     .join(", ");
+}
+
+/* When the order's first window opens, if that is still ahead (routing.lateness's rule for
+ * "early": delivering before then is early); null once it has opened, or without windows. */
+export function windowOpensLater(order, now = Date.now()) {
+  const starts = (order.time_windows || []).map((w) => new Date(w.start).getTime());
+  if (!starts.length) return null;
+  const opens = Math.min(...starts);
+  return opens > now ? new Date(opens) : null;
+}
+
+export function windowOpensText(opens, now = Date.now()) {
+  const minutes = Math.ceil((opens.getTime() - now) / 60000);
+  return format(gettext("Window opens at %(time)s — %(wait)s from now"), {
+    time: business.time(opens),
+    wait: duration(minutes),
+  });
 }
 
 export function statusText(status) {
@@ -202,6 +219,7 @@ export function renderStopCard({ stop, order }, state, waiting) {
   const canAct = started && order.status === "out_for_delivery";
   const pickup = isPickup(stop);
   const windows = pickup ? windowsText(order.pickup || {}) : windowsText(order);
+  const opens = pickup ? null : windowOpensLater(order);
   let actions;
   if (pickup && started) {
     actions = h(
@@ -209,11 +227,22 @@ export function renderStopCard({ stop, order }, state, waiting) {
       { className: "actions" },
       h("button", { type: "button", className: "button ok huge", onclick: () => pickedUp(stop, order) }, gettext("Picked up"))
     );
+  } else if (!pickup && canAct && store.form === "early") {
+    // Delivering before the window opens: the recipient may not be there yet. Asked here, in
+    // the page, before the proof is taken.
+    actions = h(
+      "div",
+      { className: "actions confirm", role: "group", "aria-label": gettext("Deliver early?") },
+      h("p", { className: "early" }, gettext("Deliver before the window opens?")),
+      h("button", { type: "button", className: "button ok huge", onclick: () => { store.form = "deliver"; render(); } }, gettext("Deliver now")),
+      h("button", { type: "button", className: "button huge", onclick: () => { store.form = null; render(); } }, gettext("Cancel"))
+    );
   } else if (!pickup && canAct) {
     actions = h(
       "div",
       { className: "actions" },
-      h("button", { type: "button", className: "button ok huge", onclick: () => { store.selectedStop = stop.id; store.form = "deliver"; render(); } }, gettext("Delivered")),
+      // Asked at the tap, by the clock then: the card may have been drawn minutes before.
+      h("button", { type: "button", className: "button ok huge", onclick: () => { store.selectedStop = stop.id; store.form = windowOpensLater(order) ? "early" : "deliver"; render(); } }, gettext("Delivered")),
       h("button", { type: "button", className: "button bad huge", onclick: () => { store.selectedStop = stop.id; store.form = "fail"; render(); } }, gettext("Not delivered"))
     );
   } else {
@@ -237,6 +266,7 @@ export function renderStopCard({ stop, order }, state, waiting) {
     h("h1", {}, pickup ? gettext("Pickup") : order.recipient.name || gettext("Recipient")),
     h("p", { className: "address" }, stop.address),
     windows ? h("p", { className: "window" }, format(gettext("Time window %(windows)s"), { windows })) : null,
+    opens && !FINISHED.has(order.status) ? h("p", { className: "early" }, windowOpensText(opens)) : null,
     eta ? h("p", {}, format(gettext("Expected %(time)s"), { time: business.time(eta) })) : null,
     stop.late ? h("p", { className: "late" }, gettext("Late: expected after its time window")) : null,
     order.notes ? h("p", { className: "notes" }, h("strong", {}, gettext("Notes:") + " "), order.notes) : null,

@@ -16,7 +16,7 @@ export const store = {
   problems: [],
   tab: "stop",
   selectedStop: null,
-  form: null, // null | "deliver" | "fail"
+  form: null, // null | "early" (confirm delivering before the window) | "deliver" | "fail"
   photos: [], // Blobs chosen for the delivery being completed
   signature: null,
   outbox: null,
