@@ -21,6 +21,7 @@ from routing.planning import (
     Underway,
     VehicleToPlan,
 )
+from tenants.locale import business_locale
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Routes in these states belong to their drivers: planning never touches them.
@@ -305,6 +306,7 @@ def day_to_plan(
             underway=underway,
             kept_route_count=len(kept),
             starts_at=earliest,
+            locale=business_locale(),
             from_positions=from_positions,
             positions_stale=stale,
         )
@@ -315,6 +317,7 @@ def day_to_plan(
         drivers=planned,
         kept_route_count=len(kept),
         starts_at=earliest,
+        locale=business_locale(),
     )
 
 

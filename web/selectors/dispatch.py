@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.api.serializers import DepotSerializer, DriverSerializer, VehicleSerializer
 from delivery.models import Order, OrderStatus
@@ -13,6 +14,7 @@ from routing.api import OptimizationSerializer, RouteSerializer
 from routing.geometry import road_geometry_configured
 from routing.models import Route, Stop
 from routing.selectors import WEEKDAYS, optimizations_list, planning_starts_at, routes_list
+from tenants.locale import business_locale, day_text, time_text
 from tenants.selectors import tenant_loading_lead
 from web.selectors.shapes import api_shaped
 
@@ -120,6 +122,12 @@ def planning_from_text(*, delivery_date: date, tz: ZoneInfo, now: datetime | Non
     if starts <= datetime.combine(delivery_date, time(0), tzinfo=tz):
         return ""
     minutes = int(lead.total_seconds() // 60)
+    locale = business_locale()  # its clock: 16:05, or 4:05 PM
     if starts.date() > delivery_date:
-        return f"It is too late to plan {delivery_date.isoformat()}: routes would leave tomorrow."
-    return f"Planning from {starts:%H:%M} (now + {minutes} min loading): no route leaves earlier."
+        return _("It is too late to plan %(day)s: routes would leave tomorrow.") % {
+            "day": day_text(delivery_date, locale)
+        }
+    return _("Planning from %(time)s (now + %(minutes)s min loading): no route leaves earlier.") % {
+        "time": time_text(starts, locale),
+        "minutes": minutes,
+    }
