@@ -1,9 +1,9 @@
 """What the Plan and Live pages show on first paint, in the API's own shapes (its serializers)."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,9 +29,12 @@ ORDER_COLUMNS = (
 )
 
 
-def _routes(*, delivery_date: date, statuses=()) -> list[dict]:
-    """The day's routes, one list order for every page (by driver name) so colours stay put."""
-    filters = {"date": delivery_date, "status": statuses} if statuses else {"date": delivery_date}
+def _routes(*, delivery_date: date, statuses=(), started_since: date | None = None) -> list[dict]:
+    """The day's routes, one list order for every page (by driver name) so colours stay put;
+    with `started_since`, also those of the days before it still under way."""
+    days = Q(delivery_date=delivery_date)
+    if started_since is not None:
+        days |= Q(delivery_date__gte=started_since, status=Route.Status.STARTED)
     # A busy day has hundreds of stops: load only the order columns a stop shows.
     stops = (
         Stop.objects.select_related("order")
@@ -39,7 +42,8 @@ def _routes(*, delivery_date: date, statuses=()) -> list[dict]:
         .order_by("sequence")
     )
     routes = (
-        routes_list(filters=filters)
+        routes_list(filters={"status": statuses} if statuses else {})
+        .filter(days)
         .prefetch_related(None)
         .prefetch_related(Prefetch("stops", queryset=stops))
         .order_by("driver__user__full_name", "created_at", "id")
@@ -107,7 +111,10 @@ def live_page_data(*, today: date, tz: ZoneInfo) -> dict:
         "date": today.isoformat(),
         "time_zone": str(tz),
         **_fleet(),
-        "routes": _routes(delivery_date=today, statuses=LIVE_STATUSES),
+        # A round past midnight stays on the map until it is completed (as on the phone).
+        "routes": _routes(
+            delivery_date=today, statuses=LIVE_STATUSES, started_since=today - timedelta(days=1)
+        ),
     }
 
 

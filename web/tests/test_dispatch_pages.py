@@ -265,6 +265,26 @@ def test_live_page_embeds_todays_routes_under_way_only(tenant_a):
     assert embedded(response, "live-data") == expected
 
 
+def test_live_page_keeps_yesterday_s_round_still_under_way_after_midnight(tenant_a):
+    # given anna's round of yesterday still under way, bert's finished, and an older one
+    with tenant_a.use():
+        _, _, anna, bert = fleet(today())
+        yesterday = today() - timedelta(days=1)
+        late = make_route(anna, delivery_date=yesterday, status=Route.Status.STARTED)
+        routed(late, 2)
+        make_route(bert, delivery_date=yesterday, status=Route.Status.COMPLETED)
+        make_route(bert, delivery_date=yesterday - timedelta(days=1), status=Route.Status.STARTED)
+        todays = make_route(bert, delivery_date=today(), status=Route.Status.DISPATCHED)
+
+    # when
+    response = tenant_a.browser(Role.DISPATCHER).get("/live/")
+
+    # then
+    assert [
+        (route["id"], route["delivery_date"]) for route in embedded(response, "live-data")["routes"]
+    ] == [(str(late.pk), yesterday.isoformat()), (str(todays.pk), today().isoformat())]
+
+
 def test_pages_query_counts_do_not_grow_with_routes(tenant_a, django_assert_max_num_queries):
     with tenant_a.use():
         _, _, anna, _ = fleet(today())
