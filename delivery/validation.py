@@ -164,8 +164,18 @@ def date_parse(value) -> date:
     return date_in_range(parsed)
 
 
+# A 12-hour time as US spreadsheets write it: "2:30 PM", "9am", "11:15 p.m.".
+TWELVE_HOUR = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?", re.IGNORECASE)
+
+
 def clock_parse(value: str) -> time:
-    """ "09:30" → 09:30."""
+    """ "09:30" → 09:30; "9:30 PM" → 21:30."""
+    twelve = TWELVE_HOUR.fullmatch(value.strip()) if isinstance(value, str) else None
+    if twelve:
+        hour, minute = int(twelve[1]), int(twelve[2] or 0)
+        if not (1 <= hour <= 12 and minute < 60):
+            raise ValueError(_("Not a time of day: %(value)s; use HH:MM.") % {"value": repr(value)})
+        return time(hour % 12 + (12 if twelve[3].lower() == "p" else 0), minute)
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value.strip()):
         raise ValueError(_("Not a time of day: %(value)s; use HH:MM.") % {"value": repr(value)})
     value = value.strip()
@@ -183,7 +193,7 @@ def moment_parse(value, *, on: date, tz: ZoneInfo) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(_("Give a time: ISO 8601 with offset, or HH:MM."))
     value = value.strip()
-    if "T" not in value and " " not in value:
+    if ("T" not in value and " " not in value) or TWELVE_HOUR.fullmatch(value):
         moment = datetime.combine(on, clock_parse(value), tzinfo=tz)
     else:
         try:

@@ -6,21 +6,24 @@ are, with the numbers, or which shifts could reach it without it). Pure: the day
 travel times come in."""
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from routing.explanations import DID_NOT_FIT, NOT_BACK_IN_TIME, UNITS, explain, quantity_text
+from routing.explanations import (
+    DID_NOT_FIT,
+    NOT_BACK_IN_TIME,
+    UNITS,
+    clock_text,
+    explain,
+    quantity_text,
+)
 from routing.planning import Day, DriverToPlan, OrderToPlan, Point
 from routing.problem import PlannedRoute
 
 NAMES = {"weight_kg": "weight", "volume_l": "volume", "items": "items"}
 MAX_NAMED = 3  # drivers named in a reason; the rest are counted
 Travel = Callable[[Point, Point, str], int]
-
-
-def _clock(moment: datetime, day: Day) -> str:
-    return moment.astimezone(day.time_base.tzinfo).strftime("%H:%M")
 
 
 def _vehicles(day: Day) -> str:
@@ -58,8 +61,8 @@ def did_not_fit(order: OrderToPlan, day: Day, planned: Sequence[PlannedRoute]) -
     else the drivers' time, with the routes' and shifts' ends."""
     shifts_end = max(driver.shift_end for driver in day.drivers)
     back = max((route.end for route in planned), default=None)
-    times = f"routes back by {_clock(back, day)}, " if back else ""
-    times += f"shifts to {_clock(shifts_end, day)}"
+    times = f"routes back by {clock_text(back, day)}, " if back else ""
+    times += f"shifts to {clock_text(shifts_end, day)}"
     load = load_limit(order, day)
     if load:
         return (
@@ -72,7 +75,7 @@ def did_not_fit(order: OrderToPlan, day: Day, planned: Sequence[PlannedRoute]) -
             f"did not fit — {full} ({times}): add a vehicle, raise its capacity or move orders "
             "to another day"
         )
-    windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
+    windows = ", ".join(f"{clock_text(s, day)}–{clock_text(e, day)}" for s, e in order.time_windows)
     inside = f"; its window {windows} is taken by other stops" if windows else ""
     return (
         f"did not fit — time: {len(planned)} of {len(day.drivers)} drivers' routes are full "
@@ -102,7 +105,7 @@ def earliest_back(
     if best is None:
         return ""
     latest_end = max(driver.shift_end for driver in day.drivers)
-    return f" (earliest back {_clock(best, day)}, shifts end by {_clock(latest_end, day)})"
+    return f" (earliest back {clock_text(best, day)}, shifts end by {clock_text(latest_end, day)})"
 
 
 def _skills_text(skills) -> str:
@@ -110,7 +113,9 @@ def _skills_text(skills) -> str:
 
 
 def _shift(driver: DriverToPlan, day: Day) -> str:
-    return f"{driver.name} ({_clock(driver.shift_start, day)}–{_clock(driver.shift_end, day)})"
+    return (
+        f"{driver.name} ({clock_text(driver.shift_start, day)}–{clock_text(driver.shift_end, day)})"
+    )
 
 
 def _named(drivers: Sequence[DriverToPlan], day: Day) -> str:
@@ -251,12 +256,14 @@ def skill_full(
         )
     ends = {route.driver_id: route.end for route in planned}
     backs = [
-        f"{_shift(d, day)}, back {_clock(ends[d.id], day)}" if d.id in ends else _shift(d, day)
+        f"{_shift(d, day)}, back {clock_text(ends[d.id], day)}" if d.id in ends else _shift(d, day)
         for d in reachable[:MAX_NAMED]
     ]
     window = ""
     if order.time_windows:
-        windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
+        windows = ", ".join(
+            f"{clock_text(s, day)}–{clock_text(e, day)}" for s, e in order.time_windows
+        )
         window = f" in window {windows}"
     return (
         f"{who}; {route} out of time for it{window} ({'; '.join(backs)}) — add a driver with "
@@ -277,7 +284,9 @@ def skill_shift(order: OrderToPlan, day: Day, *, travel_s: Travel) -> str | None
     skill = _skills_text(skills)
     which = "it"
     if order.time_windows:
-        windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
+        windows = ", ".join(
+            f"{clock_text(s, day)}–{clock_text(e, day)}" for s, e in order.time_windows
+        )
         which = f"window {windows}"
     who = "the driver with it" if len(holders) == 1 else f"the {len(holders)} drivers with it"
     lack = "has" if len(others) == 1 else "have"
@@ -303,15 +312,17 @@ def unplanned_reason(
                 "it is): plan this order with them, or the whole day"
             )
         if day.starts_at is not None:
-            return f"no driver is on shift after {_clock(day.starts_at, day)} (now + loading)"
+            return f"no driver is on shift after {clock_text(day.starts_at, day)} (now + loading)"
     if (
         day.starts_at is not None
         and order.time_windows
         and max(end for _, end in order.time_windows) <= day.starts_at
     ):
-        windows = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in order.time_windows)
+        windows = ", ".join(
+            f"{clock_text(s, day)}–{clock_text(e, day)}" for s, e in order.time_windows
+        )
         return (
-            f"window {windows} is over: planning starts {_clock(day.starts_at, day)} (now + "
+            f"window {windows} is over: planning starts {clock_text(day.starts_at, day)} (now + "
             "loading) — widen its window or move it to another day"
         )
     reason = explain(order, day, travel_s=travel_s)

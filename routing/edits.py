@@ -17,6 +17,7 @@ from routing.schedule import Schedule, schedule_route
 from routing.selectors import driver_to_plan, order_to_plan
 from tenants.actors import Actor
 from tenants.errors import ApplicationError, status_word
+from tenants.locale import business_locale
 from tenants.selectors import tenant_time_zone
 
 EDITABLE = (Route.Status.PLANNED, Route.Status.DISPATCHED)
@@ -69,7 +70,14 @@ def route_schedule(route: Route, stops: list[Stop], *, start: datetime | None = 
         i, j = index[origin], index[destination]
         return int(matrix.durations[i][j]), int(matrix.distances[i][j])
 
-    return schedule_route(driver, orders, start=start or route.planned_start, leg=leg, kinds=kinds)
+    return schedule_route(
+        driver,
+        orders,
+        start=start or route.planned_start,
+        leg=leg,
+        kinds=kinds,
+        locale=business_locale(),
+    )
 
 
 def route_etas_from(*, route: Route, moment: datetime) -> None:

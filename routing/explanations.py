@@ -6,11 +6,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from routing.planning import Day, DriverToPlan, OrderToPlan, Point
+from tenants.locale import time_text
 
 UNITS = {"weight_kg": "kg", "volume_l": "l", "items": "items"}
 
 
-def _clock(moment: datetime, day: Day) -> str:
+def clock_text(moment: datetime, day: Day) -> str:
+    """A time of the day as the business reads it: 16:05, or 4:05 PM on a 12-hour clock."""
+    if day.locale is not None:
+        return time_text(moment, day.locale)
     return moment.astimezone(day.time_base.tzinfo).strftime("%H:%M")
 
 
@@ -94,12 +98,12 @@ def explain(
         # Reachable on its own: it lost out to the other orders.
         return DID_NOT_FIT
     if order.time_windows and best_driver is not None:
-        described = ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in windows)
+        described = ", ".join(f"{clock_text(s, day)}–{clock_text(e, day)}" for s, e in windows)
         first_start = min(d.shift_start for d in capable)
         if best_arrival > max(end for _, end in windows):
             return (
                 f"window {described} cannot be reached from the start after shift start "
-                f"{_clock(first_start, day)} (earliest arrival {_clock(best_arrival, day)})"
+                f"{clock_text(first_start, day)} (earliest arrival {clock_text(best_arrival, day)})"
             )
     return NOT_BACK_IN_TIME
 
@@ -113,7 +117,7 @@ def _first_service(arrival: datetime, windows) -> datetime | None:
 
 
 def _windows_text(windows, day: Day) -> str:
-    return ", ".join(f"{_clock(s, day)}–{_clock(e, day)}" for s, e in windows)
+    return ", ".join(f"{clock_text(s, day)}–{clock_text(e, day)}" for s, e in windows)
 
 
 def _pair_problem(
@@ -152,11 +156,11 @@ def _pair_problem(
     if earliest_delivery is None:
         return (
             f"pickup window {_windows_text(pickup_windows, day)} cannot be reached from the "
-            f"start (earliest arrival {_clock(earliest_pickup, day)})"
+            f"start (earliest arrival {clock_text(earliest_pickup, day)})"
         )
     if order.time_windows and earliest_delivery > max(end for _, end in delivery_windows):
         return (
             f"window {_windows_text(delivery_windows, day)} cannot be reached after the pickup "
-            f"(earliest delivery {_clock(earliest_delivery, day)})"
+            f"(earliest delivery {clock_text(earliest_delivery, day)})"
         )
     return "cannot be collected, delivered and be back before the end of any driver's shift"

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from tenants.locale import BusinessLocale
+
 Point = tuple[float, float]  # (lat, lng)
 
 
@@ -106,6 +108,8 @@ class Day:
     # from their current or last stop).
     from_positions: list[dict] = field(default_factory=list)
     positions_stale: list[dict] = field(default_factory=list)
+    # The business's clock, for the reasons' times (4:03 PM in the US); None: 24-hour.
+    locale: BusinessLocale | None = None
 
     def seconds(self, moment: datetime) -> int:
         return max(0, round((moment - self.time_base).total_seconds()))

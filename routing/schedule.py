@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from routing.explanations import UNITS, quantity_text
 from routing.planning import DriverToPlan, OrderToPlan, Point
+from tenants.locale import BusinessLocale, time_text
 
 DELIVERY, PICKUP = "delivery", "pickup"
 
@@ -51,8 +52,9 @@ class Schedule:
     violations: list[Violation] = field(default_factory=list)
 
 
-def _clock(moment: datetime) -> str:
-    return moment.strftime("%H:%M")
+def _clock(moment: datetime, locale: BusinessLocale | None = None) -> str:
+    """16:40, or 4:40 PM for a business on a 12-hour clock."""
+    return time_text(moment, locale) if locale is not None else moment.strftime("%H:%M")
 
 
 def _pairing(orders: Sequence[OrderToPlan], kinds: Sequence[str]) -> list[Violation]:
@@ -90,9 +92,11 @@ def schedule_route(
     start: datetime,
     leg: Callable[[Point, Point, str], tuple[int, int]],  # (seconds, metres)
     kinds: Sequence[str] | None = None,
+    locale: BusinessLocale | None = None,
 ) -> Schedule:
     """Drive `orders` in this order from the driver's start at `start`. `kinds` says, per stop,
-    "delivery" (default) or "pickup" (the collection of a pickup-and-delivery order)."""
+    "delivery" (default) or "pickup" (the collection of a pickup-and-delivery order). `locale`:
+    the business's clock for the violations' times (default 24-hour)."""
     tz = start.tzinfo
     kinds = list(kinds) if kinds is not None else [DELIVERY] * len(orders)
     picked_here = {order.id for order, kind in zip(orders, kinds, strict=True) if kind == PICKUP}
@@ -132,15 +136,16 @@ def schedule_route(
             else:
                 last_end = max(e for _, e in windows)
                 described = ", ".join(
-                    f"{_clock(s.astimezone(tz))}–{_clock(e.astimezone(tz))}" for s, e in windows
+                    f"{_clock(s.astimezone(tz), locale)}–{_clock(e.astimezone(tz), locale)}"
+                    for s, e in windows
                 )
                 late = int((arrival - last_end).total_seconds() // 60)
                 violations.append(
                     Violation(
                         order.id,
                         "late",
-                        f"{what} arrives {_clock(arrival.astimezone(tz))}, {late} min after "
-                        f"its window {described}",
+                        f"{what} arrives {_clock(arrival.astimezone(tz), locale)}, {late} min "
+                        f"after its window {described}",
                     )
                 )
         departure = service_start + timedelta(seconds=service_s)
@@ -184,8 +189,8 @@ def schedule_route(
             Violation(
                 None,
                 "after_shift",
-                f"the route ends {_clock(now.astimezone(tz))}, after the "
-                f"shift ends at {_clock(driver.shift_end.astimezone(tz))}",
+                f"the route ends {_clock(now.astimezone(tz), locale)}, after the "
+                f"shift ends at {_clock(driver.shift_end.astimezone(tz), locale)}",
             )
         )
     return Schedule(

@@ -22,6 +22,7 @@ from routing.planning import (
     Underway,
     VehicleToPlan,
 )
+from tenants.locale import business_locale
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Routes in these states belong to their drivers: planning never touches them.
@@ -306,6 +307,7 @@ def day_to_plan(
             underway=underway,
             kept_route_count=len(kept),
             starts_at=earliest,
+            locale=business_locale(),
             from_positions=from_positions,
             positions_stale=stale,
         )
@@ -316,6 +318,7 @@ def day_to_plan(
         drivers=planned,
         kept_route_count=len(kept),
         starts_at=earliest,
+        locale=business_locale(),
     )
 
 

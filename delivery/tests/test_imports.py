@@ -603,6 +603,25 @@ def test_import_uses_the_date_parameter_only_for_rows_without_a_date(tenant_a):
     assert dates == {"C-1": date(2026, 11, 27), "C-2": date(2026, 12, 1)}
 
 
+def test_import_reads_windows_written_on_a_12_hour_clock(tenant_a):
+    # given a spreadsheet as a US business writes its times
+    content = "\n".join(
+        [HEADER, csv_line(1, window_start="9:30 AM", window_end="2 PM"), csv_line(2)]
+    )
+
+    # when it is imported
+    response = upload(tenant_a.api(), content)
+
+    # then the windows are those times in the business's zone
+    assert response.status_code == 201, response.content
+    with tenant_a.use():
+        windows = dict(Order.objects.values_list("external_id", "time_windows"))
+    assert windows == {
+        "C-1": [{"start": "2026-11-27T09:30:00+01:00", "end": "2026-11-27T14:00:00+01:00"}],
+        "C-2": [{"start": "2026-11-27T09:00:00+01:00", "end": "2026-11-27T12:00:00+01:00"}],
+    }
+
+
 def test_files_that_are_not_a_csv_of_orders_are_refused_with_400(tenant_a):
     cases = [
         (b"", "The file is empty."),

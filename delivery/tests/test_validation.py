@@ -270,13 +270,21 @@ def test_dates():
         ("9:30:15", time(9, 30, 15)),
         (" 17:05 ", time(17, 5)),
         ("00:00", time(0, 0)),
+        # a 12-hour clock, as a US business's spreadsheet writes it
+        ("2:30 PM", time(14, 30)),
+        ("9am", time(9, 0)),
+        ("11:15 p.m.", time(23, 15)),
+        ("12:00 AM", time(0, 0)),
+        ("12:45 pm", time(12, 45)),
     ],
 )
 def test_clock_times(value, expected):
     assert clock_parse(value) == expected
 
 
-@pytest.mark.parametrize("value", ["24:00", "9am", "9.30", "12:60", "", "930"])
+@pytest.mark.parametrize(
+    "value", ["24:00", "9h", "9.30", "12:60", "", "930", "13:00 PM", "0:30 AM", "9:60 am"]
+)
 def test_clock_time_errors(value):
     assert error_of(clock_parse, value) == f"Not a time of day: {value!r}; use HH:MM."
 
@@ -374,7 +382,8 @@ def test_ten_windows_are_fine_eleven_are_not():
             [{"start": "12:00", "end": "14:00"}, {"start": "08:00", "end": "18:00"}],
             "Time windows must not overlap.",
         ),
-        ([{"start": "9am", "end": "10:00"}], "Not a time of day: '9am'; use HH:MM."),
+        ([{"start": "9h", "end": "10:00"}], "Not a time of day: '9h'; use HH:MM."),
+        ([{"start": "11 AM", "end": "9:00 AM"}], "window 1: end must be after start."),
         ([{"start": "", "end": "10:00"}], "Give a time: ISO 8601 with offset, or HH:MM."),
         ([{"start": 9, "end": "10:00"}], "Give a time: ISO 8601 with offset, or HH:MM."),
         (

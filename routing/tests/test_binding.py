@@ -7,6 +7,7 @@ from routing.binding import unplanned_reason
 from routing.planning import Day
 from routing.problem import PlannedRoute
 from routing.tests.test_problem import BASE, at, driver, line_travel, order, plan, van
+from tenants.locale import BusinessLocale
 
 
 def _route(number: int, end: float) -> PlannedRoute:
@@ -107,4 +108,29 @@ def test_a_window_over_before_planning_starts_says_so():
     assert unplanned_reason(day.orders[0], day, [], travel_s=line_travel) == (
         "window 08:00–10:00 is over: planning starts 10:30 (now + loading) — widen its window "
         "or move it to another day"
+    )
+
+
+def test_a_business_on_a_12_hour_clock_reads_its_reasons_times_on_it():
+    # given a US business's day that began: planning starts 4:30 PM, a window 8–10 AM is over
+    us = BusinessLocale(
+        language="en", country="US", time_zone=BASE.tzinfo, hour12=True, month_first=True
+    )
+    day = Day(
+        date(2026, 11, 27),
+        BASE,
+        [order(1, 1, time_windows=((at(8), at(10)),)), order(2, 1)],
+        [driver(1, shift_start=at(16.5))],
+        starts_at=at(16.5),
+        locale=us,
+    )
+    nobody = Day(date(2026, 11, 27), BASE, [order(1, 1)], [], starts_at=at(16.5), locale=us)
+
+    # then
+    assert unplanned_reason(day.orders[0], day, [], travel_s=line_travel) == (
+        "window 8:00 AM–10:00 AM is over: planning starts 4:30 PM (now + loading) — widen its "
+        "window or move it to another day"
+    )
+    assert unplanned_reason(nobody.orders[0], nobody, [], travel_s=line_travel) == (
+        "no driver is on shift after 4:30 PM (now + loading)"
     )

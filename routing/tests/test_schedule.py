@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from routing.planning import DriverToPlan, OrderToPlan, VehicleToPlan
 from routing.schedule import schedule_route
+from tenants.locale import BusinessLocale
 
 TZ = ZoneInfo("Europe/Amsterdam")
 BASE = datetime(2026, 11, 27, tzinfo=TZ)
@@ -90,6 +91,20 @@ def test_an_edit_that_breaks_constraints_says_which():
             "kind": "late",
             "message": "#2 arrives 09:35, 65 min after its window 08:00–08:30",
         },
+    ]
+
+
+def test_a_business_on_a_12_hour_clock_reads_the_violations_times_on_it():
+    us = BusinessLocale(
+        language="en", country="US", time_zone=at(8).tzinfo, hour12=True, month_first=True
+    )
+    orders = [order(2, 1, time_windows=((at(13), at(13.5)),))]
+
+    schedule = schedule_route(DRIVER, orders, start=at(14), leg=leg, locale=us)
+
+    assert [v.message for v in schedule.violations] == [
+        "#2 arrives 2:10 PM, 40 min after its window 1:00 PM–1:30 PM",
+        "the route ends 2:25 PM, after the shift ends at 12:00 PM",
     ]
 
 

@@ -1,6 +1,8 @@
 """Dates and times in the business's conventions (tenants.locale), for templates:
 `{% load business_format %}{{ message.created_at|business_datetime }}`."""
 
+from datetime import time
+
 from django import template
 
 from tenants.locale import date_text, datetime_text, day_text, time_text
@@ -10,6 +12,9 @@ register = template.Library()
 
 @register.filter
 def business_time(value):
+    """A moment, a time of day, or a stored "HH:MM" (a shift, opening hours)."""
+    if isinstance(value, str) and value:
+        value = time.fromisoformat(value)
     return time_text(value) if value else ""
 
 

@@ -17,9 +17,9 @@ from tests.browser.dispatcher import local_only, sign_in
 from tests.fixtures.browser import off_loop, page_url
 
 
-def route_under_way(world):
-    """Today: Anna's van is out with three stops, none done yet."""
-    today = timezone.now().astimezone(TZ).date()
+def route_under_way(world, *, days_ago: int = 0):
+    """Today (or `days_ago`): Anna's van is out with three stops, none done yet."""
+    today = timezone.now().astimezone(TZ).date() - timedelta(days=days_ago)
     start = datetime.combine(today, time(8), tzinfo=TZ)
     with world.use():
         depot = make_depot(lat=DEPOT[0], lng=DEPOT[1])
@@ -214,6 +214,43 @@ def test_live_page_re_reads_its_routes_when_told_to_resync(
     expect(card.locator("[data-progress]")).to_have_text("1 / 3 stops done")
     expect(card.locator(".next-stops li").first).to_contain_text("L-2")
     shoot(page, "resynced")
+    assert errors == []
+
+
+def test_live_page_keeps_yesterday_s_round_under_way_past_midnight_as_it_updates(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given Anna's round of yesterday, still under way after midnight
+    world = committed_tenant("livemidnight")
+    driver, route, orders = route_under_way(world, days_ago=1)
+    page, errors = live_page_open(asgi_server, world, browser_context)
+    card = page.locator(f'article.route[data-route-id="{route.pk}"]')
+    expect(card.locator("[data-progress]")).to_have_text("0 / 3 stops done")
+    expect(page.locator("#live-connection")).to_have_attribute("data-state", "open")
+
+    # when she delivers a stop and the route says so
+    with world.use():
+        Order.objects.filter(pk=orders[0].pk).update(status=OrderStatus.DELIVERED)
+    notify(
+        world,
+        {
+            "type": "route.updated",
+            "data": {
+                "id": str(route.pk),
+                "status": "started",
+                "driver": str(driver.pk),
+                "delivery_date": route.delivery_date.isoformat(),
+                "stops_done": 1,
+                "stops_total": 3,
+                "updated_at": timezone.now().isoformat(),
+            },
+        },
+    )
+
+    # then the re-read route stays on the page, one stop done
+    expect(card.locator("[data-progress]")).to_have_text("1 / 3 stops done")
+    expect(page.locator("article.route")).to_have_count(1)
+    shoot(page, "yesterday-under-way")
     assert errors == []
 
 

@@ -1,10 +1,11 @@
 """What the Plan and Live pages show on first paint, in the API's own shapes (its serializers)."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delivery.api.serializers import DepotSerializer, DriverSerializer, VehicleSerializer
 from delivery.models import Order, OrderStatus
@@ -19,6 +20,7 @@ from routing.selectors import (
     routes_list,
     stops_shown,
 )
+from tenants.locale import business_locale, day_text, time_text
 from tenants.selectors import tenant_loading_lead
 from web.selectors.shapes import api_shaped
 
@@ -33,9 +35,12 @@ ORDER_COLUMNS = (
 )
 
 
-def _routes(*, delivery_date: date, statuses=()) -> list[dict]:
-    """The day's routes, one list order for every page (by driver name) so colours stay put."""
-    filters = {"date": delivery_date, "status": statuses} if statuses else {"date": delivery_date}
+def _routes(*, delivery_date: date, statuses=(), started_since: date | None = None) -> list[dict]:
+    """The day's routes, one list order for every page (by driver name) so colours stay put;
+    with `started_since`, also those of the days before it still under way."""
+    days = Q(delivery_date=delivery_date)
+    if started_since is not None:
+        days |= Q(delivery_date__gte=started_since, status=Route.Status.STARTED)
     # A busy day has hundreds of stops: load only the order columns a stop shows.
     stops = stops_shown(
         Stop.objects.select_related("order").only(
@@ -43,7 +48,8 @@ def _routes(*, delivery_date: date, statuses=()) -> list[dict]:
         )
     )
     routes = (
-        routes_list(filters=filters)
+        routes_list(filters={"status": statuses} if statuses else {})
+        .filter(days)
         .prefetch_related(None)
         .prefetch_related(Prefetch("stops", queryset=stops))
         .order_by("driver__user__full_name", "created_at", "id")
@@ -111,7 +117,10 @@ def live_page_data(*, today: date, tz: ZoneInfo) -> dict:
         "date": today.isoformat(),
         "time_zone": str(tz),
         **_fleet(),
-        "routes": _routes(delivery_date=today, statuses=LIVE_STATUSES),
+        # A round past midnight stays on the map until it is completed (as on the phone).
+        "routes": _routes(
+            delivery_date=today, statuses=LIVE_STATUSES, started_since=today - timedelta(days=1)
+        ),
     }
 
 
@@ -126,6 +135,12 @@ def planning_from_text(*, delivery_date: date, tz: ZoneInfo, now: datetime | Non
     if starts <= datetime.combine(delivery_date, time(0), tzinfo=tz):
         return ""
     minutes = int(lead.total_seconds() // 60)
+    locale = business_locale()  # its clock: 16:05, or 4:05 PM
     if starts.date() > delivery_date:
-        return f"It is too late to plan {delivery_date.isoformat()}: routes would leave tomorrow."
-    return f"Planning from {starts:%H:%M} (now + {minutes} min loading): no route leaves earlier."
+        return _("It is too late to plan %(day)s: routes would leave tomorrow.") % {
+            "day": day_text(delivery_date, locale)
+        }
+    return _("Planning from %(time)s (now + %(minutes)s min loading): no route leaves earlier.") % {
+        "time": time_text(starts, locale),
+        "minutes": minutes,
+    }

@@ -1,5 +1,7 @@
 """What the driver's phone shows: today's route with its orders, in the API's JSON shapes."""
 
+from datetime import date, timedelta
+
 from django.utils import timezone
 
 from delivery.api.serializers import OrderSerializer
@@ -23,10 +25,7 @@ def driver_today(*, user, now=None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now, tenant_time_zone())
     driver = driver_for_user(user=user)
-    route = None
-    if driver is not None:
-        filters = {"date": today, "driver": driver.pk, "status": ROUTE_STATUSES_SHOWN}
-        route = routes_list(filters=filters).first()
+    route = _route_shown(driver, today=today) if driver is not None else None
     # A pickup-and-delivery order has two stops (collect, then deliver): list it once.
     stops = route.stops.all() if route is not None else []
     orders = list({stop.order_id: stop.order for stop in stops}.values())
@@ -44,3 +43,17 @@ def driver_today(*, user, now=None) -> dict:
         ],
         "generated_at": now.isoformat(),
     }
+
+
+def _route_shown(driver, *, today: date) -> Route | None:
+    """Today's route; but a route of yesterday still under way comes first, until it is
+    completed: a round that runs past midnight (or a business whose time zone changed mid-day)
+    must not vanish from the phone with stops still on board. Older ones are left to the office."""
+    routes = routes_list(filters={"driver": driver.pk, "status": ROUTE_STATUSES_SHOWN}).filter(
+        delivery_date__range=(today - timedelta(days=1), today)
+    )
+    todays = [route for route in routes if route.delivery_date == today]
+    if todays and todays[0].status == Route.Status.STARTED:
+        return todays[0]
+    carried = [r for r in routes if r.delivery_date < today and r.status == Route.Status.STARTED]
+    return (carried or todays or [None])[0]

@@ -15,6 +15,7 @@ from routing.selectors import WEEKDAYS
 from routing.tests.test_api import add_stops, iso, job_json, route_json
 from routing.tests.test_services import TZ, make_route
 from tenants.accounts.models import Role
+from tenants.models import Tenant
 
 OPERATIONS = [Role.OWNER, Role.ADMIN, Role.DISPATCHER]
 
@@ -264,6 +265,26 @@ def test_live_page_embeds_todays_routes_under_way_only(tenant_a):
     assert embedded(response, "live-data") == expected
 
 
+def test_live_page_keeps_yesterday_s_round_still_under_way_after_midnight(tenant_a):
+    # given anna's round of yesterday still under way, bert's finished, and an older one
+    with tenant_a.use():
+        _, _, anna, bert = fleet(today())
+        yesterday = today() - timedelta(days=1)
+        late = make_route(anna, delivery_date=yesterday, status=Route.Status.STARTED)
+        routed(late, 2)
+        make_route(bert, delivery_date=yesterday, status=Route.Status.COMPLETED)
+        make_route(bert, delivery_date=yesterday - timedelta(days=1), status=Route.Status.STARTED)
+        todays = make_route(bert, delivery_date=today(), status=Route.Status.DISPATCHED)
+
+    # when
+    response = tenant_a.browser(Role.DISPATCHER).get("/live/")
+
+    # then
+    assert [
+        (route["id"], route["delivery_date"]) for route in embedded(response, "live-data")["routes"]
+    ] == [(str(late.pk), yesterday.isoformat()), (str(todays.pk), today().isoformat())]
+
+
 def test_pages_query_counts_do_not_grow_with_routes(tenant_a, django_assert_max_num_queries):
     with tenant_a.use():
         _, _, anna, _ = fleet(today())
@@ -317,3 +338,28 @@ def test_the_plan_page_says_a_day_that_has_begun_is_planned_from_now_plus_loadin
         "no route leaves earlier.</p>" in on_the_day
     )
     assert 'id="plan-from"' not in next_day.content.decode()
+
+
+def test_a_us_business_reads_when_planning_starts_on_its_12_hour_clock(tenant_a):
+    import time_machine
+
+    # given a US business (12-hour clock), late in the afternoon and then near midnight
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(country="US", clock="auto")
+    day = today() + timedelta(days=1)
+    client = tenant_a.browser(Role.DISPATCHER)
+
+    # when the dispatcher opens the day's plan
+    with time_machine.travel(datetime.combine(day, time(16, 15), tzinfo=TZ), tick=False):
+        afternoon = client.get(f"/plan/?date={day.isoformat()}").content.decode()
+    with time_machine.travel(datetime.combine(day, time(23, 45), tzinfo=TZ), tick=False):
+        night = client.get(f"/plan/?date={day.isoformat()}").content.decode()
+
+    # then the times and the day read as the business writes them
+    assert (
+        '<p id="plan-from" class="notice-line">Planning from 4:45 PM (now + 30 min loading): '
+        "no route leaves earlier.</p>" in afternoon
+    )
+    assert (
+        f'<p id="plan-from" class="notice-line">It is too late to plan {day:%A, %B} {day.day}: '
+        "routes would leave tomorrow.</p>" in night
+    )

@@ -3,7 +3,7 @@ invitation page resends it, texts it through the notifications outbox, and shows
 code. Owners and admins only; sends are rate limited; other businesses' drivers are not found."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.messages import get_messages
 from django.core import mail
@@ -16,6 +16,7 @@ from notifications.services import message_send
 from notifications.sms import outbox as sms_outbox
 from tenants.accounts.invitations import qr_code_svg
 from tenants.accounts.models import Role, User
+from tenants.models import Tenant
 from tenants.tests.accounts_helpers import run_queued
 
 LINK = re.compile(r'id="invitation-link" type="text" readonly value="([^"]+)"')
@@ -304,3 +305,24 @@ def test_the_link_names_the_port_once_when_the_site_runs_on_one(
 
     # then the link (and so the QR code) reaches the business on that port
     assert re.fullmatch(r"http://alpha\.localhost:8123/password/set/[\w-]+/[\w-]+/", link)
+
+
+def test_a_us_business_reads_when_the_invitation_left_on_its_clock(tenant_a):
+    # given a US business whose driver's invitation e-mail left at 3:30 PM, Chicago time
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(
+        country="US", clock="auto", time_zone="America/Chicago"
+    )
+    with tenant_a.use():
+        driver = make_driver(email="nina@alpha.test")
+        User.objects.filter(pk=driver.user_id).update(
+            invitation_sent_at=datetime(2026, 12, 3, 21, 30, tzinfo=UTC)
+        )
+
+    # when the owner opens the invitation
+    html = tenant_a.browser(Role.ADMIN).get(f"/settings/drivers/{driver.pk}/invitation/")
+
+    # then the moment reads month first, on the 12-hour clock
+    assert (
+        "Invitation e-mail sent to <strong>nina@alpha.test</strong> on 12/03/2026 3:30 PM."
+        in html.content.decode()
+    )

@@ -120,6 +120,47 @@ def test_the_data_refresh_answers_the_same_payload(tenant_a, own_driver):
     assert without_stamp(response.json(), before, after) == expected
 
 
+def test_a_route_still_under_way_after_midnight_stays_on_the_phone(tenant_a, own_driver):
+    # given yesterday's route, started and not finished, and today's, dispatched
+    today = today_of(tenant_a)
+    with tenant_a.use():
+        tz = tenant_time_zone()
+        late = route_for_day(own_driver, day=today - timedelta(days=1), tz=tz, status="started")
+        route_for_day(own_driver, day=today, tz=tz)
+    client = tenant_a.browser(Role.DRIVER)
+
+    # when the phone refreshes after midnight
+    payload = client.get("/driver/data/").json()
+
+    # then it still shows the round under way, until it is completed
+    assert (payload["date"], payload["route"]["id"]) == (today.isoformat(), str(late.pk))
+    assert [order["delivery_date"] for order in payload["orders"]] == [
+        (today - timedelta(days=1)).isoformat()
+    ] * 2
+    with tenant_a.use():
+        Route.objects.filter(pk=late.pk).update(status="completed")
+    assert client.get("/driver/data/").json()["route"]["delivery_date"] == today.isoformat()
+
+
+def test_today_s_started_route_wins_and_older_unfinished_rounds_are_not_carried(
+    tenant_a, own_driver
+):
+    today = today_of(tenant_a)
+    with tenant_a.use():
+        tz = tenant_time_zone()
+        route_for_day(own_driver, day=today - timedelta(days=2), tz=tz, status="started")
+        yesterday = route_for_day(
+            own_driver, day=today - timedelta(days=1), tz=tz, status="started"
+        )
+        todays = route_for_day(own_driver, day=today, tz=tz, status="started")
+    client = tenant_a.browser(Role.DRIVER)
+
+    assert client.get("/driver/data/").json()["route"]["id"] == str(todays.pk)
+    with tenant_a.use():
+        Route.objects.filter(pk__in=[todays.pk, yesterday.pk]).update(status="completed")
+    assert client.get("/driver/data/").json()["route"]["id"] == str(todays.pk)
+
+
 def test_a_planned_route_is_not_shown_before_it_is_dispatched(tenant_a, own_driver):
     today = today_of(tenant_a)
     with tenant_a.use():

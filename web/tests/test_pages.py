@@ -137,6 +137,22 @@ def test_today_counts_orders_by_status_and_lists_routes_drivers_and_late_stops(t
     assert b"Signed in as dispatcher@alpha.test (dispatcher)" in response.content
 
 
+def test_a_us_business_reads_today_s_date_and_shifts_as_it_writes_them(tenant_a):
+    # given a US business and a driver working 08:00–18:00 today
+    Tenant.objects.filter(pk=tenant_a.tenant.pk).update(country="US", clock="auto")
+    with tenant_a.use():
+        today = timezone.localdate(timezone.now(), tenant_time_zone())
+        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[today.weekday()]
+        make_driver(shifts={weekday: {"start": "08:00", "end": "18:00"}})
+
+    # when the dispatcher opens Today
+    html = tenant_a.browser(Role.DISPATCHER).get("/").content.decode()
+
+    # then the day puts the month first and the shift is on the 12-hour clock
+    assert f"{today:%A, %B} {today.day} · Signed in as dispatcher@alpha.test" in html
+    assert '<span class="muted small">8:00 AM–6:00 PM</span>' in html
+
+
 # --- orders list ------------------------------------------------------------------------------
 
 

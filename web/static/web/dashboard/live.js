@@ -209,7 +209,9 @@ function routeRead(routeId, result) {
   if (!result.ok) { return; }
   var route = result.body;
   state.routes = state.routes.filter(function (r) { return r.id !== route.id; });
-  if (route.delivery_date === data.date && SHOWN[route.status]) { state.routes.push(route); }
+  // Yesterday's round still under way after midnight stays too, as the page was served.
+  var carried = route.status === "started" && route.delivery_date < data.date;
+  if ((route.delivery_date === data.date || carried) && SHOWN[route.status]) { state.routes.push(route); }
   render();
 }
 
