@@ -30,6 +30,15 @@ steps): then VROOM plans alone, with the whole budget. Otherwise:
    its own, so both cores search (`_SecondSearch`).
 4. The best plan wins by VROOM's own order: priorities served, then orders served, then total
    travel duration (our cost); on a tie VROOM's first plan.
+5. Waiting: neither engine's cost counts the drivers' waiting at a stop for its window (VROOM's
+   `per_hour` cost is on travel time only), so among plans of about the same travel the best
+   may make a driver wait an hour while open stops could be served meanwhile, and end later
+   than needed. When the best plan waits `WAITING_MIN_SECONDS` or more, the last share of the
+   budget (`WAITING_SHARE`) goes to a PyVRP run serving the same orders whose cost also counts
+   the routes' duration (`routing.pyvrp_model.build(waiting=True)`), and the plan kept is the
+   one, among every plan found serving as many orders at the same priorities, with the least
+   weighted travel and waiting (`TRAVEL_PER_WAITING`), but never one that drives more than
+   `MAX_EXTRA_TRAVEL` more than the best (`_least_waiting`).
 
 VROOM and PyVRP run one after the other in this thread: `vroom.solve()` holds the GIL for its
 whole run, so another thread could not overlap it; parallel work goes to helper processes.
@@ -73,7 +82,7 @@ import numpy as np
 from vroom._vroom import VroomInputException, VroomInternalException, VroomRoutingException
 
 from routing import vroom as rv
-from routing.pyvrp_model import PRIZE_FACTOR
+from routing.pyvrp_model import PRIZE_FACTOR, TRAVEL_PER_WAITING
 from routing.pyvrp_solve import (
     PYVRP_SEED,
     pyvrp_supports,  # noqa: F401 (re-exported for the bench and tests)
@@ -132,6 +141,12 @@ HELPER_WAIT_SECONDS = 1.0
 FINISH_MARGIN_FRACTION = 0.02
 FINISH_MARGIN_SECONDS = 0.25
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Less waiting (see the module's docstring, 5.): a plan whose drivers wait this long in all is
+# worth a run for less waiting, which takes this share of the time left after VROOM's first
+# plan; a plan waiting less is kept only if it drives at most this much more than the best.
+WAITING_MIN_SECONDS = 300
+WAITING_SHARE = 0.15
+MAX_EXTRA_TRAVEL = 0.02
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,33 @@ def _priority_sum(problem: rv.Problem, solution: rv.Solution) -> int:
 def _rank(problem: rv.Problem, solution: rv.Solution) -> tuple[int, int, int]:
     """VROOM's own order of plans: priorities served, then orders served, then travel."""
     return (-_priority_sum(problem, solution), len(solution.unassigned), solution.duration)
+
+
+def waiting_seconds(solution: rv.Solution) -> int:
+    """How long the drivers wait at stops for their windows, all routes together."""
+    return sum(step.waiting for route in solution.routes for step in route.steps)
+
+
+def _least_waiting(
+    problem: rv.Problem, best: rv.Solution, plans: list[tuple[rv.Solution, str]]
+) -> tuple[rv.Solution, str | None]:
+    """The plan to keep: among `plans` serving as many orders at the same priorities as `best`
+    and driving at most `MAX_EXTRA_TRAVEL` more, the one with the least travel and waiting
+    (a second of waiting weighs 1 / `TRAVEL_PER_WAITING` of travel); `best` unless one is
+    strictly better by that. Returns the plan and its engine (None: `best` itself)."""
+
+    def weighted(solution: rv.Solution) -> int:
+        return TRAVEL_PER_WAITING * solution.duration + waiting_seconds(solution)
+
+    served = _rank(problem, best)[:2]
+    most_travel = best.duration * (1 + MAX_EXTRA_TRAVEL)
+    chosen, engine = best, None
+    for solution, by in plans:
+        if _rank(problem, solution)[:2] != served or solution.duration > most_travel:
+            continue
+        if weighted(solution) < weighted(chosen):
+            chosen, engine = solution, by
+    return chosen, engine
 
 
 def decomposition_parts(*, jobs: int, seconds: float, threads: int) -> int:
@@ -456,6 +498,7 @@ def _timed_pyvrp(
     seed: int = PYVRP_SEED,
     serve: list[int] | None = None,
     prize_factor: int = PRIZE_FACTOR,
+    waiting: bool = False,
 ):
     run_started = time.monotonic()
     solution, start = solve_with_pyvrp(
@@ -465,6 +508,7 @@ def _timed_pyvrp(
         seed=seed,
         serve=serve,
         prize_factor=prize_factor,
+        waiting=waiting,
     )
     return solution, start, time.monotonic() - run_started
 
@@ -488,6 +532,7 @@ class _Search:
         self.prizes_found = False  # whether the last of them served more orders
         self.prize_level = 0  # which of PRIZE_FACTORS: one up after each that found no more
         self.vroom_started_from: rv.Solution | None = None
+        self.plans: list[tuple[rv.Solution, str]] = []  # every plan offered, and its engine
 
     def rank(self, solution: rv.Solution) -> tuple[int, int, int]:
         return _rank(self.problem, solution)
@@ -497,6 +542,7 @@ class _Search:
         from the kept plan (not, e.g., the helper's own VROOM plan)."""
         if solution is None:
             return False
+        self.plans.append((solution, engine))
         if self.best is None or self.rank(solution) < self.rank(self.best):
             self.by_pyvrp = engine == "pyvrp" or (descends and self.by_pyvrp)
             self.best, self.engine = solution, engine
@@ -530,6 +576,25 @@ class _Search:
             start += f", prizes ×{prize_factor}"
         self.attempts.append(_pyvrp_attempt(start, seconds, solution))
         return self.offer(solution, "pyvrp")
+
+    def wait_less(self, deadline: float) -> None:
+        """Until `deadline`: a PyVRP run for less waiting, serving the kept plan's orders (see
+        the module's docstring, 5.), when the kept plan waits long enough to be worth it; the
+        search goes on as before otherwise."""
+        if self.best is None or waiting_seconds(self.best) < WAITING_MIN_SECONDS:
+            self.alternate(deadline)
+            return
+        seed = PYVRP_SEED + self.pyvrp_runs
+        self.pyvrp_runs += 1
+        serve = [job_id for route in self.best.routes for job_id in route.job_ids]
+        solution, start, seconds = _timed_pyvrp(
+            self.problem, deadline, self.best, seed, serve, waiting=True
+        )
+        start = start.replace("warm start", "warm start from the kept plan", 1)
+        self.attempts.append(
+            _pyvrp_attempt(f"{start}, the same orders, less waiting", seconds, solution)
+        )
+        self.offer(solution, "pyvrp")
 
     def vroom_pass(self, deadline: float) -> bool:
         """VROOM's local search from the kept plan (its routes as VROOM's initial routes): other
@@ -722,18 +787,27 @@ def plan(problem: rv.Problem, *, time_budget: timedelta, threads: int = 2) -> Pl
                 warm_start=first,
                 seed=PYVRP_SEED + SECOND_SEARCH_SEED_OFFSET,
             )
+        # The last share of the time: less waiting, when the plan found by then waits long.
+        searched = deadline - WAITING_SHARE * (deadline - time.monotonic())
         if parts > 1:
-            _pyvrp_in_parts(search, deadline, helpers)
+            _pyvrp_in_parts(search, searched, helpers)
+            search.wait_less(deadline)
         else:
             if helpers:
                 # The helper's run has a thread of its own: VROOM's passes take the rest.
                 search.threads = max(1, threads - len(helpers))
-            search.alternate(deadline)
+            search.alternate(searched)
+            search.wait_less(deadline)
             if helpers:
                 second.collect(search, helpers[0], deadline)
     finally:
         _stop_helpers(helpers)
-    best = search.best
+    best, engine = _least_waiting(problem, search.best, search.plans)
+    if engine is not None:
+        extra = best.duration / search.best.duration - 1 if search.best.duration else 0.0
+        waited = (waiting_seconds(search.best) - waiting_seconds(best)) // 60
+        reason = f"{engine}'s plan waits {waited} min less for {extra:.1%} more travel"
+        return result(best, engine, reason, True, search.attempts)
     if second.plan is not None and best is second.plan:
         reason = f"{second.engine}'s plan in a parallel process is better"
         return result(best, second.engine, reason, True, search.attempts)
