@@ -33,12 +33,13 @@ steps): then VROOM plans alone, with the whole budget. Otherwise:
 5. Waiting: neither engine's cost counts the drivers' waiting at a stop for its window (VROOM's
    `per_hour` cost is on travel time only), so among plans of about the same travel the best
    may make a driver wait an hour while open stops could be served meanwhile, and end later
-   than needed. When the best plan waits `WAITING_MIN_SECONDS` or more, the last share of the
-   budget (`WAITING_SHARE`) goes to a PyVRP run serving the same orders whose cost also counts
-   the routes' duration (`routing.pyvrp_model.build(waiting=True)`), and the plan kept is the
-   one, among every plan found serving as many orders at the same priorities, with the least
-   weighted travel and waiting (`TRAVEL_PER_WAITING`), but never one that drives more than
-   `MAX_EXTRA_TRAVEL` more than the best (`_least_waiting`).
+   than needed. When VROOM's first plan waits `WAITING_MIN_SECONDS` or more (and the plan
+   kept by then still does), the last share of the budget (`WAITING_SHARE`) goes to a PyVRP
+   run serving the same orders whose cost also counts the routes' duration
+   (`routing.pyvrp_model.build(waiting=True)`), and the plan kept is the one, among every plan
+   found serving as many orders at the same priorities, with the least weighted travel and
+   waiting (`TRAVEL_PER_WAITING`), but never one that drives more than `MAX_EXTRA_TRAVEL` more
+   than the best (`_least_waiting`). Without waiting, the search runs as before.
 
 VROOM and PyVRP run one after the other in this thread: `vroom.solve()` holds the GIL for its
 whole run, so another thread could not overlap it; parallel work goes to helper processes.
@@ -787,22 +788,26 @@ def plan(problem: rv.Problem, *, time_budget: timedelta, threads: int = 2) -> Pl
                 warm_start=first,
                 seed=PYVRP_SEED + SECOND_SEARCH_SEED_OFFSET,
             )
-        # The last share of the time: less waiting, when the plan found by then waits long.
-        searched = deadline - WAITING_SHARE * (deadline - time.monotonic())
+        # The last share of the time goes to less waiting when VROOM's plan waits long (a
+        # plan without waiting keeps its one PyVRP run to the deadline).
+        waits = waiting_seconds(first) >= WAITING_MIN_SECONDS
+        searched = deadline - WAITING_SHARE * (deadline - time.monotonic()) * waits
         if parts > 1:
             _pyvrp_in_parts(search, searched, helpers)
-            search.wait_less(deadline)
         else:
             if helpers:
                 # The helper's run has a thread of its own: VROOM's passes take the rest.
                 search.threads = max(1, threads - len(helpers))
             search.alternate(searched)
+        if waits:
             search.wait_less(deadline)
-            if helpers:
-                second.collect(search, helpers[0], deadline)
+        if parts == 1 and helpers:
+            second.collect(search, helpers[0], deadline)
     finally:
         _stop_helpers(helpers)
-    best, engine = _least_waiting(problem, search.best, search.plans)
+    best, engine = search.best, None
+    if waits:
+        best, engine = _least_waiting(problem, search.best, search.plans)
     if engine is not None:
         extra = best.duration / search.best.duration - 1 if search.best.duration else 0.0
         waited = (waiting_seconds(search.best) - waiting_seconds(best)) // 60
