@@ -33,13 +33,15 @@ steps): then VROOM plans alone, with the whole budget. Otherwise:
 5. Waiting: neither engine's cost counts the drivers' waiting at a stop for its window (VROOM's
    `per_hour` cost is on travel time only), so among plans of about the same travel the best
    may make a driver wait an hour while open stops could be served meanwhile, and end later
-   than needed. When VROOM's first plan waits `WAITING_MIN_SECONDS` or more (and the plan
-   kept by then still does), the last share of the budget (`WAITING_SHARE`) goes to a PyVRP
-   run serving the same orders whose cost also counts the routes' duration
-   (`routing.pyvrp_model.build(waiting=True)`), and the plan kept is the one, among every plan
-   found serving as many orders at the same priorities, with the least weighted travel and
-   waiting (`TRAVEL_PER_WAITING`), but never one that drives more than `MAX_EXTRA_TRAVEL` more
-   than the best (`_least_waiting`). Without waiting, the search runs as before.
+   than needed. When VROOM's first plan waits `WAITING_MIN_SECONDS` or more, the second
+   PyVRP search in the helper process (small days, 3.) serves that plan's orders with a cost
+   that also counts the routes' duration (`routing.pyvrp_model.build(waiting=True)`), and the
+   plan kept is the one, among every plan found serving as many orders at the same
+   priorities, with the least weighted travel and waiting (`TRAVEL_PER_WAITING`), but never
+   one that drives more than `MAX_EXTRA_TRAVEL` more than the best (`_least_waiting`). The
+   search for travel keeps the whole budget: a share of it taken for less waiting cost the
+   80-order day of `bench/routing_days.py` 2-5 % more travel at a 5 s budget. Without
+   waiting, everything runs as before.
 
 VROOM and PyVRP run one after the other in this thread: `vroom.solve()` holds the GIL for its
 whole run, so another thread could not overlap it; parallel work goes to helper processes.
@@ -142,11 +144,10 @@ HELPER_WAIT_SECONDS = 1.0
 FINISH_MARGIN_FRACTION = 0.02
 FINISH_MARGIN_SECONDS = 0.25
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Less waiting (see the module's docstring, 5.): a plan whose drivers wait this long in all is
-# worth a run for less waiting, which takes this share of the time left after VROOM's first
-# plan; a plan waiting less is kept only if it drives at most this much more than the best.
+# Less waiting (see the module's docstring, 5.): a first plan whose drivers wait this long in
+# all is worth a search for less waiting; a plan waiting less is kept only if it drives at most
+# this much more than the best.
 WAITING_MIN_SECONDS = 300
-WAITING_SHARE = 0.15
 MAX_EXTRA_TRAVEL = 0.02
 
 
@@ -499,7 +500,6 @@ def _timed_pyvrp(
     seed: int = PYVRP_SEED,
     serve: list[int] | None = None,
     prize_factor: int = PRIZE_FACTOR,
-    waiting: bool = False,
 ):
     run_started = time.monotonic()
     solution, start = solve_with_pyvrp(
@@ -509,7 +509,6 @@ def _timed_pyvrp(
         seed=seed,
         serve=serve,
         prize_factor=prize_factor,
-        waiting=waiting,
     )
     return solution, start, time.monotonic() - run_started
 
@@ -577,25 +576,6 @@ class _Search:
             start += f", prizes ×{prize_factor}"
         self.attempts.append(_pyvrp_attempt(start, seconds, solution))
         return self.offer(solution, "pyvrp")
-
-    def wait_less(self, deadline: float) -> None:
-        """Until `deadline`: a PyVRP run for less waiting, serving the kept plan's orders (see
-        the module's docstring, 5.), when the kept plan waits long enough to be worth it; the
-        search goes on as before otherwise."""
-        if self.best is None or waiting_seconds(self.best) < WAITING_MIN_SECONDS:
-            self.alternate(deadline)
-            return
-        seed = PYVRP_SEED + self.pyvrp_runs
-        self.pyvrp_runs += 1
-        serve = [job_id for route in self.best.routes for job_id in route.job_ids]
-        solution, start, seconds = _timed_pyvrp(
-            self.problem, deadline, self.best, seed, serve, waiting=True
-        )
-        start = start.replace("warm start", "warm start from the kept plan", 1)
-        self.attempts.append(
-            _pyvrp_attempt(f"{start}, the same orders, less waiting", seconds, solution)
-        )
-        self.offer(solution, "pyvrp")
 
     def vroom_pass(self, deadline: float) -> bool:
         """VROOM's local search from the kept plan (its routes as VROOM's initial routes): other
@@ -780,29 +760,23 @@ def plan(problem: rv.Problem, *, time_budget: timedelta, threads: int = 2) -> Pl
         search.attempts.append(attempt)
         if deadline - time.monotonic() < PYVRP_MIN_SECONDS:
             return result(first, "vroom", "no time left for pyvrp", True, search.attempts)
-        if parts == 1 and helpers and second.level is None:
-            helpers[0].submit(
-                "pyvrp",
-                problem,
-                deadline - HELPER_EARLY_SECONDS,
-                warm_start=first,
-                seed=PYVRP_SEED + SECOND_SEARCH_SEED_OFFSET,
-            )
-        # The last share of the time goes to less waiting when VROOM's plan waits long (a
-        # plan without waiting keeps its one PyVRP run to the deadline).
         waits = waiting_seconds(first) >= WAITING_MIN_SECONDS
-        searched = deadline - WAITING_SHARE * (deadline - time.monotonic()) * waits
+        if parts == 1 and helpers and second.level is None:
+            options = {"warm_start": first, "seed": PYVRP_SEED + SECOND_SEARCH_SEED_OFFSET}
+            if waits:  # the second search looks for less waiting (the module's docstring, 5.)
+                second.waiting = True
+                options["serve"] = [job for route in first.routes for job in route.job_ids]
+                options["waiting"] = True
+            helpers[0].submit("pyvrp", problem, deadline - HELPER_EARLY_SECONDS, **options)
         if parts > 1:
-            _pyvrp_in_parts(search, searched, helpers)
+            _pyvrp_in_parts(search, deadline, helpers)
         else:
             if helpers:
                 # The helper's run has a thread of its own: VROOM's passes take the rest.
                 search.threads = max(1, threads - len(helpers))
-            search.alternate(searched)
-        if waits:
-            search.wait_less(deadline)
-        if parts == 1 and helpers:
-            second.collect(search, helpers[0], deadline)
+            search.alternate(deadline)
+            if helpers:
+                second.collect(search, helpers[0], deadline)
     finally:
         _stop_helpers(helpers)
     best, engine = search.best, None
@@ -834,11 +808,14 @@ class _SecondSearch:
     higher than its first run's: where PyVRP settles in a local optimum (tight windows: Solomon
     C203, RC108) VROOM's own search often does not. Otherwise (`level` None: VROOM would only
     repeat its first, deterministic run) PyVRP from VROOM's first plan, every order optional,
-    with a seed of its own: a second, independent iterated local search, so both cores search.
-    Its plan is offered like any other (`plan`)."""
+    with a seed of its own: a second, independent iterated local search, so both cores search;
+    when VROOM's plan makes drivers wait (`waiting`), that search serves VROOM's plan's orders
+    and counts the waiting too (the module's docstring, 5.). Its plan is offered like any other
+    (`plan`)."""
 
     level: int | None
     plan: rv.Solution | None = None
+    waiting: bool = False
 
     @property
     def engine(self) -> str:
@@ -854,6 +831,9 @@ class _SecondSearch:
         if self.level is None:
             seed = PYVRP_SEED + SECOND_SEARCH_SEED_OFFSET
             detail = f"warm start from vroom, seed {seed}, parallel process"
+            if self.waiting:
+                detail = f"warm start from vroom, seed {seed}, the same orders, less waiting, "
+                detail += "parallel process"
             search.attempts.append(_pyvrp_attempt(detail, seconds, solution))
         else:
             detail = f"level {self.level}, 1 thread, parallel process"
