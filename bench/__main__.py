@@ -15,6 +15,7 @@ BENCHMARKS = [
     "orders_import",
     "routing",
     "routing_days",
+    "routing_waiting",
     "optimization",
     "pages",
     "tracking",

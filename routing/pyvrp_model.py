@@ -59,6 +59,10 @@ PRIZE_FACTOR = 1000
 PRIZE_CEILING = 10**12
 # Beyond this many routing profiles (each holds two full matrices) skills become load dimensions.
 MAX_PROFILES = 4
+# A run for less waiting (`build(..., waiting=True)`) costs a second of travel this many times a
+# second of the route's duration (travel, service and waiting): a second of waiting weighs a
+# tenth of a second of travel, so the search gives up little travel for much waiting.
+TRAVEL_PER_WAITING = 10
 
 
 def dimensions(problem: rv.Problem) -> int:
@@ -190,6 +194,7 @@ def build(
     left_out_before: Collection[int] | None = None,
     serve: Collection[int] | None = None,
     prize_factor: int = PRIZE_FACTOR,
+    waiting: bool = False,
 ) -> Model:
     """The exact PyVRP model of a problem `unsupported` accepts. `left_out_before`: the jobs
     the plan PyVRP will start from leaves out; prizes are eager (see `prizes`) unless it serves
@@ -198,7 +203,15 @@ def build(
     `serve`: only these jobs, each required (no prizes). A plan serving exactly the jobs of a
     plan found before is better than it by VROOM's order exactly when it drives less, so this
     is PyVRP's own problem (required clients, travel only), which it searches best: the
-    search for more orders served is left to the runs with prizes and to VROOM's passes."""
+    search for more orders served is left to the runs with prizes and to VROOM's passes.
+
+    `waiting` (with `serve` only: no prizes to outweigh): the cost is travel and, a tenth as
+    much, the routes' duration (`TRAVEL_PER_WAITING`). PyVRP's duration counts waiting at the
+    stops (a route starts as late as it can without ending later), which VROOM's cost never
+    does, not even its `per_hour` cost (travel time only): among plans of about the same
+    travel, this one finds the one whose drivers wait least."""
+    if waiting and serve is None:
+        raise ValueError("a run for less waiting serves given orders, each required")
     durations = matrices(problem)
     size = len(next(iter(durations.values())))
     dims = dimensions(problem)
@@ -332,6 +345,9 @@ def build(
                 tw_late=shift[1],
                 max_distance=max_distance,
                 profile=profile,
+                # Travel (our "distance") costs one more unit than it takes of the duration.
+                unit_distance_cost=TRAVEL_PER_WAITING - 1 if waiting else 1,
+                unit_duration_cost=1 if waiting else 0,
             )
         )
 

@@ -48,6 +48,7 @@ def solve_with_pyvrp(
     check: bool = True,
     serve: Collection[int] | None = None,
     prize_factor: int = pm.PRIZE_FACTOR,
+    waiting: bool = False,
 ) -> tuple[rv.Solution | None, str]:
     """PyVRP's plan for a problem it supports, or None when it has none VROOM accepts.
 
@@ -56,11 +57,18 @@ def solve_with_pyvrp(
     `time_limit` covers building the model too. Returns the plan and how the search started.
     (`check=False` skips VROOM's check: for tests of the model itself.) `serve`: serve exactly
     these jobs, each required (see `routing.pyvrp_model.build`); `prize_factor`: see
-    `routing.pyvrp_model.prizes`.
+    `routing.pyvrp_model.prizes`; `waiting`: the drivers' waiting counts too (with `serve`, see
+    `routing.pyvrp_model.build`).
     """
     started = time.monotonic()
     left_out = warm_start.unassigned if warm_start is not None else None
-    model = pm.build(problem, left_out_before=left_out, serve=serve, prize_factor=prize_factor)
+    model = pm.build(
+        problem,
+        left_out_before=left_out,
+        serve=serve,
+        prize_factor=prize_factor,
+        waiting=waiting,
+    )
     if not model.client_jobs:
         return rv.Solution(
             routes=[], unassigned=sorted(j.id for j in problem.jobs)
