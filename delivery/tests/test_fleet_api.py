@@ -117,8 +117,8 @@ def test_create_a_depot(tenant_a):
             {"opening_hours": ["tue: end must be after start."]},
         ),
         (
-            {"opening_hours": {"wed": [{"start": "7 am", "end": "18:00"}]}},
-            {"opening_hours": ["Not a time of day: '7 am'; use HH:MM."]},
+            {"opening_hours": {"wed": [{"start": "7h", "end": "18:00"}]}},
+            {"opening_hours": ["Not a time of day: '7h'; use HH:MM."]},
         ),
         (
             {"opening_hours": {"thu": [{"open": "07:00", "close": "18:00"}]}},
@@ -137,6 +137,15 @@ def test_depot_validation(tenant_a, change, fields):
     assert response.status_code == 400
     assert response.json() == invalid(fields)
     assert rows(tenant_a, Depot) == []
+
+
+def test_depot_hours_in_the_12_hour_clock_are_read_and_kept_as_hh_mm(tenant_a):
+    hours = {"wed": [{"start": "7 am", "end": "6:30 PM"}]}
+
+    response = send(tenant_a.api(), "post", DEPOTS, {**UTRECHT_DEPOT, "opening_hours": hours})
+
+    assert response.status_code == 201
+    assert response.json()["opening_hours"] == {"wed": [{"start": "07:00", "end": "18:30"}]}
 
 
 def test_a_depot_needs_a_location(tenant_a):

@@ -27,7 +27,7 @@ class SettingsForm(forms.Form):
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=200, required=False, label=_("Subject"))
     body = forms.CharField(
-        max_length=20_000, widget=forms.Textarea(attrs={"rows": 8}), label=_("Message")
+        max_length=20_000, widget=forms.Textarea(attrs={"rows": 8}), label=_("Body")
     )
     enabled = forms.BooleanField(required=False, initial=True, label=_("Send this message"))
 
