@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from delivery.api.serializers import LocationSerializer
 from routing.edits import route_reorder
 from routing.geometry import route_geometry
-from routing.lateness import stops_expected
+from routing.lateness import route_expected_end, stops_expected
 from routing.models import OptimizationJob, Route, Stop
 from routing.pickups import stop_pickup_confirm
 from routing.selectors import optimizations_list, routes_list
@@ -149,6 +149,10 @@ class StopSerializer(serializers.ModelSerializer):
     late = serializers.SerializerMethodField(
         help_text="The expected arrival is after the end of the stop's last window."
     )
+    running_late = serializers.SerializerMethodField(
+        help_text="The expected arrival was pushed back by the clock: the stop was expected by "
+        "now (or the one before it is running late) and is not done; it moves with the clock."
+    )
 
     class Meta:
         model = Stop
@@ -171,6 +175,7 @@ class StopSerializer(serializers.ModelSerializer):
             "picked_up_at",
             "expected_arrival",
             "late",
+            "running_late",
         ]
         read_only_fields = fields
 
@@ -186,6 +191,11 @@ class StopSerializer(serializers.ModelSerializer):
     def get_late(self, stop) -> bool:
         expected = self.context.get("expected", {}).get(stop.pk)
         return bool(expected and expected.late)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_running_late(self, stop) -> bool:
+        expected = self.context.get("expected", {}).get(stop.pk)
+        return bool(expected and expected.running_late)
 
     def get_address(self, stop) -> str:
         return stop.order.pickup_address if stop.kind == Stop.Kind.PICKUP else stop.order.address
@@ -217,6 +227,7 @@ class StopSerializer(serializers.ModelSerializer):
             "picked_up_at": moment(stop.picked_up_at) if stop.picked_up_at else None,
             "expected_arrival": self.get_expected_arrival(stop),
             "late": self.get_late(stop),
+            "running_late": self.get_running_late(stop),
         }
 
     def get_location(self, stop) -> LocationSerializer(allow_null=True):
@@ -241,6 +252,11 @@ class RouteSerializer(serializers.ModelSerializer):
     late_stops = serializers.SerializerMethodField(
         help_text="How many of its stops are late now (see stops[].late)."
     )
+    expected_end = serializers.SerializerMethodField(
+        help_text="When it is expected back: its planned end, later by as much as its last stop "
+        "not done is expected later than planned (never before that stop's expected arrival; "
+        "for a route under way, never before now)."
+    )
     load = serializers.SerializerMethodField(
         help_text="What its deliveries weigh, fill and count in all (the van's load when it "
         "leaves, for a route without pickups)."
@@ -258,6 +274,7 @@ class RouteSerializer(serializers.ModelSerializer):
             "optimization",
             "planned_start",
             "planned_end",
+            "expected_end",
             "distance_m",
             "duration_s",
             "travel_s",
@@ -275,12 +292,19 @@ class RouteSerializer(serializers.ModelSerializer):
 
     def _expected(self, route) -> tuple[list, dict]:
         """The route's stops in order and what is expected of each now (routing.lateness),
-        read once for the stops and the count."""
+        read once for the stops, the count and the end."""
         cache = self.context.setdefault("_expected_by_route", {})
         if id(route) not in cache:
             stops = sorted(route.stops.all(), key=lambda stop: stop.sequence)
-            cache[id(route)] = (stops, stops_expected(route, stops, now=timezone.now()))
+            now = self.context.setdefault("_now", timezone.now())
+            cache[id(route)] = (stops, stops_expected(route, stops, now=now))
         return cache[id(route)]
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_expected_end(self, route):
+        stops, expected = self._expected(route)
+        end = route_expected_end(route, stops, expected, now=self.context["_now"])
+        return serializers.DateTimeField().to_representation(end)
 
     @extend_schema_field(StopSerializer(many=True))
     def get_stops(self, route):

@@ -3,13 +3,15 @@ date lock; routes under way continue (mid-day re-planning)."""
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Max
 
 from delivery.models import Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply
+from routing import matrices
 from routing.models import OptimizationJob, Route, Stop
-from routing.planning import Day
+from routing.planning import Day, DriverToPlan
 from routing.problem import PlannedRoute
 from routing.realtime import routes_changed
 from routing.selectors import BUSY_ROUTE_STATUSES, planned_routes_split
@@ -49,6 +51,7 @@ def _day_unchanged(day: Day) -> None:
 class _Continued:
     assignments: list[tuple]
     on_their_way: list  # orders added to a started route: out for delivery at once
+    dropped: list  # routes under way dropped: dispatched, not started, nothing left to bring
 
 
 def _route_measure(route: Route) -> None:
@@ -61,19 +64,41 @@ def _route_measure(route: Route) -> None:
     route.duration_s = int((route.planned_end - route.planned_start).total_seconds())
 
 
-def _route_times_replanned(route: Route, plan_route: PlannedRoute | None) -> None:
+def _route_back_from_here(route: Route, driver: DriverToPlan) -> datetime:
+    """When a van under way with nothing more to deliver is back: from where re-planning sees
+    it (`driver`: its place and when it goes on, past the stop it is at or heading to), the
+    way to its end place; without one, it ends where it is."""
+    leaves, here = driver.shift_start, driver.start
+    places = [here, *([driver.heading_to] if driver.heading_to else [])]
+    end = (route.end_lat, route.end_lng) if route.end_lat is not None else None
+    matrix = matrices.travel_matrix([*places, *([end] if end else [])], profile=driver.profile)
+    if driver.heading_to:
+        leaves += timedelta(seconds=float(matrix.durations[0][1]) + driver.heading_service_s)
+    if end:
+        leaves += timedelta(seconds=float(matrix.durations[len(places) - 1][len(places)]))
+    return leaves
+
+
+def _route_times_replanned(
+    route: Route, plan_route: PlannedRoute | None, driver: DriverToPlan | None
+) -> None:
     """A route under way re-planned runs from when it started (a started one: its actual
     start; a dispatched one: the new plan's start) to the new plan's end, never before the
-    departure from its last stop (a leftover stop keeps its old times). Without new stops from
-    the plan it keeps its end."""
+    departure from its last stop (a leftover stop keeps its old times). A started van the new
+    plan gives nothing more to do ends when it is back from where it is now: not at the end
+    of the plan it no longer follows."""
     if route.status == Route.Status.STARTED and route.started_at is not None:
         route.planned_start = route.started_at
     elif plan_route is not None:
         route.planned_start = plan_route.start
-    if plan_route is None:
-        return
     last = Stop.objects.filter(route=route).aggregate(last=Max("planned_departure"))["last"]
-    route.planned_end = max(plan_route.end, last) if last else plan_route.end
+    if plan_route is not None:
+        end = plan_route.end
+    elif route.status == Route.Status.STARTED and driver is not None:
+        end = _route_back_from_here(route, driver)
+    else:  # not re-planned (its driver is off shift): as it was
+        return
+    route.planned_end = max(end, last) if last else end
 
 
 def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) -> _Continued:
@@ -82,7 +107,8 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
     its old times: the goods are on board. A van planned from its driver's position has its
     current stop re-timed (`heading`: driver id → (arrival, departure)) from there."""
     by_driver = {route.driver_id: route for route in planned}
-    assignments, on_their_way = [], []
+    drivers = {driver.id: driver for driver in day.drivers}
+    assignments, on_their_way, dropped = [], [], []
     for driver_id, underway in day.underway.items():
         route = Route.objects.select_for_update().get(pk=underway.route_id)
         kept = list(underway.kept_stop_ids)
@@ -129,6 +155,12 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
             for number, old in enumerate(leftovers, start=1)
         ]
         Stop.objects.bulk_create(new_stops)
+        if route.status == Route.Status.DISPATCHED and not kept and not new_stops:
+            # Not started and nothing left to bring: dropped, as a planned route the new plan
+            # gives no stops is (the driver's phone and Live see it go).
+            dropped.append(route.pk)
+            route.delete()
+            continue
         for stop in new_stops:
             if stop.kind != Stop.Kind.DELIVERY:
                 continue
@@ -137,7 +169,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
             )
             if route.status == Route.Status.STARTED:
                 on_their_way.append(stop.order_id)
-        _route_times_replanned(route, plan_route)
+        _route_times_replanned(route, plan_route, drivers.get(driver_id))
         _route_measure(route)
         route.save(
             update_fields=[
@@ -149,7 +181,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
                 "updated_at",
             ]
         )
-    return _Continued(assignments=assignments, on_their_way=on_their_way)
+    return _Continued(assignments=assignments, on_their_way=on_their_way, dropped=dropped)
 
 
 def routes_replace(
