@@ -62,9 +62,12 @@ def stops_expected(route: Route, stops: Iterable[Stop], *, now: datetime) -> dic
         # best guess; a stop without one (no location) follows its planned arrival.
         base = (stop.eta if started and stop.eta else None) or stop.planned_arrival
         eta = base + delay
-        if eta < earliest:  # it was expected by then and is not done: no sooner than then
-            delay += earliest - eta
-            eta = earliest
+        if eta < now:  # it was expected by now and is not done: no sooner than now
+            delay += now - eta
+            eta = now
+        # Nor before the stop the van reaches first (one without a live ETA, no location,
+        # follows its plan, which the van may be far behind).
+        eta = max(eta, earliest)
         expected[stop.pk] = Expected(
             eta=eta, due=due, late=due is not None and eta > due, running_late=eta > base
         )
@@ -163,27 +166,20 @@ def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:
 
 
 def order_expected_arrival(order: Order, *, now: datetime) -> datetime | None:
-    """The best current ETA of `order`'s delivery (stops_expected, from its whole route):
-    None when it is on no route or done."""
-    if order.status in DONE_STATUSES or order.route_id is None:
+    """The best current ETA of `order`'s delivery (stops_expected, over its whole route); an
+    order on no route keeps the ETA it was given, no sooner than now. None once done."""
+    if order.status in DONE_STATUSES:
         return None
-    route = (
-        Route.objects.filter(pk=order.route_id)
-        .only(*ROUTE_COLUMNS)
-        .prefetch_related(
-            Prefetch(
-                "stops",
-                queryset=Stop.objects.select_related("order").only(
-                    *STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS)
-                ),
-            )
-        )
+    stop = (
+        Stop.objects.filter(order=order, kind=Stop.Kind.DELIVERY, route_id=order.route_id)
+        .select_related("route")
+        .only("id", "route", *(f"route__{name}" for name in ROUTE_COLUMNS))
         .first()
+        if order.route_id
+        else None
     )
-    if route is None:
-        return None
-    stops = list(route.stops.all())
-    mine = [s for s in stops if s.order_id == order.pk and s.kind == Stop.Kind.DELIVERY]
-    if not mine:
-        return None
-    return stops_expected(route, stops, now=now)[mine[0].pk].eta
+    if stop is None:
+        return max(order.eta, now) if order.eta else None
+    stops = Stop.objects.filter(route_id=stop.route_id).select_related("order")
+    stops = stops.only(*STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS))
+    return stops_expected(stop.route, stops, now=now)[stop.pk].eta
