@@ -119,14 +119,15 @@ def _route_times_replanned(
         .exclude(order__status__in=DONE_STATUSES)
         .exclude(kind=Stop.Kind.PICKUP, picked_up_at__isnull=False)
     )
+    end = None
     if plan_route is not None:
         end = plan_route.end
     elif route.status == Route.Status.STARTED and driver is not None:
         end = _route_back_from_here(route, driver, current_id=current_id)
-    else:  # not re-planned (its driver is off shift): as it was
-        return
     last = still_to_do.aggregate(last=Max("planned_departure"))["last"]
-    route.planned_end = max(end, last) if last else end
+    ends = [moment for moment in (end, last) if moment is not None]
+    if ends:  # else not re-planned (its driver is off shift): as it was
+        route.planned_end = max(ends)
 
 
 def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) -> _Continued:
