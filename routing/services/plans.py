@@ -13,7 +13,7 @@ from routing import matrices
 from routing.models import OptimizationJob, Route, Stop
 from routing.planning import Day, DriverToPlan
 from routing.problem import PlannedRoute
-from routing.realtime import routes_changed
+from routing.realtime import routes_changed, routes_dropped
 from routing.selectors import BUSY_ROUTE_STATUSES, planned_routes_split
 from tenants.actors import Actor
 from tenants.errors import ApplicationError
@@ -53,7 +53,6 @@ def _day_unchanged(day: Day) -> None:
 class _Continued:
     assignments: list[tuple]
     on_their_way: list  # orders added to a started route: out for delivery at once
-    dropped: list  # routes under way dropped: dispatched, not started, nothing left to bring
 
 
 def _route_measure(route: Route) -> None:
@@ -137,7 +136,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
     current stop re-timed (`heading`: driver id → (arrival, departure)) from there."""
     by_driver = {route.driver_id: route for route in planned}
     drivers = {driver.id: driver for driver in day.drivers}
-    assignments, on_their_way, dropped = [], [], []
+    assignments, on_their_way = [], []
     for driver_id, underway in day.underway.items():
         route = Route.objects.select_for_update().get(pk=underway.route_id)
         kept = list(underway.kept_stop_ids)
@@ -187,7 +186,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
         if route.status == Route.Status.DISPATCHED and not kept and not new_stops:
             # Not started and nothing left to bring: dropped, as a planned route the new plan
             # gives no stops is (the driver's phone and Live see it go).
-            dropped.append(route.pk)
+            routes_dropped(routes=[route])  # built now: the row is gone after
             route.delete()
             continue
         for stop in new_stops:
@@ -212,7 +211,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
                 "updated_at",
             ]
         )
-    return _Continued(assignments=assignments, on_their_way=on_their_way, dropped=dropped)
+    return _Continued(assignments=assignments, on_their_way=on_their_way)
 
 
 def routes_replace(
