@@ -161,6 +161,14 @@ def window_current(window: dict | None, *, sent_at: datetime | None) -> dict:
     return window
 
 
+def eta_current(eta: str | None, *, sent_at: datetime | None) -> str | None:
+    """The ETA a message sent at `sent_at` may name: never before it (a van running late is
+    expected no sooner than now; "arriving around 10:02" at 10:05 is never said)."""
+    if sent_at is not None and eta and datetime.fromisoformat(eta) < sent_at:
+        return sent_at.isoformat()
+    return eta
+
+
 def context_build(
     *,
     data: dict,
@@ -187,7 +195,7 @@ def context_build(
         "order_reference": data.get("external_id") or (data.get("id") or "")[:8],
         "address": data.get("address") or "",
         "delivery_date": _day(data.get("delivery_date"), locale),
-        "eta": _local_time(data.get("eta"), locale),
+        "eta": _local_time(eta_current(data.get("eta"), sent_at=sent_at), locale),
         "eta_window_start": _local_time(window.get("start"), locale),
         "eta_window_end": _local_time(window.get("end"), locale),
         "tracking_url": data.get("tracking_url") or "",

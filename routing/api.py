@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from delivery.api.serializers import LocationSerializer
 from routing.edits import route_reorder
 from routing.geometry import route_geometry
-from routing.lateness import delivered_early_minutes, stops_expected
+from routing.lateness import delivered_early_minutes, route_expected_end, stops_expected
 from routing.models import OptimizationJob, Route, Stop
 from routing.pickups import stop_pickup_confirm
 from routing.selectors import optimizations_list, routes_list
@@ -154,6 +154,10 @@ class StopSerializer(serializers.ModelSerializer):
         "minutes (a part of a minute counts as one); null otherwise (not delivered, no windows, "
         "delivered inside or after a window, or a pickup)."
     )
+    running_late = serializers.SerializerMethodField(
+        help_text="The expected arrival was pushed back by the clock: the stop was expected by "
+        "now (or the one before it is running late) and is not done; it moves with the clock."
+    )
 
     class Meta:
         model = Stop
@@ -177,6 +181,7 @@ class StopSerializer(serializers.ModelSerializer):
             "expected_arrival",
             "late",
             "delivered_early_minutes",
+            "running_late",
         ]
         read_only_fields = fields
 
@@ -200,6 +205,11 @@ class StopSerializer(serializers.ModelSerializer):
         # `delivered_at`: annotated by routing.selectors.stops_shown
         delivered_at = getattr(stop, "delivered_at", None)
         return delivered_early_minutes(windows=stop.order.time_windows, delivered_at=delivered_at)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_running_late(self, stop) -> bool:
+        expected = self.context.get("expected", {}).get(stop.pk)
+        return bool(expected and expected.running_late)
 
     def get_address(self, stop) -> str:
         return stop.order.pickup_address if stop.kind == Stop.Kind.PICKUP else stop.order.address
@@ -232,6 +242,7 @@ class StopSerializer(serializers.ModelSerializer):
             "expected_arrival": self.get_expected_arrival(stop),
             "late": self.get_late(stop),
             "delivered_early_minutes": self.get_delivered_early_minutes(stop),
+            "running_late": self.get_running_late(stop),
         }
 
     def get_location(self, stop) -> LocationSerializer(allow_null=True):
@@ -256,6 +267,11 @@ class RouteSerializer(serializers.ModelSerializer):
     late_stops = serializers.SerializerMethodField(
         help_text="How many of its stops are late now (see stops[].late)."
     )
+    expected_end = serializers.SerializerMethodField(
+        help_text="When it is expected back: its planned end, later by as much as its last stop "
+        "not done is expected later than planned (never before that stop's expected arrival; "
+        "for a route under way, never before now)."
+    )
     load = serializers.SerializerMethodField(
         help_text="What its deliveries weigh, fill and count in all (the van's load when it "
         "leaves, for a route without pickups)."
@@ -273,6 +289,7 @@ class RouteSerializer(serializers.ModelSerializer):
             "optimization",
             "planned_start",
             "planned_end",
+            "expected_end",
             "distance_m",
             "duration_s",
             "travel_s",
@@ -290,12 +307,19 @@ class RouteSerializer(serializers.ModelSerializer):
 
     def _expected(self, route) -> tuple[list, dict]:
         """The route's stops in order and what is expected of each now (routing.lateness),
-        read once for the stops and the count."""
+        read once for the stops, the count and the end."""
         cache = self.context.setdefault("_expected_by_route", {})
         if id(route) not in cache:
             stops = sorted(route.stops.all(), key=lambda stop: stop.sequence)
-            cache[id(route)] = (stops, stops_expected(route, stops, now=timezone.now()))
+            now = self.context.setdefault("_now", timezone.now())
+            cache[id(route)] = (stops, stops_expected(route, stops, now=now))
         return cache[id(route)]
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_expected_end(self, route):
+        stops, expected = self._expected(route)
+        end = route_expected_end(route, stops, expected, now=self.context["_now"])
+        return serializers.DateTimeField().to_representation(end)
 
     @extend_schema_field(StopSerializer(many=True))
     def get_stops(self, route):

@@ -1,8 +1,10 @@
 """The one rule for "late": a stop is late when its best current ETA passes the end of its last
-window. The best current ETA is never before now: a route not started yet leaves no earlier
-than now (its planned times shift by the delay, which waiting at later stops absorbs), a started
-route's stops take their live ETA (or planned arrival) pushed to now when that has passed.
-Used by the routes' API shape (Plan, Live, the driver's phone) and Today's late stops.
+window. The best current ETA of a stop not done yet is never before now, nor before the ETA of
+the stop before it: a route not started yet leaves no earlier than now (its planned times shift
+by the delay, which waiting at later stops absorbs), a started route's stops take their live ETA
+(or planned arrival) pushed to now when that has passed — the stop is then running late, and its
+ETA moves with the clock until it is done. Used by the routes' API shape (Plan, Live, the
+driver's phone), the recipient's tracking page and Today's late stops.
 
 Beside it, the one rule for "early": an order delivered before its first window opens
 (delivered_early_minutes), which the order page, Today, the routes' API shape and Live show;
@@ -30,6 +32,7 @@ class Expected:
     eta: datetime | None  # None: the stop is done (or the route is completed)
     due: datetime | None  # the end of its last window; None without windows
     late: bool
+    running_late: bool = False  # the clock (or a stop before it) pushed its ETA back
 
 
 def _due(windows: list[dict] | None) -> datetime | None:
@@ -75,19 +78,47 @@ def stops_expected(route: Route, stops: Iterable[Stop], *, now: datetime) -> dic
     started = route.status in (Route.Status.STARTED, Route.Status.COMPLETED)
     # A route not started yet cannot leave before now: everything shifts by that delay.
     delay = timedelta(0) if started else max(timedelta(0), now - route.planned_start)
+    earliest = now  # no stop is reached before now, nor before the stop before it
     for stop in stops:
         due = _stop_due(stop)
         if route.status == Route.Status.COMPLETED or _stop_done(stop):
             expected[stop.pk] = Expected(eta=None, due=due, late=False)
             continue
+        # A live ETA (set when the route started, then from the driver's positions) is the
+        # best guess; a stop without one (no location) follows its planned arrival.
         base = (stop.eta if started and stop.eta else None) or stop.planned_arrival
         eta = base + delay
         if eta < now:  # it was expected by now and is not done: no sooner than now
             delay += now - eta
             eta = now
-        expected[stop.pk] = Expected(eta=eta, due=due, late=due is not None and eta > due)
+        # Nor before the stop the van reaches first (one without a live ETA, no location,
+        # follows its plan, which the van may be far behind).
+        eta = max(eta, earliest)
+        expected[stop.pk] = Expected(
+            eta=eta, due=due, late=due is not None and eta > due, running_late=eta > base
+        )
+        earliest = eta
         delay = max(timedelta(0), delay - timedelta(seconds=stop.waiting_s))
     return expected
+
+
+def route_expected_end(
+    route: Route, stops: Iterable[Stop], expected: dict, *, now: datetime
+) -> datetime:
+    """When `route` is expected back (or at its last place): its planned end, later by as much
+    as its last stop not done is expected later than planned (that stop's service and the way
+    back take as long as planned). A route under way with nothing left to do is not back
+    before now; a route not started yet is not back before its planned length from now."""
+    if route.status == Route.Status.COMPLETED:
+        return route.completed_at or route.planned_end
+    pending = [stop for stop in stops if expected.get(stop.pk) and expected[stop.pk].eta]
+    if not pending:
+        if route.status == Route.Status.STARTED:
+            return max(route.planned_end, now)
+        return route.planned_end + max(timedelta(0), now - route.planned_start)
+    last = max(pending, key=lambda stop: stop.sequence)
+    after = route.planned_end - last.planned_arrival - timedelta(seconds=last.waiting_s)
+    return max(route.planned_end, expected[last.pk].eta + max(timedelta(0), after))
 
 
 @dataclass(frozen=True)
@@ -204,3 +235,23 @@ def late_orders_loaded(late: list[LateOrder]) -> list[Order]:
 def late_orders(*, delivery_date: date, now: datetime) -> list[Order]:
     """Every late order of `delivery_date` (late_order_deadlines), loaded."""
     return late_orders_loaded(late_order_deadlines(delivery_date=delivery_date, now=now))
+
+
+def order_expected_arrival(order: Order, *, now: datetime) -> datetime | None:
+    """The best current ETA of `order`'s delivery (stops_expected, over its whole route); an
+    order on no route keeps the ETA it was given, no sooner than now. None once done."""
+    if order.status in DONE_STATUSES:
+        return None
+    stop = (
+        Stop.objects.filter(order=order, kind=Stop.Kind.DELIVERY, route_id=order.route_id)
+        .select_related("route")
+        .only("id", "route", *(f"route__{name}" for name in ROUTE_COLUMNS))
+        .first()
+        if order.route_id
+        else None
+    )
+    if stop is None:
+        return max(order.eta, now) if order.eta else None
+    stops = Stop.objects.filter(route_id=stop.route_id).select_related("order")
+    stops = stops.only(*STOP_COLUMNS, *(f"order__{name}" for name in ORDER_COLUMNS))
+    return stops_expected(stop.route, stops, now=now)[stop.pk].eta

@@ -4,6 +4,7 @@ dispatched or later) after commit, and `optimization.updated` while a job runs, 
 platform helper."""
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from delivery.models import OrderStatus
 from delivery.realtime import driver_group_name
@@ -39,6 +40,34 @@ def routes_messages(*, route_ids) -> list[dict]:
         }
         for route in routes
     ]
+
+
+def routes_dropped(*, routes: list[Route]) -> None:
+    """Call inside the transaction that deletes `routes`, before (a re-plan left a dispatched
+    route nothing to bring): after commit, `route.updated` with status "dropped" to the dispatchers
+    (Live re-reads it: 404, gone) and `route.changed` to each driver's phone (it re-reads its
+    day). Built now: the rows are gone by then."""
+    if not routes:
+        return
+    sends = []
+    for route in routes:
+        data = {
+            "id": str(route.pk),
+            "status": "dropped",
+            "driver": str(route.driver_id),
+            "delivery_date": route.delivery_date.isoformat(),
+            "stops_done": 0,
+            "stops_total": 0,
+            "updated_at": timezone.now().isoformat(),
+        }
+        sends.append((DISPATCH_GROUP, {"type": "route.updated", "data": data}))
+        sends.append(
+            (
+                driver_group_name(data["driver"]),
+                {"type": "route.changed", "data": {"route": data["id"], "status": "dropped"}},
+            )
+        )
+    publish_after_commit(lambda: sends)
 
 
 def _sends(route_ids) -> list[tuple[str, dict]]:

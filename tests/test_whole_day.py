@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 import time_machine
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, settings
@@ -32,8 +33,9 @@ from delivery.models import Order, OrderEvent, OrderStatus
 from delivery.services import order_reschedule, order_transition
 from delivery.tests.factories import TEST_ACTOR, make_depot, make_driver, make_order, make_vehicle
 from notifications.models import Event
+from routing.api import RouteSerializer
 from routing.assignment import order_assign
-from routing.edits import route_reorder
+from routing.edits import route_reorder, route_schedule
 from routing.models import Route, Stop
 from routing.realtime import routes_messages
 from routing.services import optimization_run, optimization_start, route_status_set
@@ -186,7 +188,11 @@ class WholeDay(RuleBasedStateMachine):
             order_ids=order_ids,
             time_budget_s=1,
         )
+        planned_at = timezone.now()
         optimization_run(job_id=job.pk)
+        job.refresh_from_db()
+        if mid_day and job.status == job.Status.SUCCEEDED:
+            self._routes_under_way_show_nothing_of_an_old_plan(planned_at)
 
     @precondition(lambda self: self._any_route(Route.Status.PLANNED))
     @rule(which=pick)
@@ -283,7 +289,47 @@ class WholeDay(RuleBasedStateMachine):
     def clock_forward(self, minutes):
         self.traveller.shift(timedelta(minutes=minutes))
 
+    def _routes_under_way_show_nothing_of_an_old_plan(self, planned_at: datetime) -> None:
+        """After a mid-day re-plan, every route it continued is measured as it now stands and
+        a started one does not end before the re-plan (an old plan's end can be long past);
+        a dispatched one left with nothing to bring is gone."""
+        for route in self._routes(Route.Status.DISPATCHED, Route.Status.STARTED):
+            stops = list(route.stops.select_related("order").order_by("sequence"))
+            measured = route_schedule(route, stops)
+            assert (route.distance_m, route.travel_s) == (measured.distance_m, measured.travel_s)
+            assert route.duration_s == int(
+                (route.planned_end - route.planned_start).total_seconds()
+            )
+            if route.status == Route.Status.STARTED:
+                # (the planner counts whole seconds)
+                earliest = planned_at.replace(microsecond=0) - timedelta(seconds=1)
+                assert route.planned_end >= earliest, (route.planned_end, planned_at)
+            else:
+                assert stops, f"{route} is dispatched with no stops after a re-plan"
+
     # --- what always holds -----------------------------------------------------------------
+
+    @invariant()
+    def no_stop_still_to_do_is_expected_before_now(self):
+        """On every screen of a started route (the API shape Live, Plan and the phone read):
+        its stops still to do are expected no sooner than now and in their order, and the
+        route is expected back no sooner than its last one."""
+        now = timezone.now()
+        routes = (
+            Route.objects.filter(delivery_date=DAY, status=Route.Status.STARTED)
+            .select_related("driver__user")
+            .prefetch_related(Prefetch("stops", queryset=Stop.objects.select_related("order")))
+        )
+        for shown in RouteSerializer(routes, many=True).data:
+            etas = [
+                datetime.fromisoformat(stop["expected_arrival"])
+                for stop in shown["stops"]
+                if stop["expected_arrival"] is not None
+            ]
+            assert all(eta >= now for eta in etas), (now, shown["stops"])
+            assert etas == sorted(etas), shown["stops"]
+            if etas:
+                assert datetime.fromisoformat(shown["expected_end"]) >= etas[-1], shown
 
     @invariant()
     def an_order_is_on_at_most_one_route(self):

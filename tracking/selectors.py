@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 
 from delivery.arrival import arrival_window
 from delivery.models import DeliveryAttempt, Driver, Order, OrderEvent, OrderStatus, ProofFile
+from routing.lateness import order_expected_arrival
 from routing.models import Route, Stop
 from tenants.selectors import tenant_time_zone
 from tracking import state
@@ -174,6 +175,9 @@ def tracking_snapshot(order: Order, *, proof_url=None) -> dict:
     if order.driver_id and order.status == OrderStatus.OUT_FOR_DELIVERY:
         driver_name = (order.driver.user.full_name or "").split(" ")[0]
     finished = order_finished_at(order)
+    # The route's rule, not the stored ETA: that one ages (a van running late, no fix for a
+    # while) and would tell the recipient a time already past.
+    eta = order_expected_arrival(order, now=timezone.now())
     failure_reason = None
     if order.status == OrderStatus.FAILED:
         failure_reason = (
@@ -187,8 +191,8 @@ def tracking_snapshot(order: Order, *, proof_url=None) -> dict:
         "status_label": recipient_status_label(order.status),
         "delivery_date": order.delivery_date.isoformat(),
         "failure_reason": failure_reason,
-        "eta": order.eta.isoformat() if order.eta and order.status not in FINAL_STATUSES else None,
-        "eta_window": arrival_window(order.eta) if order.status not in FINAL_STATUSES else None,
+        "eta": eta.isoformat() if eta else None,
+        "eta_window": arrival_window(eta),
         "finished_at": finished.isoformat() if finished else None,
         "destination": ({"lat": order.lat, "lng": order.lng} if order.lat is not None else None),
         "driver_first_name": driver_name,

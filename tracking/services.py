@@ -168,8 +168,18 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
-def _window_start(order: Order) -> datetime | None:
-    starts = [datetime.fromisoformat(window["start"]) for window in order.time_windows or []]
+def _stop_place(stop: Stop) -> tuple[float, float] | None:
+    """Where the van goes for `stop`: the pickup address or the delivery address."""
+    order = stop.order
+    if stop.kind == Stop.Kind.PICKUP:
+        return (order.pickup_lat, order.pickup_lng) if order.pickup_lat is not None else None
+    return (order.lat, order.lng) if order.has_location else None
+
+
+def _window_start(stop: Stop) -> datetime | None:
+    order = stop.order
+    windows = order.pickup_time_windows if stop.kind == Stop.Kind.PICKUP else order.time_windows
+    starts = [datetime.fromisoformat(window["start"]) for window in windows or []]
     return min(starts) if starts else None
 
 
@@ -189,7 +199,9 @@ def route_live_eta_update(*, route_id, now: datetime | None = None) -> int:
     remaining = [
         stop
         for stop in Stop.objects.filter(route=route).select_related("order").order_by("sequence")
-        if stop.order.status == OrderStatus.OUT_FOR_DELIVERY and stop.order.has_location
+        if stop.order.status == OrderStatus.OUT_FOR_DELIVERY
+        and _stop_place(stop) is not None
+        and not (stop.kind == Stop.Kind.PICKUP and stop.picked_up_at is not None)
     ]
     if not remaining:
         state.next_stop_forget(driver_ids=[route.driver_id])
@@ -197,19 +209,26 @@ def route_live_eta_update(*, route_id, now: datetime | None = None) -> int:
     first = remaining[0]
     state.next_stop_set(driver_id=route.driver_id, order_id=first.order_id, route_id=route.pk)
     profile = route.vehicle.profile if route.vehicle else "van"
-    points = [here, *[(stop.order.lat, stop.order.lng) for stop in remaining]]
+    points = [here, *[_stop_place(stop) for stop in remaining]]
     matrix = matrices.travel_matrix(points, profile=profile)
     clock = now
     threshold = settings.TRACKING_ETA_PUSH_SECONDS
     changed_stops, changed_orders = [], []
     for number, stop in enumerate(remaining, start=1):
         arrival = clock + timedelta(seconds=float(matrix.durations[number - 1][number]))
-        if stop.eta is None or abs((arrival - stop.eta).total_seconds()) > threshold:
+        # A stored ETA already behind the clock is replaced whatever the threshold: the van
+        # is not there yet, so it is no sooner than this new one.
+        if (
+            stop.eta is None
+            or stop.eta < now
+            or abs((arrival - stop.eta).total_seconds()) > threshold
+        ):
             stop.eta = arrival
-            stop.order.eta = arrival
             changed_stops.append(stop)
-            changed_orders.append(stop.order)
-        opens = _window_start(stop.order)
+            if stop.kind == Stop.Kind.DELIVERY:  # the order's ETA is its delivery's
+                stop.order.eta = arrival
+                changed_orders.append(stop.order)
+        opens = _window_start(stop)
         clock = max(arrival, opens) if opens else arrival
         clock += timedelta(seconds=stop.order.service_seconds)
     with transaction.atomic():
@@ -220,10 +239,12 @@ def route_live_eta_update(*, route_id, now: datetime | None = None) -> int:
             Order.objects.bulk_update(changed_orders, ["eta", "updated_at"])
             orders_changed(order_ids=[order.pk for order in changed_orders])
             routes_changed(route_ids=[route.pk])
-    away_m = distance_m(here, (first.order.lat, first.order.lng))
+    away_m = distance_m(here, _stop_place(first))
     eta_s = (first.eta - now).total_seconds() if first.eta else None
-    if away_m <= settings.TRACKING_APPROACH_METERS or (
-        eta_s is not None and eta_s <= settings.TRACKING_APPROACH_SECONDS
+    # Near a pickup, the recipient's parcel is not coming yet.
+    if first.kind == Stop.Kind.DELIVERY and (
+        away_m <= settings.TRACKING_APPROACH_METERS
+        or (eta_s is not None and eta_s <= settings.TRACKING_APPROACH_SECONDS)
     ):
         order_approach_mark(
             order_id=first.order_id, driver_id=route.driver_id, distance_m=away_m, eta=first.eta

@@ -3,20 +3,24 @@ date lock; routes under way continue (mid-day re-planning)."""
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Max
 
 from delivery.models import Order, OrderStatus
 from delivery.services import orders_out_for_delivery, orders_plan_apply
+from routing import matrices
 from routing.models import OptimizationJob, Route, Stop
-from routing.planning import Day
+from routing.planning import Day, DriverToPlan
 from routing.problem import PlannedRoute
-from routing.realtime import routes_changed
+from routing.realtime import routes_changed, routes_dropped
 from routing.selectors import BUSY_ROUTE_STATUSES, planned_routes_split
 from tenants.actors import Actor
 from tenants.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+DONE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED)
 
 
 def _day_unchanged(day: Day) -> None:
@@ -61,19 +65,68 @@ def _route_measure(route: Route) -> None:
     route.duration_s = int((route.planned_end - route.planned_start).total_seconds())
 
 
-def _route_times_replanned(route: Route, plan_route: PlannedRoute | None) -> None:
+def _route_back_from_here(route: Route, driver: DriverToPlan, *, current_id) -> datetime:
+    """When a van under way with nothing more to deliver is back: from where re-planning sees
+    it (`driver`: its place and when it goes on, past the stop it is at or heading to), the
+    way to its end place; without one, it ends where it is. Its current stop (`current_id`,
+    unless done) is re-timed as re-planning saw it, as a van given new stops has it."""
+    leaves = driver.shift_start
+    current = (
+        Stop.objects.select_related("order")
+        .filter(pk=current_id)
+        .exclude(order__status__in=DONE_STATUSES)
+        .exclude(kind=Stop.Kind.PICKUP, picked_up_at__isnull=False)
+        .first()
+    )
+    places = [driver.start, *([driver.heading_to] if driver.heading_to else [])]
+    end = (route.end_lat, route.end_lng) if route.end_lat is not None else None
+    matrix = matrices.travel_matrix([*places, *([end] if end else [])], profile=driver.profile)
+    if driver.heading_to:  # on the way to it from the driver's position
+        arrival = leaves + timedelta(seconds=float(matrix.durations[0][1]))
+        leaves = arrival + timedelta(seconds=driver.heading_service_s)
+    elif current is not None:  # at it (no recent position): it leaves once that is done
+        order = current.order
+        service_s = (
+            order.pickup_service_seconds
+            if current.kind == Stop.Kind.PICKUP
+            else order.service_seconds
+        )
+        arrival = leaves - timedelta(seconds=service_s)
+    if current is not None:
+        Stop.objects.filter(pk=current.pk).update(planned_arrival=arrival, planned_departure=leaves)
+    if end:
+        leaves += timedelta(seconds=float(matrix.durations[len(places) - 1][len(places)]))
+    return leaves
+
+
+def _route_times_replanned(
+    route: Route, plan_route: PlannedRoute | None, driver: DriverToPlan | None, *, current_id
+) -> None:
     """A route under way re-planned runs from when it started (a started one: its actual
     start; a dispatched one: the new plan's start) to the new plan's end, never before the
-    departure from its last stop (a leftover stop keeps its old times). Without new stops from
-    the plan it keeps its end."""
+    departure from its last stop still to do (a leftover stop keeps its old times). A started
+    van the new plan gives nothing more to do ends when it is back from where it is now: not
+    at the end of the plan it no longer follows."""
     if route.status == Route.Status.STARTED and route.started_at is not None:
         route.planned_start = route.started_at
     elif plan_route is not None:
         route.planned_start = plan_route.start
-    if plan_route is None:
-        return
-    last = Stop.objects.filter(route=route).aggregate(last=Max("planned_departure"))["last"]
-    route.planned_end = max(plan_route.end, last) if last else plan_route.end
+    # Stops done keep the times of the plan they were made under (a van ahead of it did them
+    # before those): only a stop still to do holds the route's end back.
+    still_to_do = (
+        Stop.objects.filter(route=route)
+        .exclude(order__status__in=DONE_STATUSES)
+        .exclude(kind=Stop.Kind.PICKUP, picked_up_at__isnull=False)
+    )
+    end = None
+    if plan_route is not None:
+        end = plan_route.end
+    elif route.status == Route.Status.STARTED and driver is not None:
+        end = _route_back_from_here(route, driver, current_id=current_id)
+    last = still_to_do.aggregate(last=Max("planned_departure"))["last"]
+    ends = [moment for moment in (end, last) if moment is not None]
+    if ends:  # else not re-planned (its driver is off shift): as it was
+        route.planned_end = max(ends)
 
 
 def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) -> _Continued:
@@ -82,6 +135,7 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
     its old times: the goods are on board. A van planned from its driver's position has its
     current stop re-timed (`heading`: driver id → (arrival, departure)) from there."""
     by_driver = {route.driver_id: route for route in planned}
+    drivers = {driver.id: driver for driver in day.drivers}
     assignments, on_their_way = [], []
     for driver_id, underway in day.underway.items():
         route = Route.objects.select_for_update().get(pk=underway.route_id)
@@ -129,6 +183,12 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
             for number, old in enumerate(leftovers, start=1)
         ]
         Stop.objects.bulk_create(new_stops)
+        if route.status == Route.Status.DISPATCHED and not kept and not new_stops:
+            # Not started and nothing left to bring: dropped, as a planned route the new plan
+            # gives no stops is (the driver's phone and Live see it go).
+            routes_dropped(routes=[route])  # built now: the row is gone after
+            route.delete()
+            continue
         for stop in new_stops:
             if stop.kind != Stop.Kind.DELIVERY:
                 continue
@@ -137,7 +197,9 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
             )
             if route.status == Route.Status.STARTED:
                 on_their_way.append(stop.order_id)
-        _route_times_replanned(route, plan_route)
+        _route_times_replanned(
+            route, plan_route, drivers.get(driver_id), current_id=kept[-1] if kept else None
+        )
         _route_measure(route)
         route.save(
             update_fields=[

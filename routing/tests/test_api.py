@@ -14,7 +14,7 @@ from delivery.demo import DRIVERS, demo_deliveries_seed
 from delivery.models import Order
 from delivery.services import driver_save
 from delivery.tests.factories import make_driver, make_order
-from routing.lateness import stops_expected
+from routing.lateness import route_expected_end, stops_expected
 from routing.models import OptimizationJob, Route, Stop
 from routing.tests.test_services import DAY, TZ, at, make_route
 from tenants.accounts.models import ApiKey, Role
@@ -70,6 +70,7 @@ def stop_json(stop: Stop, expected=None) -> dict:
         "expected_arrival": iso(expected.eta) if expected else iso(stop.planned_arrival),
         "late": expected.late if expected else False,
         "delivered_early_minutes": None,  # routing/tests/test_early.py
+        "running_late": expected.running_late if expected else False,
     }
 
 
@@ -77,7 +78,8 @@ def route_json(route: Route) -> dict:
     """The route as the API shows it now; its stops' expected arrivals are routing.lateness's
     (tests/test_lateness.py proves that rule; here the shape)."""
     stops = list(route.stops.select_related("order").order_by("sequence"))
-    expected = stops_expected(route, stops, now=timezone.now())
+    now = timezone.now()
+    expected = stops_expected(route, stops, now=now)
     return {
         "id": str(route.pk),
         "delivery_date": route.delivery_date.isoformat(),
@@ -88,6 +90,7 @@ def route_json(route: Route) -> dict:
         "optimization": str(route.optimization_id) if route.optimization_id else None,
         "planned_start": iso(route.planned_start),
         "planned_end": iso(route.planned_end),
+        "expected_end": iso(route_expected_end(route, stops, expected, now=now)),
         "distance_m": route.distance_m,
         "duration_s": route.duration_s,
         "travel_s": route.travel_s,

@@ -14,6 +14,7 @@ from routing.tests.days import DAY, at, window
 from routing.tests.test_api import own_driver  # noqa: F401, F811 (fixture)
 from routing.tests.test_services import make_route
 from tenants.accounts.models import Role
+from tests.api import iso
 
 
 def _stop(route, sequence, arrival, windows, *, waiting_min=0, eta=None, **order_fields):
@@ -193,3 +194,58 @@ def test_a_stops_shape_written_directly_is_the_one_drf_writes_field_by_field(ten
     assert direct == walked
     assert [stop["late"] for stop in direct] == [False, True, False]
     assert direct[2]["external_id"] is None
+
+
+def test_a_stop_is_never_expected_before_the_stop_before_it(tenant_a):
+    """A live ETA (from the driver's position) far behind the plan, then a stop with no live
+    ETA (no location): it used to follow its planned arrival pushed only to now, and was
+    expected before the stop the driver has to reach first."""
+    with tenant_a.use(), time_machine.travel(at("10:00"), tick=False):
+        route = make_route(
+            make_driver(email="behind@example.test"),
+            status=Route.Status.STARTED,
+            planned_start=at("08:00"),
+            planned_end=at("12:00"),
+        )
+        far = _stop(route, 1, "09:30", [], eta="10:40")
+        no_place = _stop(route, 2, "09:45", [("09:00", "10:30")])
+        after = _stop(route, 3, "11:00", [], eta="11:20")
+        stops = list(Stop.objects.select_related("order").filter(route=route))
+
+        expected = stops_expected(route, stops, now=at("10:00"))
+        body = tenant_a.api().get(f"/api/v1/routes/{route.pk}").json()
+
+    # the stop without a live ETA comes no sooner than the one before it (late for its
+    # window), the next one 15 min later than its live ETA (the 09:45 stop was due 15 min
+    # ago), and the route is back an hour after its last stop's ETA, as planned
+    assert [
+        (expected[s.pk].eta, expected[s.pk].late, expected[s.pk].running_late)
+        for s in (far, no_place, after)
+    ] == [
+        (at("10:40"), False, False),
+        (at("10:40"), True, True),
+        (at("11:35"), False, True),
+    ]
+    assert [(s["expected_arrival"], s["running_late"]) for s in body["stops"]] == [
+        (iso(at("10:40")), False),
+        (iso(at("10:40")), True),
+        (iso(at("11:35")), True),
+    ]
+    assert (body["planned_end"], body["expected_end"]) == (iso(at("12:00")), iso(at("12:35")))
+
+
+def test_a_started_route_with_nothing_left_is_not_back_before_now(tenant_a):
+    with tenant_a.use(), time_machine.travel(at("13:00"), tick=False):
+        route = make_route(
+            make_driver(email="back@example.test"),
+            status=Route.Status.STARTED,
+            planned_start=at("08:00"),
+            planned_end=at("12:00"),
+        )
+        done = _stop(route, 1, "09:30", [])
+        Order.objects.filter(pk=done.order_id).update(status=OrderStatus.DELIVERED)
+
+        body = tenant_a.api().get(f"/api/v1/routes/{route.pk}").json()
+
+    assert (body["planned_end"], body["expected_end"]) == (iso(at("12:00")), iso(at("13:00")))
+    assert body["stops"][0]["expected_arrival"] is None

@@ -7,7 +7,10 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR
+from routing import matrices
+from routing.edits import route_schedule
 from routing.models import Route, Stop
 from routing.problem import PlannedRoute, PlannedStop
 from routing.selectors import day_to_plan
@@ -127,3 +130,78 @@ def test_a_dispatched_route_not_started_runs_from_the_new_plans_start(
         at("12:40"),
         (2 * 60 + 40) * 60,
     )
+
+
+def _replan_with_nothing_for(route: Route) -> None:
+    """A re-plan at NOW in which the solver gives `route`'s driver no route."""
+    with time_machine.travel(NOW, tick=False):
+        day = day_to_plan(delivery_date=DAY, tz=TZ, replan=True, now=NOW)
+        routes_replace(
+            day=day,
+            planned=[],
+            unassigned_ids=[],
+            job=None,
+            actor=TEST_ACTOR,
+            driver_ids=[route.driver_id],
+        )
+
+
+def test_a_started_van_with_nothing_more_to_do_ends_back_from_where_it_is(tenant_a, started_early):
+    route, stops = started_early
+    with tenant_a.use():
+        # given its two last stops delivered early, at 09:50 (planned for after 10:00): only
+        # the current stop is left
+        with time_machine.travel(at("09:50"), tick=False):
+            for stop in stops[2:]:
+                order_transition(order_id=stop.order_id, to="delivered", actor=TEST_ACTOR)
+        before = Route.objects.get(pk=route.pk)
+
+        # when the re-plan at 10:00 gives the van nothing more to do
+        _replan_with_nothing_for(route)
+
+        route.refresh_from_db()
+        current = stops[1].order
+        matrix = matrices.travel_matrix(
+            [(current.lat, current.lng), (route.end_lat, route.end_lng)], profile="van"
+        )
+    # then it ends once the current stop is done (no position: it is there from 10:00, as the
+    # re-plan saw it) and the van is back: not at the end of the plan it no longer follows,
+    # nor after the stops done early
+    done_at = NOW + timedelta(seconds=current.service_seconds)
+    back = done_at + timedelta(seconds=float(matrix.durations[0][1]))
+    assert before.planned_end > back + timedelta(hours=1)
+    assert Stop.objects.values_list("planned_arrival", "planned_departure").get(pk=stops[1].pk) == (
+        NOW,
+        done_at,
+    )
+    assert (route.planned_start, route.planned_end, route.duration_s) == (
+        at("08:20"),
+        back,
+        int((back - at("08:20")).total_seconds()),
+    )
+    measured = route_schedule(route, list(route.stops.select_related("order").order_by("sequence")))
+    assert (route.distance_m, route.travel_s) == (measured.distance_m, measured.travel_s)
+    body = tenant_a.api().get(f"/api/v1/routes/{route.pk}").json()
+    assert (body["planned_end"], body["distance_m"]) == (iso(back), measured.distance_m)
+
+
+def test_a_dispatched_route_left_with_no_stops_is_dropped(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    with tenant_a.use():
+        with time_machine.travel(at("07:30"), tick=False):
+            small_day()
+            assert run(django_capture_on_commit_callbacks).status == "succeeded"
+        route = Route.objects.order_by("planned_start", "id").first()
+        route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
+        # given every order of the dispatched route cancelled
+        for order_id in route.stops.values_list("order_id", flat=True):
+            order_transition(order_id=order_id, to="cancelled", actor=TEST_ACTOR)
+        assert not route.stops.exists()
+
+        # when the re-plan gives its driver nothing
+        _replan_with_nothing_for(route)
+
+        # then the route is gone: no empty route with the old plan's times and distance
+        assert not Route.objects.filter(pk=route.pk).exists()
+    assert tenant_a.api().get(f"/api/v1/routes/{route.pk}").status_code == 404

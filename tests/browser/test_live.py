@@ -302,3 +302,36 @@ def test_a_burst_of_order_pushes_reads_the_route_once_or_twice_not_per_push(
     page.wait_for_timeout(1000)  # any read the burst would still cause has started by now
     shoot(page, "after-burst")
     assert reads in ([200], [200, 200])
+
+
+def test_live_page_never_leaves_an_eta_the_clock_passed(
+    asgi_server, committed_tenant, committed_db, browser_context, shoot
+):
+    # given a route under way whose first stop is expected in two minutes (its live ETA)
+    world = committed_tenant("liveeta")
+    driver, route, orders = route_under_way(world)
+    soon = timezone.now() + timedelta(minutes=2)
+    with world.use():
+        for number, stop in enumerate(route.stops.order_by("sequence")):
+            Stop.objects.filter(pk=stop.pk).update(eta=soon + timedelta(minutes=30 * number))
+    context = browser_context(viewport={"width": 1280, "height": 900})
+    local_only(context, asgi_server, world.host)
+    page = context.new_page()
+    page.clock.install()  # the page's own clock, which the test moves on
+    sign_in(page, asgi_server, world, then="/live/")
+    first = page.locator(f'article.route[data-route-id="{route.pk}"] .next-stops li').first
+    expect(first).to_contain_text("L-1")
+    shown = first.locator(".eta time").inner_text()
+    expect(first.locator("[data-running-late]")).to_have_count(0)
+
+    # when the van falls behind and sends nothing: its ETA passes on the server and the page
+    with world.use():
+        Stop.objects.filter(route=route, sequence=1).update(
+            eta=timezone.now() - timedelta(minutes=20)
+        )
+    page.clock.fast_forward("05:00")
+
+    # then the page reads the route again: the stop is expected now, running late
+    expect(first.locator("[data-running-late]")).to_have_text("running late")
+    expect(first.locator(".eta time")).not_to_have_text(shown)
+    shoot(page, "running-late")

@@ -12,7 +12,7 @@ from delivery.models import Order, OrderStatus
 from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR
 from notifications.models import Message
-from notifications.rendering import window_current
+from notifications.rendering import eta_current, window_current
 from notifications.services import events_dispatch, message_send
 from notifications.sms import outbox as sms_outbox
 from tests.notifications.factories import make_order_assigned
@@ -114,3 +114,12 @@ def test_starting_a_route_late_recomputes_its_etas_before_the_messages_go_out(
     assert any(
         re.search(r"expected between", sms["body"]) for sms in sms_outbox
     )  # the windows from the new ETAs are still ahead
+
+
+def test_an_eta_passed_before_the_message_goes_out_is_named_as_the_moment_of_sending():
+    sent_at = datetime(2026, 11, 27, 10, 5, tzinfo=AMSTERDAM)
+
+    assert eta_current("2026-11-27T10:02:00+01:00", sent_at=sent_at) == sent_at.isoformat()
+    assert eta_current("2026-11-27T10:07:00+01:00", sent_at=sent_at) == "2026-11-27T10:07:00+01:00"
+    assert eta_current("2026-11-27T10:02:00+01:00", sent_at=None) == "2026-11-27T10:02:00+01:00"
+    assert eta_current(None, sent_at=sent_at) is None

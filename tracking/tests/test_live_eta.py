@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
+from delivery.arrival import arrival_window
 from delivery.models import Order
 from delivery.services import order_transition
 from delivery.tests.factories import TEST_ACTOR, make_driver, make_order
@@ -13,6 +15,7 @@ from routing import matrices
 from routing.models import Route, Stop
 from tracking import state
 from tracking.models import OrderApproach, Position
+from tracking.selectors import tracking_snapshot
 from tracking.services import (
     PositionEntry,
     order_approach_mark,
@@ -190,3 +193,45 @@ def test_the_purge_task_is_registered_and_tenant_aware():
     assert isinstance(positions_purge_task, TenantTask)
     assert isinstance(route_live_eta_task, TenantTask)
     assert app.tasks["tracking.tasks.positions_purge_task"].name == positions_purge_task.name
+
+
+def test_a_stored_eta_already_past_is_replaced_even_by_a_close_one(tenant_a):
+    """The live-ETA run kept an ETA that moved less than TRACKING_ETA_PUSH_SECONDS: a driver
+    standing at the stop 30 s after the ETA they had kept it, 30 s in the past."""
+    with tenant_a.use():
+        # given the driver at the first stop, whose stored ETA passed 30 s ago
+        route, stops = started_route()
+        now = timezone.now()
+        Stop.objects.filter(pk=stops[0].pk).update(eta=now - timedelta(seconds=30))
+        Order.objects.filter(pk=stops[0].order_id).update(eta=now - timedelta(seconds=30))
+        at(route.driver_id, STOPS[0])
+
+        # when the live ETAs are worked out
+        route_live_eta_update(route_id=route.pk, now=now)
+
+        # then the first stop is expected now (it is there), no sooner
+        assert Stop.objects.get(pk=stops[0].pk).eta == now
+        assert Order.objects.get(pk=stops[0].order_id).eta == now
+
+
+def test_the_recipient_is_never_told_a_time_already_past(tenant_a):
+    start = timezone.now().replace(microsecond=0)
+    with tenant_a.use(), time_machine.travel(start, tick=False) as clock:
+        # given a started route whose ETAs were set when it left, and no position since
+        route, stops = started_route()
+        for number, stop in enumerate(stops, start=1):
+            eta = start + timedelta(minutes=20 * number)
+            Stop.objects.filter(pk=stop.pk).update(eta=eta)
+            Order.objects.filter(pk=stop.order_id).update(eta=eta, route_id=route.pk)
+
+        # when the driver is 90 min late and the recipients look
+        clock.shift(timedelta(minutes=90))
+        now = timezone.now()
+        first, second = (tracking_snapshot(Order.objects.get(pk=s.order_id)) for s in stops)
+
+    # then the first is expected now, the second 20 min later (as far apart as they were)
+    assert (first["eta"], second["eta"]) == (
+        now.isoformat(),
+        (now + timedelta(minutes=20)).isoformat(),
+    )
+    assert first["eta_window"] == arrival_window(now)

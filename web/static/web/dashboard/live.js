@@ -85,7 +85,8 @@ function routeHtml(route, index) {
         M.escapeHtml(stop.external_id || "") + " " + M.escapeHtml(stop.address) +
         ' <span class="eta">' + M.escapeHtml(gettext("ETA")) + " <time>" + time(stop.expected_arrival || stop.eta || stop.planned_arrival) + "</time>" +
         (route.status === "dispatched" ? " " + M.escapeHtml(gettext("(not started)")) : "") + "</span>" +
-        (stop.late ? ' <span class="chip late">' + M.escapeHtml(gettext("late")) + "</span>" : "") + "</li>";
+        (stop.late ? ' <span class="chip late">' + M.escapeHtml(gettext("late")) + "</span>" :
+          stop.running_late ? ' <span class="chip late" data-running-late>' + M.escapeHtml(gettext("running late")) + "</span>" : "") + "</li>";
     }).join("") + "</ol>" : '<p class="muted">' + M.escapeHtml(gettext("All stops done.")) + "</p>") +
     (early.length ? '<ul class="early-stops plain" aria-label="' + M.escapeHtml(gettext("Delivered early")) + '">' + early.map(function (stop) {
       return '<li data-stop-id="' + stop.id + '"><strong>' + stop.sequence + ".</strong> " +
@@ -214,6 +215,27 @@ function routeRead(routeId, result) {
   if ((route.delivery_date === data.date || carried) && SHOWN[route.status]) { state.routes.push(route); }
   render();
 }
+
+// A stop not done is never expected before now: when the clock passes the ETA shown (a van
+// running late sends nothing new), the route is read again and the server moves it with the
+// clock. At most once a minute per route.
+var ETA_RECHECK_MS = 60000;
+var rechecked = {};
+
+function etasBehindTheClock() {
+  var now = Date.now();
+  state.routes.forEach(function (route) {
+    if (route.status !== "started" || now - (rechecked[route.id] || 0) < ETA_RECHECK_MS) { return; }
+    var behind = route.stops.some(function (stop) {
+      return !isDone(stop) && stop.expected_arrival && new Date(stop.expected_arrival).getTime() < now;
+    });
+    if (behind) {
+      rechecked[route.id] = now;
+      refreshRoute(route.id);
+    }
+  });
+}
+setInterval(etasBehindTheClock, 5000);
 
 function routeOfOrder(orderId) {
   var found = state.routes.filter(function (r) {

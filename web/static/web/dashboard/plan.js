@@ -230,7 +230,8 @@ function routeHtml(route, index) {
     '<p class="route-meta" data-route-meta>' +
     M.escapeHtml(format(ngettext("%(count)s stop", "%(count)s stops", route.stops.length), { count: route.stops.length })) + " · " +
     '<span data-km>' + M.kilometres(route.distance_m) + "</span> · " + '<span data-time>' + M.duration(route.duration_s) + "</span> · " +
-    time(route.planned_start) + "–" + time(route.planned_end) + "<br>" +
+    // A route under way ends when it is expected back: never before its stops still to do.
+    time(route.planned_start) + "–" + '<time data-end>' + time(route.status === "started" && route.expected_end ? route.expected_end : route.planned_end) + "</time><br>" +
     '<span data-load>' + M.escapeHtml(routeLoadText(route, vehicle)) + "</span> · " + M.escapeHtml(vehicle ? vehicle.name : gettext("no vehicle")) + "</p>" +
     "</header>" +
     (count ? '<div class="violations" role="alert"><p>' +

@@ -269,6 +269,7 @@ export function renderStopCard({ stop, order }, state, waiting) {
     opens && !FINISHED.has(order.status) ? h("p", { className: "early" }, windowOpensText(opens)) : null,
     eta ? h("p", {}, format(gettext("Expected %(time)s"), { time: business.time(eta) })) : null,
     stop.late ? h("p", { className: "late" }, gettext("Late: expected after its time window")) : null,
+    !stop.late && stop.running_late ? h("p", { className: "late" }, gettext("Running late")) : null,
     order.notes ? h("p", { className: "notes" }, h("strong", {}, gettext("Notes:") + " "), order.notes) : null,
     order.delivery_instructions
       ? h("p", { className: "notes instructions" }, h("strong", {}, gettext("From the recipient:") + " "), order.delivery_instructions)
