@@ -4,7 +4,8 @@ the lists, drags a stop to the other route and sees the recomputed times and the
 capacity, then dispatches every route."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -14,6 +15,7 @@ from delivery.tests.factories import make_depot, make_driver, make_order, make_v
 from routing.models import OptimizationJob, Route, Stop
 from routing.selectors import WEEKDAYS
 from routing.tests.days import DAY, DEPOT, NORTH, SOUTH, TZ, WINDOWS, window
+from tenants.models import Tenant
 from tests.browser.dispatcher import local_only, sign_in
 
 PLAN_SECONDS = 60_000  # ms: the worker solves for up to 5 s; the first run also imports VROOM
@@ -216,12 +218,22 @@ def test_a_bad_date_shows_the_reason_in_the_page(asgi_server, committed_tenant, 
     assert re.search(r"/plan/\?date=2026-02-30$", page.url)
 
 
+def late_morning_zone() -> ZoneInfo:
+    """A time zone where it is about 11:00 now: a day under way with its afternoon still ahead,
+    whenever the test runs (in Amsterdam at 23:50 no urgent order fits before the shifts end)."""
+    hours_ahead_of_utc = 11 - timezone.now().astimezone(UTC).hour  # -12 … +11
+    # Etc/GMT-N is N hours ahead of UTC (POSIX signs).
+    return ZoneInfo(f"Etc/GMT{-hours_ahead_of_utc:+d}") if hours_ahead_of_utc else ZoneInfo("UTC")
+
+
 def started_day(world):
-    """Today: Anna is out with three stops (the first delivered), Bert has no route yet, and an
-    urgent order came in. Shifts span the whole day so the test runs at any hour."""
-    today = timezone.now().astimezone(TZ).date()
+    """Today, late morning in the business's zone: Anna is out with three stops (the first
+    delivered), Bert has no route yet, and an urgent order came in."""
+    zone = late_morning_zone()
+    Tenant.objects.filter(pk=world.tenant.pk).update(time_zone=zone.key)
+    today = timezone.now().astimezone(zone).date()
     weekday = WEEKDAYS[today.weekday()]
-    start = datetime.combine(today, time(0, 30), tzinfo=TZ)
+    start = datetime.combine(today, time(0, 30), tzinfo=zone)
     with world.use():
         depot = make_depot(lat=DEPOT[0], lng=DEPOT[1])
         drivers = []
