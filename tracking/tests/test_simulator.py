@@ -3,6 +3,7 @@ drives to each stop, delivers, drives back and completes the route, all through 
 driver, as a phone would."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -24,9 +25,10 @@ PLACES = [(52.0953, 5.1262), (52.0915, 5.1345)]  # ~850 m and ~600 m from the de
 def under_way(world, *, started=True):
     driver = driver_of(world)
     now = timezone.now()
+    today = timezone.localdate(now, ZoneInfo(world.tenant.time_zone))  # the business's day
     with world.use():
         route = Route.objects.create(
-            delivery_date=now.date(),
+            delivery_date=today,
             driver=driver,
             status=Route.Status.DISPATCHED,
             start_lat=DEPOT[0],
@@ -39,7 +41,7 @@ def under_way(world, *, started=True):
         orders = []
         for sequence, place in enumerate(PLACES, start=1):
             order = make_order(
-                delivery_date=now.date(),
+                delivery_date=today,
                 location=place,
                 service_seconds=60,
                 recipient_name=f"Recipient {sequence}",
