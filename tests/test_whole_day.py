@@ -9,12 +9,13 @@ seed); `make soak` runs many more, new ones each time (WHOLE_DAY_SOAK, WHOLE_DAY
 WHOLE_DAY_STEPS). A failing day Hypothesis finds is shrunk to its shortest
 steps: turn those into a plain regression test next to the service it exercises."""
 
+import inspect
 import os
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -365,6 +366,37 @@ class WholeDay(RuleBasedStateMachine):
                 assert order.route_id is None, order
 
     @invariant()
+    def every_route_s_stops_are_numbered_once_in_order(self):
+        """Every route's stops are 1..n, each order on a route (a done one too) has its stop's
+        number, and (route, sequence) holds now as the commit checks it (it is deferred: a
+        rolled-back test would never see it broken)."""
+        numbers = {}
+        for route_id, sequence in Stop.objects.order_by("route_id", "sequence").values_list(
+            "route_id", "sequence"
+        ):
+            numbers.setdefault(route_id, []).append(sequence)
+        assert {
+            route_id: sequences
+            for route_id, sequences in numbers.items()
+            if sequences != list(range(1, len(sequences) + 1))
+        } == {}
+        numbered = {
+            (order_id, route_id): sequence
+            for order_id, route_id, sequence in Stop.objects.filter(
+                kind=Stop.Kind.DELIVERY
+            ).values_list("order_id", "route_id", "sequence")
+        }
+        on_routes = Order.objects.filter(route_id__isnull=False).values_list(
+            "pk", "route_id", "sequence"
+        )
+        assert [
+            (order_id, route_id, sequence)
+            for order_id, route_id, sequence in on_routes
+            if numbered.get((order_id, route_id)) != sequence
+        ] == []
+        connection.check_constraints()  # SET CONSTRAINTS ALL IMMEDIATE, then DEFERRED again
+
+    @invariant()
     def the_phone_the_api_and_the_dispatcher_agree(self):
         today = timezone.localdate(timezone.now(), self.tz)
         routes = list(Route.objects.filter(delivery_date=DAY).select_related("driver__user"))
@@ -440,3 +472,38 @@ def test_a_whole_day_keeps_every_screen_in_step(tenant_a, tenant_b):
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def test_the_invariants_catch_a_re_plan_after_a_later_stop_was_failed_first(tenant_a, tenant_b):
+    """The steps a soak found (a re-plan numbering stops twice), walked through the same rules
+    with every invariant checked after each step."""
+    invariants = [
+        member.hypothesis_stateful_invariant.function
+        for _, member in inspect.getmembers(WholeDay)
+        if hasattr(member, "hypothesis_stateful_invariant")
+    ]
+    day = WholeDay(tenant_a, tenant_b)
+
+    def step(rule, **arguments):
+        rule(**arguments)
+        for check in invariants:
+            check(day)
+
+    try:
+        step(day.import_orders, count=3, hour=None)
+        step(day.import_orders, count=3, hour=None)
+        step(day.plan, subset=False, mid_day=False, which=0)
+        step(day.dispatch, which=0)
+        step(day.dispatch, which=0)
+        step(day.new_order, hour=None, tomorrow=False)
+        step(day.plan, subset=True, mid_day=True, which=0)
+        step(day.clock_forward, minutes=120)
+        routes = day._routes(Route.Status.DISPATCHED)
+        longest = max(routes, key=lambda route: route.stops.count())
+        step(day.start, which=routes.index(longest))
+        later = longest.stops.order_by("sequence")[2]  # not the one the driver is at
+        on_their_way = [order.pk for order in day._orders(OrderStatus.OUT_FOR_DELIVERY)]
+        step(day.deliver_or_fail, which=on_their_way.index(later.order_id), failed=True)
+        step(day.plan, subset=False, mid_day=True, which=0)
+    finally:
+        day.teardown()

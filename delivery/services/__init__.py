@@ -9,6 +9,7 @@ from delivery.services.lifecycle import (
     order_transition,
     orders_out_for_delivery,
     orders_plan_apply,
+    orders_sequences_follow,
     windows_moved,
 )
 from delivery.services.orders import (
@@ -39,6 +40,7 @@ __all__ = [
     "orders_locate_again",
     "orders_out_for_delivery",
     "orders_plan_apply",
+    "orders_sequences_follow",
     "vehicle_save",
     "windows_moved",
 ]

@@ -181,15 +181,18 @@ def orders_plan_apply(
     sequence, planned arrival); `unassigned` orders lose their route. Status follows: an order
     on a route is assigned (event reason `reason`), an order taken off one is unassigned again
     (event reason "replanned"). An order on its way keeps its status and only follows its new
-    place in the route (mid-day re-planning); a done order is never touched."""
+    place in the route (mid-day re-planning); a done order only follows its stop's new number
+    (`orders_sequences_follow`), nothing else."""
     by_id = {entry[0]: entry for entry in assignments}
     movable = (OrderStatus.UNASSIGNED, OrderStatus.ASSIGNED, OrderStatus.OUT_FOR_DELIVERY)
-    orders = Order.objects.select_for_update().filter(
-        pk__in=[*by_id, *unassigned], status__in=movable
-    )
-    changed, events = [], []
+    orders = Order.objects.select_for_update().filter(pk__in=[*by_id, *unassigned])
+    changed, events, done = [], [], []
     for order in orders:
         before = order.status
+        if before not in movable:  # done: only its number follows its stop's on the route
+            if order.pk in by_id:
+                done.append(by_id[order.pk])
+            continue
         if before == OrderStatus.OUT_FOR_DELIVERY:
             if order.pk in by_id:
                 _, order.driver_id, order.route_id, order.sequence, order.eta = by_id[order.pk]
@@ -230,6 +233,23 @@ def orders_plan_apply(
     OrderEvent.objects.bulk_create(events, batch_size=1000)
     order_events_record(snapshots=orders_data([event.order for event in events]))
     orders_changed(order_ids=[order.pk for order in changed])
+    if done:
+        orders_sequences_follow(assignments=done)
+
+
+def orders_sequences_follow(*, assignments: Iterable) -> None:
+    """Orders whose stop was only re-numbered on its route (a visit made, or the one the van is
+    at, when its route is re-planned or loses a stop): `sequence` follows the stop's, from the
+    (order id, driver id, route id, sequence, planned arrival) of `assignments`; nothing else
+    changes (no status, event or push: the route's own push carries the new numbers)."""
+    by_id = {entry[0]: entry for entry in assignments}
+    changed = []
+    for order in Order.objects.select_for_update().filter(pk__in=list(by_id)):
+        _, _, route_id, sequence, _ = by_id[order.pk]
+        if order.route_id == route_id and order.sequence != sequence:
+            order.sequence = sequence
+            changed.append(order)
+    Order.objects.bulk_update(changed, ["sequence"], batch_size=1000)
 
 
 def orders_out_for_delivery(*, order_ids: Iterable, actor: Actor) -> int:

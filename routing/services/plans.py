@@ -8,7 +8,11 @@ from datetime import datetime, timedelta
 from django.db.models import Max
 
 from delivery.models import Order, OrderStatus
-from delivery.services import orders_out_for_delivery, orders_plan_apply
+from delivery.services import (
+    orders_out_for_delivery,
+    orders_plan_apply,
+    orders_sequences_follow,
+)
 from routing import matrices
 from routing.models import OptimizationJob, Route, Stop
 from routing.planning import Day, DriverToPlan
@@ -130,10 +134,11 @@ def _route_times_replanned(
 
 
 def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) -> _Continued:
-    """Routes under way keep their done and current stops first, as they were; the planned
-    stops follow them. A remaining stop the solver could not fit stays in its van, last, with
-    its old times: the goods are on board. A van planned from its driver's position has its
-    current stop re-timed (`heading`: driver id → (arrival, departure)) from there."""
+    """Routes under way keep their done and current stops first, in their order (re-numbered
+    from 1); the planned stops follow them. A remaining stop the solver could not fit stays in
+    its van, last, with its old times: the goods are on board. A van planned from its driver's
+    position has its current stop re-timed (`heading`: driver id → (arrival, departure)) from
+    there."""
     by_driver = {route.driver_id: route for route in planned}
     drivers = {driver.id: driver for driver in day.drivers}
     assignments, on_their_way = [], []
@@ -141,6 +146,21 @@ def _routes_continue(*, day: Day, planned: list[PlannedRoute], heading: dict) ->
         route = Route.objects.select_for_update().get(pk=underway.route_id)
         kept = list(underway.kept_stop_ids)
         Stop.objects.filter(pk__in=kept).update(locked=True)
+        # Numbered 1..n in the order the driver does them: the kept ones (done, then current)
+        # first, whatever numbers an older plan gave them (a later stop may have been done
+        # before an earlier one), then the new plan's. (route, sequence) is checked at commit.
+        kept_stops = Stop.objects.in_bulk(kept)
+        renumbered = [kept_stops[stop_id] for stop_id in kept]
+        for sequence, stop in enumerate(renumbered, start=1):
+            stop.sequence = sequence
+        Stop.objects.bulk_update(renumbered, ["sequence"])
+        orders_sequences_follow(
+            assignments=[
+                (stop.order_id, driver_id, route.id, stop.sequence, stop.planned_arrival)
+                for stop in renumbered
+                if stop.kind == Stop.Kind.DELIVERY
+            ]
+        )
         if driver_id in heading and kept:
             arrival, departure = heading[driver_id]
             Stop.objects.filter(pk=kept[-1]).update(

@@ -3,6 +3,9 @@ done and current stops first and their remaining stops in their own van."""
 
 import time
 
+from django.db import connection
+from django.db.models import Count
+
 from delivery.demo import DRIVERS, demo_deliveries_seed
 from delivery.models import Order, OrderStatus
 from delivery.services import order_transition
@@ -71,6 +74,47 @@ def test_replanning_keeps_done_and_current_stops_and_inserts_an_urgent_order(
         )
         assert (route.distance_m, route.travel_s) == (measured.distance_m, measured.travel_s)
         assert route.distance_m > 0
+
+
+def test_a_replan_after_a_later_stop_was_done_first_numbers_the_stops_once(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    with tenant_a.use():
+        # given a day planned, dispatched and re-planned for a new order, then started, whose
+        # driver failed a later stop before the one they are at
+        small_day()
+        assert run(django_capture_on_commit_callbacks).status == "succeeded"
+        for route in Route.objects.all():
+            route_status_set(route=route, to=Route.Status.DISPATCHED, actor=TEST_ACTOR)
+        extra = make_order(external_id="EXTRA", delivery_date=DAY, location=NORTH[1], items=1)
+        job = run(django_capture_on_commit_callbacks, mode="replan", order_ids=[extra.pk])
+        assert job.status == "succeeded", job.error
+        route = Route.objects.annotate(count=Count("stops")).filter(count__gte=3).order_by("id")[0]
+        route_status_set(route=route, to=Route.Status.STARTED, actor=TEST_ACTOR)
+        stops = list(route.stops.order_by("sequence"))
+        order_transition(
+            order_id=stops[2].order_id,
+            to=OrderStatus.FAILED,
+            reason="not_home",
+            actor=TEST_ACTOR,
+        )
+
+        # when the dispatcher re-plans again
+        job = run(django_capture_on_commit_callbacks, mode="replan")
+
+        # then the stops are numbered once each, in the driver's order: the failed one, the
+        # current one, then the new plan's; each order has its stop's number
+        assert job.status == "succeeded", job.error
+        after = list(route.stops.order_by("sequence"))
+        assert [stop.sequence for stop in after] == list(range(1, len(after) + 1))
+        assert [stop.pk for stop in after[:2]] == [stops[2].pk, stops[0].pk]
+        on_route = Order.objects.filter(route_id=route.pk)
+        assert {order.pk: order.sequence for order in on_route} == {
+            stop.order_id: stop.sequence for stop in after
+        }
+        # and (route, sequence) holds as it will be checked at commit
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_a_plain_plan_leaves_routes_under_way_alone(tenant_a, django_capture_on_commit_callbacks):
