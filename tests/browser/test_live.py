@@ -109,6 +109,27 @@ def live_page_open(asgi_server, world, browser_context):
     return page, errors
 
 
+def first_stop_delivered(world, route, driver, orders):
+    """The route's first stop is delivered and the route says so (as the phone's API call does)."""
+    with world.use():
+        Order.objects.filter(pk=orders[0].pk).update(status=OrderStatus.DELIVERED)
+    notify(
+        world,
+        {
+            "type": "route.updated",
+            "data": {
+                "id": str(route.pk),
+                "status": "started",
+                "driver": str(driver.pk),
+                "delivery_date": route.delivery_date.isoformat(),
+                "stops_done": 1,
+                "stops_total": 3,
+                "updated_at": timezone.now().isoformat(),
+            },
+        },
+    )
+
+
 def test_live_page_moves_drivers_and_refreshes_routes(
     asgi_server, committed_tenant, committed_db, browser_context, shoot
 ):
@@ -152,23 +173,7 @@ def test_live_page_moves_drivers_and_refreshes_routes(
     shoot(page, "driver-moved")
 
     # when: the first stop is delivered and the route says so
-    with world.use():
-        Order.objects.filter(pk=orders[0].pk).update(status=OrderStatus.DELIVERED)
-    notify(
-        world,
-        {
-            "type": "route.updated",
-            "data": {
-                "id": str(route.pk),
-                "status": "started",
-                "driver": str(driver.pk),
-                "delivery_date": route.delivery_date.isoformat(),
-                "stops_done": 1,
-                "stops_total": 3,
-                "updated_at": timezone.now().isoformat(),
-            },
-        },
-    )
+    first_stop_delivered(world, route, driver, orders)
 
     # then: the route is re-fetched: one done, the next stops start at L-2
     expect(card.locator("[data-progress]")).to_have_text("1 / 3 stops done")
@@ -229,23 +234,7 @@ def test_live_page_keeps_yesterday_s_round_under_way_past_midnight_as_it_updates
     expect(page.locator("#live-connection")).to_have_attribute("data-state", "open")
 
     # when she delivers a stop and the route says so
-    with world.use():
-        Order.objects.filter(pk=orders[0].pk).update(status=OrderStatus.DELIVERED)
-    notify(
-        world,
-        {
-            "type": "route.updated",
-            "data": {
-                "id": str(route.pk),
-                "status": "started",
-                "driver": str(driver.pk),
-                "delivery_date": route.delivery_date.isoformat(),
-                "stops_done": 1,
-                "stops_total": 3,
-                "updated_at": timezone.now().isoformat(),
-            },
-        },
-    )
+    first_stop_delivered(world, route, driver, orders)
 
     # then the re-read route stays on the page, one stop done
     expect(card.locator("[data-progress]")).to_have_text("1 / 3 stops done")
